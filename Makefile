@@ -1,0 +1,56 @@
+# Two entry points do all set-up on a fresh machine:
+#   make run   installs, then serves API + GraphQL + explorer on the embedded store
+#   make test  installs everything, starts a local Neo4j, runs every check and test
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NEO4J_PORT ?= 7687
+NEO4J_DIR ?= $(CURDIR)/tools/neo4j/run
+
+.PHONY: run test install lint typecheck pytest dbt-install neo4j-start neo4j-stop bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/lineage serve
+
+dbt-install:
+	bash tools/dbt/install.sh
+
+neo4j-start:
+	bash tools/neo4j/neo4j.sh start --port $(NEO4J_PORT) --dir $(NEO4J_DIR)
+
+neo4j-stop:
+	bash tools/neo4j/neo4j.sh stop --dir $(NEO4J_DIR)
+
+lint: install
+	$(BIN)/ruff check lineage tests benchmarks
+	$(BIN)/ruff format --check lineage
+
+typecheck: install
+	$(BIN)/mypy lineage
+
+pytest: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Neo4j is started for the run and stopped afterwards, whatever the tests did.
+test: install dbt-install lint typecheck
+	$(MAKE) neo4j-start
+	status=0; \
+	LINEAGE_TEST_NEO4J=neo4j://127.0.0.1:$(NEO4J_PORT) $(MAKE) pytest || status=$$?; \
+	$(MAKE) neo4j-stop; \
+	exit $$status
+
+bench: install
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf $(VENV) .lineage .pytest_cache .mypy_cache .ruff_cache

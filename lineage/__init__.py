@@ -1,0 +1,2 @@
+"""Lineage and metadata graph service."""
+__version__ = "0.1.0"

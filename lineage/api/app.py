@@ -1,0 +1,48 @@
+"""The FastAPI application: OpenLineage ingest, reads, GraphQL, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+import lineage
+from lineage.api import rest
+from lineage.api.auth import require
+from lineage.api.metrics import Metrics
+from lineage.settings import Settings
+from lineage.store import GraphStore, open_store
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+    """Build the app. The store is opened from ``settings.store`` unless one is given."""
+    settings = settings or Settings()
+    owns_store = store is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_store:
+            app.state.store.close()
+
+    app = FastAPI(
+        title="lineage",
+        version=lineage.__version__,
+        description="Lineage and metadata graph service: OpenLineage in, a versioned graph out.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.token_scopes = settings.token_scopes()
+    app.state.store = store if store is not None else open_store(settings.store)
+    app.state.metrics = Metrics()
+    app.include_router(rest.router)
+
+    @app.get("/metrics", dependencies=[Depends(require("read"))], include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        registry = request.app.state.metrics.registry
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

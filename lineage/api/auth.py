@@ -1,0 +1,47 @@
+"""Optional bearer tokens with scopes. With no tokens configured, every route is open."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import HTTPException, Request, status
+
+from lineage.settings import Settings, hash_token
+
+
+def require(scope: str) -> Callable[[Request], Coroutine[Any, Any, None]]:
+    """A FastAPI dependency that lets a request through only with a token holding ``scope``."""
+
+    async def check(request: Request) -> None:
+        settings: Settings = request.app.state.settings
+        table: dict[str, frozenset[str]] = request.app.state.token_scopes
+        if not table:
+            return
+        header = request.headers.get("authorization", "")
+        kind, _, token = header.partition(" ")
+        if kind.lower() != "bearer" or not token.strip():
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail="this server requires a bearer token: send 'Authorization: Bearer <token>' "
+                "(the OpenLineage client's api_key auth does this)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        digest = hash_token(token.strip())
+        scopes = next((s for d, s in table.items() if hmac.compare_digest(d, digest)), None)
+        if scopes is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail="unknown token; check LINEAGE_TOKENS on the server",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if scope not in scopes and "admin" not in scopes:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"this token lacks the '{scope}' scope needed here "
+                f"(it has: {', '.join(sorted(scopes))})",
+            )
+        del settings
+
+    return check

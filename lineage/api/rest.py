@@ -1,0 +1,219 @@
+"""OpenLineage ingest and raw-event reads, at Marquez's paths so existing clients just work."""
+
+from __future__ import annotations
+
+import time
+import zlib
+from datetime import datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from lineage.api.auth import require
+from lineage.api.metrics import Metrics
+from lineage.events import EventValidationError, Problem
+from lineage.ingest import Rejection, prepare
+from lineage.settings import Settings
+from lineage.store import GraphStore, IngestItem, StoreUnavailable
+
+router = APIRouter()
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+        self.message = message
+
+
+async def _read_json(request: Request) -> Any:
+    settings: Settings = request.app.state.settings
+    limit = settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BadRequest(413, "too_large", f"request body is over the {limit}-byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BadRequest(413, "too_large", f"request body is over the {limit}-byte limit")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    encoding = request.headers.get("content-encoding", "").lower().strip()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        inflater = zlib.decompressobj(
+            zlib.MAX_WBITS | 32 if encoding != "deflate" else zlib.MAX_WBITS
+        )
+        try:
+            body = inflater.decompress(body, limit + 1)
+        except zlib.error as exc:
+            raise BadRequest(400, "bad_encoding", f"body is not valid {encoding}: {exc}") from exc
+        if len(body) > limit or inflater.unconsumed_tail:
+            raise BadRequest(413, "too_large", f"decompressed body is over the {limit}-byte limit")
+    elif encoding not in ("", "identity"):
+        raise BadRequest(
+            415, "bad_encoding", f"unsupported Content-Encoding {encoding!r}; use gzip or none"
+        )
+    if not body.strip():
+        raise BadRequest(
+            400, "not_json", "request body is empty; send one OpenLineage event as JSON"
+        )
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(400, "not_json", f"request body is not valid JSON: {exc}") from exc
+
+
+def _problem_json(problems: list[Problem]) -> list[dict[str, str]]:
+    return [{"path": p.path, "message": p.message} for p in problems]
+
+
+async def _write(request: Request, items: list[IngestItem]) -> None:
+    store: GraphStore = request.app.state.store
+    metrics: Metrics = request.app.state.metrics
+    started = time.perf_counter()
+    await run_in_threadpool(store.write, items)
+    metrics.store_write_seconds.observe(time.perf_counter() - started)
+
+
+def _error(metrics: Metrics, exc: BadRequest, count: int = 1) -> JSONResponse:
+    metrics.rejected.labels(exc.reason).inc(count)
+    return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+
+def _unavailable(metrics: Metrics, exc: StoreUnavailable, count: int) -> JSONResponse:
+    metrics.rejected.labels("store_unavailable").inc(count)
+    return JSONResponse(
+        {"error": f"the store is unavailable, nothing was stored: {exc}"},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+@router.post("/api/v1/lineage", status_code=201, dependencies=[Depends(require("ingest"))])
+async def post_event(request: Request) -> Response:
+    """Store one OpenLineage event (RunEvent, DatasetEvent or JobEvent)."""
+    metrics: Metrics = request.app.state.metrics
+    started = time.perf_counter()
+    try:
+        raw = await _read_json(request)
+    except BadRequest as exc:
+        return _error(metrics, exc)
+    if isinstance(raw, list):
+        return _error(
+            metrics,
+            BadRequest(
+                422,
+                "invalid",
+                "this endpoint takes one event; POST arrays to /api/v1/lineage/batch",
+            ),
+        )
+    try:
+        item = prepare(raw)
+    except EventValidationError as exc:
+        metrics.rejected.labels("invalid").inc()
+        return JSONResponse(
+            {"error": "the event is not valid OpenLineage", "errors": _problem_json(exc.problems)},
+            status_code=422,
+        )
+    try:
+        await _write(request, [item])
+    except StoreUnavailable as exc:
+        return _unavailable(metrics, exc, 1)
+    metrics.accepted.inc()
+    metrics.ingest_seconds.observe(time.perf_counter() - started)
+    return Response(status_code=201)
+
+
+@router.post("/api/v1/lineage/batch", dependencies=[Depends(require("ingest"))])
+async def post_batch(request: Request) -> JSONResponse:
+    """Store a JSON array of events; valid ones are stored, invalid ones reported by index."""
+    metrics: Metrics = request.app.state.metrics
+    settings: Settings = request.app.state.settings
+    started = time.perf_counter()
+    try:
+        raw = await _read_json(request)
+    except BadRequest as exc:
+        return _error(metrics, exc)
+    if not isinstance(raw, list):
+        return _error(
+            metrics, BadRequest(422, "invalid", "the batch endpoint takes a JSON array of events")
+        )
+    if len(raw) > settings.max_batch_events:
+        return _error(
+            metrics,
+            BadRequest(
+                413,
+                "too_large",
+                f"a batch holds at most {settings.max_batch_events} events (got {len(raw)}); "
+                "split it or raise LINEAGE_MAX_BATCH_EVENTS",
+            ),
+            len(raw),
+        )
+    items: list[IngestItem] = []
+    rejected: list[Rejection] = []
+    for index, event in enumerate(raw):
+        try:
+            items.append(prepare(event))
+        except EventValidationError as exc:
+            rejected.append(Rejection(index, exc.problems))
+    if items:
+        try:
+            await _write(request, items)
+        except StoreUnavailable as exc:
+            return _unavailable(metrics, exc, len(raw))
+    metrics.accepted.inc(len(items))
+    if rejected:
+        metrics.rejected.labels("invalid").inc(len(rejected))
+    metrics.ingest_seconds.observe(time.perf_counter() - started)
+    status = 201 if not rejected else (207 if items else 422)
+    return JSONResponse(
+        {"accepted": len(items), "rejected": [r.as_json() for r in rejected]},
+        status_code=status,
+    )
+
+
+def _timestamp(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+@router.get("/api/v1/events/lineage", dependencies=[Depends(require("read"))])
+async def list_events(
+    request: Request,
+    after: Annotated[datetime | None, Query(description="Only events at or after this time.")] = None,
+    before: Annotated[datetime | None, Query(description="Only events before this time.")] = None,
+    run_id: Annotated[str | None, Query(alias="runId")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Stored raw events, newest first (Marquez's ``/events/lineage``)."""
+    store: GraphStore = request.app.state.store
+    stored = await run_in_threadpool(
+        store.events, _timestamp(after), _timestamp(before), limit, offset, run_id
+    )
+    # Raw bodies are spliced in as they were received: no re-encoding, nothing dropped.
+    body = b'{"events":[' + b",".join(e.body for e in stored) + b'],"count":'
+    body += str(len(stored)).encode() + b"}"
+    return Response(body, media_type="application/json")
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up. Never needs a token."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", dependencies=[Depends(require("read"))])
+async def readyz(request: Request) -> JSONResponse:
+    """The store answers."""
+    store: GraphStore = request.app.state.store
+    try:
+        await run_in_threadpool(store.ping)
+    except StoreUnavailable as exc:
+        return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
+    return JSONResponse({"status": "ready", "store": request.app.state.settings.store})

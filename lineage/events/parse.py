@@ -1,0 +1,105 @@
+"""Turning decoded JSON into validated events, with every problem reported."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from lineage.events.errors import EventValidationError, Problem, problems_from
+from lineage.events.models import BaseEvent, DatasetEvent, JobEvent, LineageEvent, RunEvent
+
+__all__ = ["parse_event", "parse_events"]
+
+E = TypeVar("E", bound=BaseEvent)
+
+_NOT_AN_OBJECT = "expected a JSON object (an OpenLineage event)"
+_NO_KIND = (
+    "not an OpenLineage event: expected `run` and `job` (a RunEvent), "
+    "`dataset` (a DatasetEvent) or `job` (a JobEvent)"
+)
+_AMBIGUOUS = (
+    "ambiguous event: it is both a valid DatasetEvent (`dataset`) and a valid JobEvent "
+    "(`job`); send one of the two"
+)
+
+
+def parse_event(raw: Any) -> LineageEvent:
+    """Validate one decoded JSON event and return it as a RunEvent, DatasetEvent or JobEvent.
+
+    ``raw`` is the decoded JSON (e.g. from ``orjson.loads``); it is not modified, and the
+    returned event shares facet dicts and unknown values with it. The kind is decided the
+    way the spec's ``oneOf`` decides it:
+
+    * ``run`` and ``job`` present: a RunEvent;
+    * ``dataset`` present and not both ``run`` and ``job``: a DatasetEvent;
+    * ``job`` present without ``run``: a JobEvent;
+    * ``dataset`` and ``job`` without ``run`` is whichever of the two validates, and is
+      rejected as ambiguous when both do (the schema's ``oneOf`` rejects it too);
+    * ``run`` alone is checked as a RunEvent, so the missing ``job`` is reported.
+
+    Raises :class:`EventValidationError` listing every problem found, each with its path.
+    """
+    if not isinstance(raw, dict):
+        raise EventValidationError([Problem("$", _NOT_AN_OBJECT)])
+    if "run" in raw:
+        if "job" in raw or "dataset" not in raw:
+            return _validate(RunEvent, raw)
+        return _validate(DatasetEvent, raw)
+    if "dataset" in raw:
+        if "job" in raw:
+            return _dataset_or_job_event(raw)
+        return _validate(DatasetEvent, raw)
+    if "job" in raw:
+        return _validate(JobEvent, raw)
+    problems = [Problem("$", _NO_KIND)]
+    try:
+        BaseEvent.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(problems_from(exc))
+    raise EventValidationError(problems)
+
+
+def parse_events(raws: Iterable[Any]) -> list[LineageEvent | EventValidationError]:
+    """Parse each item of a batch on its own: the event, or the error that rejected it.
+
+    The result has one entry per input item, in order; one bad event does not affect the
+    others.
+    """
+    results: list[LineageEvent | EventValidationError] = []
+    for raw in raws:
+        try:
+            results.append(parse_event(raw))
+        except EventValidationError as exc:
+            results.append(exc)
+    return results
+
+
+def _validate(model: type[E], raw: dict[str, Any]) -> E:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise EventValidationError(problems_from(exc)) from None
+
+
+def _dataset_or_job_event(raw: dict[str, Any]) -> DatasetEvent | JobEvent:
+    as_dataset: DatasetEvent | EventValidationError
+    as_job: JobEvent | EventValidationError
+    try:
+        as_dataset = _validate(DatasetEvent, raw)
+    except EventValidationError as exc:
+        as_dataset = exc
+    try:
+        as_job = _validate(JobEvent, raw)
+    except EventValidationError as exc:
+        as_job = exc
+    if isinstance(as_dataset, EventValidationError):
+        if isinstance(as_job, EventValidationError):
+            # Both readings fail; the problems they share (eventTime, ...) are listed once.
+            merged = dict.fromkeys([*as_dataset.problems, *as_job.problems])
+            raise EventValidationError(merged)
+        return as_job
+    if isinstance(as_job, EventValidationError):
+        return as_dataset
+    raise EventValidationError([Problem("$", _AMBIGUOUS)])

@@ -1,0 +1,554 @@
+"""From one OpenLineage event to the graph mutations it implies: a pure function.
+
+``mutations_for(event)`` looks at nothing but the event. Everything that needs the rest
+of the graph (which version of a dataset a run read, when a job stopped using a
+dataset, what a CTE name in column lineage refers to) is expressed as a mutation that
+the store resolves deterministically, so replaying or reordering events cannot change
+the resulting graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from lineage.events import (
+    DatasetEvent,
+    InputDataset,
+    Job,
+    JobEvent,
+    LineageEvent,
+    OutputDataset,
+    RunEvent,
+    get_facet,
+)
+from lineage.events import facets as F
+from lineage.graph.model import (
+    Completion,
+    EdgeKind,
+    Merge,
+    Mutation,
+    NodeKind,
+    Prop,
+    ReadDataset,
+    RunState,
+    Sighting,
+    UnresolvedReference,
+    UpsertEdge,
+    UpsertNode,
+    dataset_id,
+    field_id,
+    job_id,
+    run_id,
+    version_id,
+)
+
+#: Job kinds this project gives its own meaning to; any other ``jobType`` is ETL.
+ML_JOB_KINDS = frozenset(
+    {"TRAINING", "EVALUATION", "DEPLOYMENT", "MONITOR", "INFERENCE", "FEATURE_ENGINEERING"}
+)
+
+FACET_PREFIX = "facet:"
+
+
+def mutations_for(event: LineageEvent) -> list[Mutation]:
+    """Return the idempotent, order-independent mutations one event implies."""
+    if isinstance(event, RunEvent):
+        return list(_run_event(event))
+    if isinstance(event, JobEvent):
+        return list(_job_event(event))
+    if isinstance(event, DatasetEvent):
+        at = event.eventTime.timestamp()
+        return list(_dataset(event.dataset.namespace, event.dataset.name, event.dataset.facets, at))
+    raise TypeError(f"not an OpenLineage event: {type(event).__name__}")
+
+
+# -- runs ---------------------------------------------------------------------------
+
+
+def _run_event(event: RunEvent) -> Iterator[Mutation]:
+    at = event.eventTime.timestamp()
+    job = job_id(event.job.namespace, event.job.name)
+    run = run_id(event.run.runId)
+    state = (event.eventType or RunState.OTHER).upper()
+
+    yield from _job(event.job, at)
+    props: dict[str, Prop] = {
+        "runId": Prop(event.run.runId),
+        "job": Prop(job),
+        "state": Prop(state, Merge.STATE),
+        "first_seen": Prop(at, Merge.MIN),
+        "last_seen": Prop(at, Merge.MAX),
+        "producer": Prop(event.producer, at=at),
+    }
+    if state == RunState.START:
+        props["started_at"] = Prop(at, Merge.MIN)
+    if state in (RunState.COMPLETE, RunState.FAIL, RunState.ABORT):
+        props["ended_at"] = Prop(at, Merge.MAX)
+    props.update(_facet_props(event.run.facets, at))
+    error = get_facet(event.run.facets, "errorMessage", F.ErrorMessageRunFacet)
+    if error is not None:
+        props["error_message"] = Prop(error.message, at=at)
+    nominal = get_facet(event.run.facets, "nominalTime", F.NominalTimeRunFacet)
+    if nominal is not None:
+        props["nominal_start"] = Prop(nominal.nominalStartTime.timestamp(), at=at)
+    yield UpsertNode(run, NodeKind.RUN, props)
+    yield UpsertEdge(EdgeKind.RUN_OF, run, job)
+
+    parent = get_facet(event.run.facets, "parent", F.ParentRunFacet)
+    if parent is not None:
+        parent_run = run_id(str(parent.run.runId).lower())
+        parent_job = job_id(parent.job.namespace, parent.job.name)
+        yield UpsertNode(parent_job, NodeKind.JOB, _identity(parent.job.namespace, parent.job.name))
+        yield UpsertNode(
+            parent_run,
+            NodeKind.RUN,
+            {"runId": Prop(str(parent.run.runId).lower()), "job": Prop(parent_job)},
+        )
+        yield UpsertEdge(EdgeKind.RUN_OF, parent_run, parent_job)
+        yield UpsertEdge(EdgeKind.CHILD_OF, run, parent_run)
+        if parent.root is not None:
+            root = str(parent.root.run.runId).lower()
+            yield UpsertNode(run, NodeKind.RUN, {"root_run": Prop(run_id(root), at=at)})
+
+    declared = {dataset_id(d.namespace, d.name) for d in (*event.inputs, *event.outputs)}
+    for source in event.inputs:
+        yield from _input(source, run, job, at, declared=True)
+    covers: list[str] = []
+    for target in event.outputs:
+        yield from _output(target, event, run, job, at)
+        if _has_facet(target.facets, "columnLineage"):
+            covers.append(dataset_id(target.namespace, target.name))
+            yield from _column_lineage(target, event, run, job, at, declared)
+    if state == RunState.COMPLETE:
+        yield Completion(job, at, run, tuple(sorted(covers)))
+
+
+def _input(
+    ds: InputDataset, run: str, job: str, at: float, *, declared: bool
+) -> Iterator[Mutation]:
+    dsid = dataset_id(ds.namespace, ds.name)
+    yield from _dataset(ds.namespace, ds.name, ds.facets, at)
+    version = get_facet(ds.facets, "version", F.DatasetVersionDatasetFacet)
+    schema = get_facet(ds.facets, "schema", F.SchemaDatasetFacet)
+    observed_props: dict[str, Prop] = {"created_at": Prop(at, Merge.MIN)}
+    if schema is not None:
+        observed_props["schema"] = Prop(_schema_rows(schema), at=at)
+    edge_props = _facet_props(ds.inputFacets, at)
+    edge_props["declared"] = Prop(declared, Merge.MAX)
+    assertions = get_facet(ds.inputFacets, "dataQualityAssertions", F.DataQualityAssertionsFacet)
+    if assertions is not None:
+        yield from _assertions(ds.namespace, ds.name, assertions, at)
+    yield ReadDataset(
+        run=run,
+        dataset=dsid,
+        at=at,
+        version=version_id(ds.namespace, ds.name, version.datasetVersion) if version else None,
+        observed=version_id(ds.namespace, ds.name, "observed:" + _schema_digest(schema)),
+        observed_props=observed_props,
+        observed_known=schema is not None,
+        edge_props=edge_props,
+    )
+    yield Sighting(
+        UpsertEdge(EdgeKind.INPUT_TO, dsid, job, props={"declared": Prop(declared, Merge.MAX)}),
+        job,
+        at,
+        run,
+    )
+
+
+def _output(
+    ds: OutputDataset, event: RunEvent, run: str, job: str, at: float
+) -> Iterator[Mutation]:
+    dsid = dataset_id(ds.namespace, ds.name)
+    yield from _dataset(ds.namespace, ds.name, ds.facets, at)
+    version_facet = get_facet(ds.facets, "version", F.DatasetVersionDatasetFacet)
+    version = version_facet.datasetVersion if version_facet else "run:" + event.run.runId
+    vid = version_id(ds.namespace, ds.name, version)
+    props: dict[str, Prop] = {
+        "version": Prop(version),
+        "dataset": Prop(dsid),
+        "created_at": Prop(at, Merge.MIN),
+        "run": Prop(run),
+    }
+    schema = get_facet(ds.facets, "schema", F.SchemaDatasetFacet)
+    if schema is not None:
+        props["schema"] = Prop(_schema_rows(schema), at=at)
+    stats = get_facet(ds.outputFacets, "outputStatistics", F.OutputStatisticsFacet)
+    if stats is not None:
+        props["row_count"] = Prop(stats.rowCount, at=at)
+        props["size"] = Prop(stats.size, at=at)
+    metrics = get_facet(ds.facets, "dataQualityMetrics", F.DataQualityMetricsFacet)
+    if metrics is not None:
+        props["metrics"] = Prop(_dump(metrics), at=at)
+    lifecycle = get_facet(ds.facets, "lifecycleStateChange", F.LifecycleStateChangeDatasetFacet)
+    if lifecycle is not None:
+        props["lifecycle"] = Prop(lifecycle.lifecycleStateChange, at=at)
+    yield UpsertNode(vid, NodeKind.DATASET_VERSION, props)
+    yield UpsertEdge(EdgeKind.VERSION_OF, vid, dsid)
+    yield UpsertEdge(EdgeKind.WROTE, run, vid, props=_facet_props(ds.outputFacets, at))
+    yield UpsertNode(dsid, NodeKind.DATASET, {"current_version": Prop(vid, at=at)})
+    yield Sighting(UpsertEdge(EdgeKind.PRODUCES, job, dsid), job, at, run)
+
+
+def _column_lineage(
+    ds: OutputDataset,
+    event: RunEvent,
+    run: str,
+    job: str,
+    at: float,
+    declared: set[str],
+) -> Iterator[Mutation]:
+    lineage = get_facet(ds.facets, "columnLineage", F.ColumnLineageDatasetFacet)
+    if lineage is None:
+        return
+    out = dataset_id(ds.namespace, ds.name)
+    naming = _dotted_parts_by_namespace(event)
+    implied: set[tuple[str, str]] = set()
+
+    def feed(
+        src: F.ColumnLineageInputField,
+        target: str,
+        path: str,
+        fallback: tuple[str | None, str | None],
+        scope: str,
+    ) -> Iterator[Mutation]:
+        transformations = _transformations(src, fallback)
+        ref = (src.namespace, src.name)
+        if dataset_id(*ref) not in declared and _is_unresolved(src.namespace, src.name, naming):
+            yield UnresolvedReference(
+                run=run,
+                job=job,
+                namespace=src.namespace,
+                name=src.name,
+                field=src.field,
+                target_field=target,
+                transformations=transformations,
+                at=at,
+            )
+            return
+        if dataset_id(*ref) not in declared:
+            implied.add(ref)
+        source = field_id(src.namespace, src.name, src.field)
+        yield from _field(src.namespace, src.name, src.field, at)
+        primary = _primary(transformations)
+        yield Sighting(
+            UpsertEdge(
+                EdgeKind.FEEDS,
+                source,
+                target,
+                key=job,
+                props={
+                    "job": Prop(job),
+                    "type": Prop(primary.get("type", "DIRECT"), at=at),
+                    "subtype": Prop(primary.get("subtype"), at=at),
+                    "masking": Prop(any(t.get("masking") for t in transformations), at=at),
+                    "scope": Prop(scope, at=at),
+                    "transformations": Prop(
+                        [
+                            orjson.dumps(t, option=orjson.OPT_SORT_KEYS).decode()
+                            for t in transformations
+                        ],
+                        Merge.UNION,
+                    ),
+                },
+            ),
+            job,
+            at,
+            run,
+            covers=out,
+        )
+
+    for path, column in sorted(lineage.fields.items()):
+        target = field_id(ds.namespace, ds.name, path)
+        yield from _field(ds.namespace, ds.name, path, at)
+        fallback = (column.transformationType, column.transformationDescription)
+        for src in column.inputFields:
+            yield from feed(src, target, path, fallback, "FIELD")
+    if lineage.dataset:
+        # Dataset-wide dependencies (filters, joins, sorts) touch every column of the output.
+        schema = get_facet(ds.facets, "schema", F.SchemaDatasetFacet)
+        columns = set(lineage.fields) | {f.name for f in (schema.fields if schema else [])}
+        for src in lineage.dataset:
+            for path in sorted(columns):
+                target = field_id(ds.namespace, ds.name, path)
+                yield from feed(src, target, path, ("INDIRECT", None), "DATASET")
+    for namespace, name in sorted(implied):
+        # A producer may omit an input it names in column lineage (dbt-ol leaves seeds out).
+        dsid = dataset_id(namespace, name)
+        yield UpsertNode(dsid, NodeKind.DATASET, _identity(namespace, name))
+        yield ReadDataset(
+            run=run,
+            dataset=dsid,
+            at=at,
+            version=None,
+            observed=version_id(namespace, name, "observed:" + _schema_digest(None)),
+            observed_props={"created_at": Prop(at, Merge.MIN)},
+            edge_props={
+                "declared": Prop(False, Merge.MAX),
+                "derived_from": Prop("columnLineage", at=at),
+            },
+        )
+        yield Sighting(
+            UpsertEdge(
+                EdgeKind.INPUT_TO,
+                dsid,
+                job,
+                props={
+                    "declared": Prop(False, Merge.MAX),
+                    "derived_from": Prop("columnLineage", at=at),
+                },
+            ),
+            job,
+            at,
+            run,
+        )
+
+
+def _transformations(
+    src: F.ColumnLineageInputField, fallback: tuple[str | None, str | None]
+) -> tuple[Mapping[str, Any], ...]:
+    found = tuple(
+        {k: v for k, v in t.model_dump(exclude_none=True).items() if k in _TRANSFORMATION_KEYS}
+        for t in src.transformations
+    )
+    if found:
+        return found
+    kind, description = fallback
+    # The deprecated field-level transformationType says IDENTITY/DIRECT/INDIRECT style words.
+    legacy: dict[str, Any] = {
+        "type": "DIRECT" if kind in (None, "IDENTITY", "DIRECT") else "INDIRECT"
+    }
+    if kind not in (None, "DIRECT", "INDIRECT"):
+        legacy["subtype"] = kind
+    if description:
+        legacy["description"] = description
+    return (legacy,)
+
+
+_TRANSFORMATION_KEYS = frozenset({"type", "subtype", "description", "masking"})
+
+
+def _primary(transformations: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The transformation that best describes the dependency: a DIRECT one if any."""
+    for t in transformations:
+        if t.get("type") == "DIRECT":
+            return t
+    return transformations[0] if transformations else {"type": "DIRECT"}
+
+
+def _dotted_parts_by_namespace(event: RunEvent) -> dict[str, int]:
+    parts: dict[str, int] = {}
+    for ds in (*event.inputs, *event.outputs):
+        parts[ds.namespace] = max(parts.get(ds.namespace, 0), ds.name.count(".") + 1)
+    return parts
+
+
+def _is_unresolved(namespace: str, name: str, naming: Mapping[str, int]) -> bool:
+    """True when ``name`` does not look like the datasets around it (a CTE, an alias)."""
+    expected = naming.get(namespace)
+    return expected is not None and name.count(".") + 1 < expected
+
+
+# -- jobs and static lineage ----------------------------------------------------------
+
+
+def _job_event(event: JobEvent) -> Iterator[Mutation]:
+    at = event.eventTime.timestamp()
+    job = job_id(event.job.namespace, event.job.name)
+    yield from _job(event.job, at)
+    for source in event.inputs:
+        dsid = dataset_id(source.namespace, source.name)
+        yield from _dataset(source.namespace, source.name, source.facets, at)
+        yield Sighting(
+            UpsertEdge(EdgeKind.INPUT_TO, dsid, job, props={"declared": Prop(True, Merge.MAX)}),
+            job,
+            at,
+        )
+    for ds in event.outputs:
+        dsid = dataset_id(ds.namespace, ds.name)
+        yield from _dataset(ds.namespace, ds.name, ds.facets, at)
+        yield Sighting(UpsertEdge(EdgeKind.PRODUCES, job, dsid), job, at)
+    # A static event states the job's whole current lineage: edges it omits are closed.
+    yield Completion(job, at, None)
+
+
+def _job(job: Job, at: float) -> Iterator[Mutation]:
+    props = _identity(job.namespace, job.name)
+    props.update(_facet_props(job.facets, at))
+    job_type = get_facet(job.facets, "jobType", F.JobTypeJobFacet)
+    if job_type is not None:
+        raw = (job_type.jobType or "").upper()
+        props["type"] = Prop(raw if raw in ML_JOB_KINDS else "ETL", at=at)
+        props["job_type"] = Prop(raw or None, at=at)
+        props["integration"] = Prop(job_type.integration.upper(), at=at)
+        props["processing_type"] = Prop(job_type.processingType.upper(), at=at)
+    sql = get_facet(job.facets, "sql", F.SQLJobFacet)
+    if sql is not None:
+        props["sql"] = Prop(sql.query, at=at)
+    location = get_facet(job.facets, "sourceCodeLocation", F.SourceCodeLocationJobFacet)
+    if location is not None:
+        props["source_url"] = Prop(location.url, at=at)
+    props.update(_described(job.facets, at))
+    yield UpsertNode(job_id(job.namespace, job.name), NodeKind.JOB, props)
+
+
+# -- datasets and fields ---------------------------------------------------------------
+
+
+def _dataset(namespace: str, name: str, facets: Mapping[str, Any], at: float) -> Iterator[Mutation]:
+    dsid = dataset_id(namespace, name)
+    props = _identity(namespace, name)
+    props.update(_facet_props(facets, at))
+    props.update(_described(facets, at))
+    kind = get_facet(facets, "datasetType", F.DatasetTypeDatasetFacet)
+    if kind is not None:
+        props["type"] = Prop(kind.datasetType.upper(), at=at)
+    source = get_facet(facets, "dataSource", F.DatasourceDatasetFacet)
+    if source is not None:
+        props["source"] = Prop(source.uri or source.name, at=at)
+    lifecycle = get_facet(facets, "lifecycleStateChange", F.LifecycleStateChangeDatasetFacet)
+    if lifecycle is not None:
+        change = lifecycle.lifecycleStateChange.upper()
+        if change == "DROP":
+            props["dropped"] = Prop(True, at=at)
+        elif change in ("CREATE", "OVERWRITE", "ALTER", "TRUNCATE"):
+            props["dropped"] = Prop(False, at=at)
+        previous = lifecycle.previousIdentifier
+        if change == "RENAME" and previous is not None:
+            old = dataset_id(previous.namespace, previous.name)
+            yield UpsertNode(
+                old,
+                NodeKind.DATASET,
+                {**_identity(previous.namespace, previous.name), "renamed_to": Prop(dsid, at=at)},
+            )
+            yield UpsertEdge(EdgeKind.RENAMED_FROM, dsid, old, props={"at": Prop(at, Merge.MIN)})
+    yield UpsertNode(dsid, NodeKind.DATASET, props)
+
+    schema = get_facet(facets, "schema", F.SchemaDatasetFacet)
+    if schema is not None:
+        for row in _schema_rows(schema):
+            yield from _field(namespace, name, row["path"], at, row)
+    assertions = get_facet(facets, "dataQualityAssertions", F.DataQualityAssertionsFacet)
+    if assertions is not None:
+        yield from _assertions(namespace, name, assertions, at)
+    symlinks = get_facet(facets, "symlinks", F.SymlinksDatasetFacet)
+    if symlinks is not None:
+        for ident in symlinks.identifiers:
+            other = dataset_id(ident.namespace, ident.name)
+            if other == dsid:
+                continue
+            yield UpsertNode(other, NodeKind.DATASET, _identity(ident.namespace, ident.name))
+            yield UpsertEdge(
+                EdgeKind.ALIAS_OF, dsid, other, props={"type": Prop(ident.type, at=at)}
+            )
+
+
+def _field(
+    namespace: str, name: str, path: str, at: float, row: Mapping[str, Any] | None = None
+) -> Iterator[Mutation]:
+    fid = field_id(namespace, name, path)
+    props: dict[str, Prop] = {
+        "dataset": Prop(dataset_id(namespace, name)),
+        "path": Prop(path),
+        "name": Prop(path.rsplit(".", 1)[-1]),
+    }
+    if row is not None:
+        props["type"] = Prop(row.get("type"), at=at)
+        props["description"] = Prop(row.get("description"), at=at)
+        props["in_schema_at"] = Prop(at, Merge.MAX)
+    yield UpsertNode(fid, NodeKind.FIELD, props)
+    yield UpsertEdge(EdgeKind.HAS_FIELD, dataset_id(namespace, name), fid)
+
+
+def _assertions(
+    namespace: str, name: str, facet: F.DataQualityAssertionsFacet, at: float
+) -> Iterator[Mutation]:
+    rows = [_dump(a) for a in facet.assertions]
+    yield UpsertNode(
+        dataset_id(namespace, name), NodeKind.DATASET, {"assertions": Prop(rows, at=at)}
+    )
+    for a in facet.assertions:
+        if a.column:
+            yield UpsertNode(
+                field_id(namespace, name, a.column),
+                NodeKind.FIELD,
+                {
+                    "dataset": Prop(dataset_id(namespace, name)),
+                    "path": Prop(a.column),
+                    "name": Prop(a.column.rsplit(".", 1)[-1]),
+                    "assertion:" + a.assertion: Prop(a.success, at=at),
+                },
+            )
+            yield UpsertEdge(
+                EdgeKind.HAS_FIELD, dataset_id(namespace, name), field_id(namespace, name, a.column)
+            )
+
+
+def _schema_rows(schema: F.SchemaDatasetFacet) -> list[dict[str, Any]]:
+    """Flatten nested schema fields into rows with dotted paths."""
+    rows: list[dict[str, Any]] = []
+
+    def walk(fields: Iterable[F.SchemaField], prefix: str) -> None:
+        for f in fields:
+            path = prefix + f.name
+            rows.append(
+                {"path": path, "name": f.name, "type": f.type, "description": f.description}
+            )
+            if f.fields:
+                walk(f.fields, path + ".")
+
+    walk(schema.fields, "")
+    return rows
+
+
+def _schema_digest(schema: F.SchemaDatasetFacet | None) -> str:
+    if schema is None:
+        return "unknown"
+    body = orjson.dumps([(r["path"], r["type"]) for r in _schema_rows(schema)])
+    return hashlib.sha1(body).hexdigest()[:16]
+
+
+# -- properties -------------------------------------------------------------------------
+
+
+def _identity(namespace: str, name: str) -> dict[str, Prop]:
+    return {"namespace": Prop(namespace), "name": Prop(name)}
+
+
+def _has_facet(facets: Mapping[str, Any], name: str) -> bool:
+    value = facets.get(name)
+    return isinstance(value, Mapping) and not value.get("_deleted")
+
+
+def _facet_props(facets: Mapping[str, Any], at: float) -> dict[str, Prop]:
+    """Every facet, verbatim, as its own last-writer-wins property (None deletes it)."""
+    props: dict[str, Prop] = {}
+    for name, value in facets.items():
+        if isinstance(value, Mapping) and value.get("_deleted") is True:
+            props[FACET_PREFIX + name] = Prop(None, at=at)
+        else:
+            props[FACET_PREFIX + name] = Prop(value, at=at)
+    return props
+
+
+def _described(facets: Mapping[str, Any], at: float) -> dict[str, Prop]:
+    props: dict[str, Prop] = {}
+    doc = get_facet(facets, "documentation", F.DocumentationFacet)
+    if doc is not None:
+        props["description"] = Prop(doc.description, at=at)
+    owners = get_facet(facets, "ownership", F.OwnershipFacet)
+    if owners is not None:
+        props["owners"] = Prop([_dump(o) for o in owners.owners], at=at)
+    tags = get_facet(facets, "tags", F.TagsFacet)
+    if tags is not None:
+        props["tags"] = Prop([_dump(t) for t in tags.tags], at=at)
+    return props
+
+
+def _dump(model: Any) -> dict[str, Any]:
+    dumped: dict[str, Any] = model.model_dump(mode="json", exclude_none=True)
+    return dumped

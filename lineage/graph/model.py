@@ -1,0 +1,222 @@
+"""The domain model of the lineage graph: node and edge kinds, identities, mutations.
+
+Every mutation is idempotent and commutative: properties carry a merge rule
+(last-writer-wins by event time, min, max, union, or the run state order), so
+applying the mutations of a set of events in any order, any number of times,
+yields the same graph. Stores apply mutations; they never interpret events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Final
+
+
+class NodeKind(StrEnum):
+    DATASET = "DATASET"
+    DATASET_VERSION = "DATASET_VERSION"
+    FIELD = "FIELD"
+    JOB = "JOB"
+    RUN = "RUN"
+    INCIDENT = "INCIDENT"
+
+
+class EdgeKind(StrEnum):
+    # Exact, run-level history.
+    READ = "READ"  # Run -> DatasetVersion
+    WROTE = "WROTE"  # Run -> DatasetVersion
+    VERSION_OF = "VERSION_OF"  # DatasetVersion -> Dataset
+    RUN_OF = "RUN_OF"  # Run -> Job
+    CHILD_OF = "CHILD_OF"  # Run -> parent Run
+    # Job-level projection, each edge valid over [since, until).
+    INPUT_TO = "INPUT_TO"  # Dataset -> Job
+    PRODUCES = "PRODUCES"  # Job -> Dataset
+    # Columns.
+    HAS_FIELD = "HAS_FIELD"  # Dataset -> Field
+    FEEDS = "FEEDS"  # Field -> Field (keyed per job)
+    # Identity.
+    ALIAS_OF = "ALIAS_OF"  # Dataset -> Dataset (symlinks)
+    RENAMED_FROM = "RENAMED_FROM"  # Dataset -> its previous identifier
+    ON = "ON"  # Incident -> any node
+
+
+#: Edges that carry a validity interval and are closed by later completed runs.
+PROJECTION_EDGES: Final = frozenset({EdgeKind.INPUT_TO, EdgeKind.PRODUCES, EdgeKind.FEEDS})
+
+
+class RunState(StrEnum):
+    NEW = "NEW"
+    START = "START"
+    RUNNING = "RUNNING"
+    OTHER = "OTHER"
+    COMPLETE = "COMPLETE"
+    FAIL = "FAIL"
+    ABORT = "ABORT"
+
+
+#: A later state never regresses to an earlier one: the state with the highest
+#: rank wins, whatever order the events arrive in. Terminal states outrank the rest;
+#: among them FAIL outranks ABORT outranks COMPLETE, so a run reported both as
+#: completed and failed is shown as failed.
+RUN_STATE_RANK: Final[Mapping[str, int]] = {
+    RunState.NEW: 0,
+    RunState.OTHER: 1,
+    RunState.START: 2,
+    RunState.RUNNING: 3,
+    RunState.COMPLETE: 4,
+    RunState.ABORT: 5,
+    RunState.FAIL: 6,
+}
+
+TERMINAL_STATES: Final = frozenset({RunState.COMPLETE, RunState.FAIL, RunState.ABORT})
+
+_SEP: Final = "\x1f"
+
+
+def node_id(kind: NodeKind, *parts: str) -> str:
+    """The stable internal identity of a node: its kind and key parts, unambiguously joined."""
+    return _SEP.join((kind.value, *parts))
+
+
+def split_id(nid: str) -> tuple[NodeKind, tuple[str, ...]]:
+    """Inverse of :func:`node_id`. Raises ``ValueError`` for an id no node can have."""
+    kind, *parts = nid.split(_SEP)
+    return NodeKind(kind), tuple(parts)
+
+
+def dataset_id(namespace: str, name: str) -> str:
+    return node_id(NodeKind.DATASET, namespace, name)
+
+
+def job_id(namespace: str, name: str) -> str:
+    return node_id(NodeKind.JOB, namespace, name)
+
+
+def run_id(run_uuid: str) -> str:
+    return node_id(NodeKind.RUN, run_uuid)
+
+
+def field_id(namespace: str, name: str, path: str) -> str:
+    return node_id(NodeKind.FIELD, namespace, name, path)
+
+
+def version_id(namespace: str, name: str, version: str) -> str:
+    return node_id(NodeKind.DATASET_VERSION, namespace, name, version)
+
+
+def edge_id(kind: EdgeKind, src: str, dst: str, key: str = "") -> str:
+    return "\x1e".join((kind.value, src, dst, key))
+
+
+class Merge(StrEnum):
+    """How a property's new value combines with the stored one."""
+
+    # The value with the latest event time wins. On a tie a deletion (None) wins, then
+    # the larger value by canonical JSON, so the outcome never depends on arrival order.
+    LWW = "lww"
+    MIN = "min"
+    MAX = "max"
+    UNION = "union"  # list values, kept as a sorted set
+    STATE = "state"  # run states, by RUN_STATE_RANK
+
+
+@dataclass(frozen=True, slots=True)
+class Prop:
+    value: Any
+    merge: Merge = Merge.LWW
+    at: float = 0.0  # event time, seconds since the epoch; used by LWW
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertNode:
+    id: str
+    kind: NodeKind
+    props: Mapping[str, Prop] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertEdge:
+    kind: EdgeKind
+    src: str
+    dst: str
+    key: str = ""
+    props: Mapping[str, Prop] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return edge_id(self.kind, self.src, self.dst, self.key)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadDataset:
+    """A run read a dataset at time ``at``.
+
+    The store points the READ edge at ``version`` when the producer named it, else at
+    the version current at ``at`` (the latest version written at or before then), else
+    at the ``observed`` version: one derived from what the reader saw of it.
+    """
+
+    run: str
+    dataset: str
+    at: float
+    version: str | None
+    observed: str
+    observed_props: Mapping[str, Prop] = field(default_factory=dict)
+    #: Whether ``observed`` was derived from a schema the reader saw; a known
+    #: observation outranks an unknown one whatever order they arrive in.
+    observed_known: bool = False
+    edge_props: Mapping[str, Prop] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """A job was seen using a dataset (or a field feeding a field) at ``at``.
+
+    Upserts a projection edge: ``since`` is its first sighting, ``last_seen`` its latest.
+    ``run`` ties the sighting to a run, so the run's completion counts as a sighting too.
+    """
+
+    edge: UpsertEdge
+    job: str
+    at: float
+    run: str | None = None
+    covers: str | None = None  # for FEEDS: the output dataset whose column lineage this is
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A job's run completed (or a static JobEvent stated the job's edges) at ``at``.
+
+    Every projection edge of the job last seen before the first later completion is
+    closed then: ``until`` = the earliest completion after the edge's last sighting.
+    ``covers`` lists the output datasets whose column lineage this run reported, so
+    that a completion closes only FEEDS edges into datasets it reported on.
+    """
+
+    job: str
+    at: float
+    run: str | None
+    covers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnresolvedReference:
+    """Column lineage named something that is not a dataset (e.g. a dbt CTE).
+
+    The store resolves it to the one input of the run that has ``field``, if exactly one
+    has; until then it is kept, flagged, and never shown as an upstream table.
+    """
+
+    run: str
+    job: str
+    namespace: str
+    name: str
+    field: str
+    target_field: str  # field id the reference feeds
+    transformations: tuple[Mapping[str, Any], ...]
+    at: float
+
+
+Mutation = UpsertNode | UpsertEdge | ReadDataset | Sighting | Completion | UnresolvedReference

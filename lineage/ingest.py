@@ -1,0 +1,81 @@
+"""The ingest path shared by HTTP and the CLI: decode, parse, map, write.
+
+Nothing is acknowledged before ``store.write`` returns, and the store writes the raw
+events and their graph mutations in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from lineage.events import (
+    EventValidationError,
+    JobEvent,
+    LineageEvent,
+    Problem,
+    RunEvent,
+    parse_event,
+)
+from lineage.graph.mapping import mutations_for
+from lineage.store.base import GraphStore, IngestItem
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    index: int
+    problems: list[Problem]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "errors": [{"path": p.path, "message": p.message} for p in self.problems],
+        }
+
+
+@dataclass(slots=True)
+class IngestResult:
+    accepted: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+def prepare(raw: Any, body: bytes | None = None) -> IngestItem:
+    """Parse one decoded event into what the store writes. Raises EventValidationError."""
+    event = parse_event(raw)
+    return item_for(event, body if body is not None else orjson.dumps(raw))
+
+
+def item_for(event: LineageEvent, body: bytes) -> IngestItem:
+    run_id = event.run.runId if isinstance(event, RunEvent) else None
+    job = event.job if isinstance(event, RunEvent | JobEvent) else None
+    return IngestItem(
+        body=body,
+        event_time=event.eventTime.timestamp(),
+        event_type=event.eventType if isinstance(event, RunEvent) else None,
+        run_id=run_id,
+        job_namespace=job.namespace if job else None,
+        job_name=job.name if job else None,
+        mutations=mutations_for(event),
+    )
+
+
+def prepare_many(raws: Iterable[Any]) -> tuple[list[IngestItem], list[Rejection]]:
+    items: list[IngestItem] = []
+    rejected: list[Rejection] = []
+    for index, raw in enumerate(raws):
+        try:
+            items.append(prepare(raw))
+        except EventValidationError as exc:
+            rejected.append(Rejection(index, exc.problems))
+    return items, rejected
+
+
+def ingest(store: GraphStore, raws: Sequence[Any]) -> IngestResult:
+    """Validate every event, write the valid ones, report the others by index."""
+    items, rejected = prepare_many(raws)
+    if items:
+        store.write(items)
+    return IngestResult(accepted=len(items), rejected=rejected)

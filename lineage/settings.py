@@ -1,0 +1,77 @@
+"""Settings, resolved in one documented order: CLI flags, then ``LINEAGE_*`` environment
+variables, then a ``.env`` file in the working directory, then the defaults below."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SCOPES = frozenset({"ingest", "read", "admin"})
+
+
+def hash_token(token: str) -> str:
+    """Tokens are only ever kept as their SHA-256 digest."""
+    return "sha256:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LINEAGE_", env_file=".env", extra="ignore")
+
+    store: str = Field(
+        default="sqlite:///.lineage/lineage.db",
+        description="Where the graph lives: sqlite:///path (embedded) or neo4j://host:7687.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024, description="Largest request body accepted (after gzip)."
+    )
+    max_batch_events: int = Field(default=10_000, description="Most events in one batch POST.")
+    node_budget: int = Field(default=5_000, description="Most nodes one lineage answer holds.")
+    max_depth: int = 50
+    tokens: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Bearer tokens as 'sha256:<hex>=scope+scope' (or 'plaintoken=scope+scope', hashed on "
+            "load), comma separated. Empty: no authentication."
+        ),
+    )
+
+    @field_validator("tokens", mode="before")
+    @classmethod
+    def _split_tokens(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("tokens")
+    @classmethod
+    def _check_tokens(cls, value: list[str]) -> list[str]:
+        checked = []
+        for entry in value:
+            secret, sep, scopes = entry.rpartition("=")
+            if not sep or not secret:
+                raise ValueError(
+                    f"token entry {entry[:12]}... must look like 'TOKEN=ingest+read' "
+                    "(scopes: ingest, read, admin)"
+                )
+            unknown = set(scopes.split("+")) - SCOPES
+            if unknown:
+                raise ValueError(
+                    f"unknown token scope(s) {sorted(unknown)}; use ingest, read, admin"
+                )
+            if not secret.startswith("sha256:"):
+                secret = hash_token(secret)
+            checked.append(f"{secret}={scopes}")
+        return checked
+
+    def token_scopes(self) -> dict[str, frozenset[str]]:
+        """Digest of each configured token -> its scopes."""
+        table: dict[str, frozenset[str]] = {}
+        for entry in self.tokens:
+            digest, _, scopes = entry.rpartition("=")
+            table[digest] = frozenset(scopes.split("+"))
+        return table

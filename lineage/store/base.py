@@ -1,0 +1,158 @@
+"""The contract every store keeps: persist mutations and raw events, read and expand.
+
+Stores only persist and expand. Ranking, path reasoning and diffs live in
+``lineage.analysis``, on the subgraphs a store returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from lineage.graph.model import PROJECTION_EDGES, EdgeKind, Mutation, NodeKind
+
+
+class StoreError(Exception):
+    """A store could not do what was asked; the message says what to check."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached right now; the caller may retry later."""
+
+
+class Direction(StrEnum):
+    UPSTREAM = "UPSTREAM"  # against edge direction
+    DOWNSTREAM = "DOWNSTREAM"  # along edge direction
+    BOTH = "BOTH"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str
+    kind: NodeKind
+    props: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    id: str
+    kind: EdgeKind
+    src: str
+    dst: str
+    props: Mapping[str, Any]
+
+    def valid_at(self, at: float | None) -> bool:
+        """Whether a projection edge's validity interval holds at ``at`` (None: now)."""
+        if self.kind not in PROJECTION_EDGES:
+            return True
+        until = self.props.get("until")
+        if at is None:
+            return until is None
+        since = self.props.get("since")
+        return (since is None or since <= at) and (until is None or at < until)
+
+
+@dataclass(slots=True)
+class Subgraph:
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: dict[str, Edge] = field(default_factory=dict)
+    truncated: bool = False
+    #: Nodes whose neighbours were not all explored because a budget ran out.
+    frontier: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestItem:
+    """One accepted event: its raw bytes, a few indexed fields, and its mutations."""
+
+    body: bytes
+    event_time: float
+    event_type: str | None
+    run_id: str | None
+    job_namespace: str | None
+    job_name: str | None
+    mutations: Sequence[Mutation]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    seq: int
+    received_at: float
+    event_time: float
+    body: bytes
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """Persistence and bounded traversal of the lineage graph."""
+
+    def write(self, items: Sequence[IngestItem]) -> None:
+        """Durably store the raw events and apply their mutations, all or nothing.
+
+        Returns only once everything is durable. Raises ``StoreUnavailable`` when
+        nothing could be written.
+        """
+
+    def get_nodes(self, ids: Iterable[str]) -> dict[str, Node]:
+        """The nodes that exist among ``ids`` (missing ids are left out)."""
+
+    def edges_of(
+        self,
+        ids: Iterable[str],
+        direction: Direction,
+        kinds: Collection[EdgeKind] | None = None,
+        as_of: float | None = None,
+        include_closed: bool = False,
+    ) -> list[Edge]:
+        """Edges touching ``ids`` one hop away, filtered by kind and validity."""
+
+    def expand(
+        self,
+        starts: Sequence[str],
+        direction: Direction,
+        kinds: Collection[EdgeKind],
+        max_depth: int,
+        as_of: float | None = None,
+        node_limit: int = 10_000,
+    ) -> Subgraph:
+        """Breadth-first expansion up to ``max_depth`` hops over edges of ``kinds``.
+
+        Projection edges are kept when valid at ``as_of`` (None: currently valid).
+        Stops adding nodes at ``node_limit`` and then sets ``truncated``.
+        """
+
+    def search(
+        self,
+        text: str,
+        kinds: Collection[NodeKind] | None = None,
+        namespace: str | None = None,
+        limit: int = 20,
+    ) -> list[Node]:
+        """Nodes whose name, namespace or description contains ``text``, best first."""
+
+    def nodes_of_kind(self, kind: NodeKind, limit: int = 100, offset: int = 0) -> list[Node]:
+        """Nodes of one kind, in a stable order."""
+
+    def events(
+        self,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        run_id: str | None = None,
+    ) -> list[StoredEvent]:
+        """Stored raw events, newest event time first."""
+
+    def export(self) -> tuple[list[Node], list[Edge]]:
+        """Every node and edge, sorted by id (for export, and to compare graphs)."""
+
+    def count(self) -> Mapping[str, int]:
+        """How many events, nodes and edges the store holds."""
+
+    def ping(self) -> None:
+        """Raise ``StoreUnavailable`` with the reason if the store cannot serve."""
+
+    def close(self) -> None:
+        """Release files and connections."""
