@@ -1,0 +1,129 @@
+"""dbt-ol on a real dbt project, against a real server: the graph matches the dbt DAG."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lineage.graph.model import EdgeKind, NodeKind, dataset_id, field_id, job_id
+from lineage.store import Direction
+from lineage.store.embedded import EmbeddedStore
+from tests.conftest import REPO, skip_or_fail
+from tests.e2e.server import Server
+
+DBT_VENV = Path(os.environ.get("DBT_VENV", REPO / ".venv-dbt"))
+JOBS_NS = "dbt_test"
+
+
+def name(table: str) -> str:
+    return f"jaffle_shop.main.{table}"
+
+
+def model_job(model: str) -> str:
+    return job_id(JOBS_NS, f"jaffle_shop.main.jaffle_shop.{model}.build.run")
+
+
+@pytest.fixture(scope="module")
+def dbt_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedStore, str]]:
+    if not (DBT_VENV / "bin" / "dbt-ol").exists():
+        skip_or_fail(f"dbt-ol is not installed in {DBT_VENV}: run `make dbt-install` (make test does)")
+    folder = tmp_path_factory.mktemp("dbt")
+    db = folder / "lineage.db"
+    server = Server(f"sqlite:///{db}", folder / "server.log").start()
+    duckdb = folder / "jaffle_shop.duckdb"
+    try:
+        done = subprocess.run(
+            ["bash", str(REPO / "tools/dbt/run.sh"), "build"],
+            env={
+                **os.environ,
+                "DBT_VENV": str(DBT_VENV),
+                "OPENLINEAGE_URL": server.url,
+                "OPENLINEAGE_NAMESPACE": JOBS_NS,
+                "DBT_DUCKDB_PATH": str(duckdb),
+            },
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        server.stop()
+    # The project plants exactly one failing data test, so a healthy build exits 1.
+    assert done.returncode == 1, f"dbt-ol build exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    store = EmbeddedStore(db)
+    yield store, f"duckdb://{duckdb}"
+    store.close()
+
+
+def inputs_of(store: EmbeddedStore, job: str) -> dict[str, dict[str, object]]:
+    return {e.src: dict(e.props) for e in store.edges_of([job], Direction.UPSTREAM, [EdgeKind.INPUT_TO])}
+
+
+def outputs_of(store: EmbeddedStore, job: str) -> set[str]:
+    return {e.dst for e in store.edges_of([job], Direction.DOWNSTREAM, [EdgeKind.PRODUCES])}
+
+
+def test_the_graph_has_exactly_the_dbt_dag_edges(dbt_graph: tuple[EmbeddedStore, str]) -> None:
+    store, ns = dbt_graph
+    ds = lambda table: dataset_id(ns, name(table))  # noqa: E731
+    expected_inputs = {
+        # Seeds are not in dbt-ol's `inputs`; they come from column lineage.
+        "stg_customers": {ds("raw_customers")},
+        "stg_payments": {ds("raw_payments")},
+        # stg_orders selects * from a CTE, so its column lineage names only the CTE.
+        "stg_orders": set(),
+        "customers": {ds("stg_customers"), ds("stg_orders"), ds("stg_payments")},
+        "orders": {ds("stg_orders"), ds("stg_payments")},
+    }
+    for model, expected in expected_inputs.items():
+        job = model_job(model)
+        assert set(inputs_of(store, job)) == expected, model
+        assert outputs_of(store, job) == {ds(model)}, model
+    derived = inputs_of(store, model_job("stg_customers"))[ds("raw_customers")]
+    assert derived["declared"] is False and derived["derived_from"] == "columnLineage"
+    declared = inputs_of(store, model_job("orders"))[ds("stg_orders")]
+    assert declared["declared"] is True
+
+
+def test_renamed_columns_keep_their_lineage(dbt_graph: tuple[EmbeddedStore, str]) -> None:
+    store, ns = dbt_graph
+    customer_id = field_id(ns, name("stg_customers"), "customer_id")
+    feeding = store.edges_of([customer_id], Direction.UPSTREAM, [EdgeKind.FEEDS])
+    assert [e.src for e in feeding] == [field_id(ns, name("raw_customers"), "id")]
+    assert feeding[0].props["type"] == "DIRECT"
+    amount = store.edges_of([field_id(ns, name("stg_payments"), "amount_usd")], Direction.UPSTREAM, [EdgeKind.FEEDS])
+    assert [e.src for e in amount] == [field_id(ns, name("raw_payments"), "amount")]
+
+
+def test_a_cte_name_is_flagged_and_never_an_upstream_table(dbt_graph: tuple[EmbeddedStore, str]) -> None:
+    store, ns = dbt_graph
+    assert not store.get_nodes([dataset_id(ns, "source")])
+    runs = [
+        n for n in store.nodes_of_kind(NodeKind.RUN, limit=1000) if n.props.get("job") == model_job("stg_orders")
+    ]
+    assert len(runs) == 1
+    assert any('"name":"source"' in ref for ref in runs[0].props["column_refs"])
+
+
+def test_the_failing_data_test_is_stored_on_the_tested_dataset(dbt_graph: tuple[EmbeddedStore, str]) -> None:
+    store, ns = dbt_graph
+    orders = store.get_nodes([dataset_id(ns, name("orders"))])[dataset_id(ns, name("orders"))]
+    failing = [a for a in orders.props["assertions"] if not a["success"]]
+    assert [(a["assertion"], a["column"]) for a in failing] == [("accepted_values", "status")]
+    status = store.get_nodes([field_id(ns, name("orders"), "status")])[field_id(ns, name("orders"), "status")]
+    assert status.props["assertion:accepted_values"] is False
+    test_job = job_id(JOBS_NS, "jaffle_shop.main.jaffle_shop.orders.build.test")
+    runs = [n for n in store.nodes_of_kind(NodeKind.RUN, limit=1000) if n.props.get("job") == test_job]
+    assert [r.props["state"] for r in runs] == ["FAIL"]
+
+
+def test_model_runs_are_children_of_the_dbt_invocation(dbt_graph: tuple[EmbeddedStore, str]) -> None:
+    store, _ = dbt_graph
+    wrapper = job_id(JOBS_NS, "dbt-run-jaffle_shop")
+    [invocation] = [n for n in store.nodes_of_kind(NodeKind.RUN, limit=1000) if n.props.get("job") == wrapper]
+    assert invocation.props["state"] == "FAIL"
+    children = store.edges_of([invocation.id], Direction.UPSTREAM, [EdgeKind.CHILD_OF])
+    assert len(children) == 10  # five models, five test jobs
