@@ -25,6 +25,7 @@ def _facet(kind: str, **body: Any) -> dict[str, Any]:
 class Warehouse:
     def __init__(self, jobs: int, seed: int = 7) -> None:
         self.rng = random.Random(seed)
+        self._datasets: dict[tuple[int, tuple[int, ...]], dict[str, Any]] = {}
         self.tables: list[tuple[str, list[str]]] = []
         self.jobs: list[tuple[str, list[int], list[int]]] = []
         sources = max(5, jobs // 3)
@@ -43,6 +44,13 @@ class Warehouse:
         return [f"col_{i}" for i in range(self.rng.randint(10, 50))]
 
     def _dataset(self, index: int, with_lineage_from: list[int] | None = None) -> dict[str, Any]:
+        # A job's code, and so its column lineage, is the same from one run to the next.
+        key = (index, tuple(with_lineage_from or ()))
+        if key not in self._datasets:
+            self._datasets[key] = self._build_dataset(index, with_lineage_from)
+        return self._datasets[key]
+
+    def _build_dataset(self, index: int, with_lineage_from: list[int] | None) -> dict[str, Any]:
         name, columns = self.tables[index]
         facets: dict[str, Any] = {
             "schema": _facet("SchemaDatasetFacet", fields=[{"name": c, "type": "VARCHAR"} for c in columns])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -27,8 +28,11 @@ from lineage.events import (
 )
 from lineage.events import facets as F
 from lineage.graph.model import (
+    ColumnLineage,
     Completion,
     EdgeKind,
+    EnsureFields,
+    Feed,
     Merge,
     Mutation,
     NodeKind,
@@ -133,10 +137,10 @@ def _input(
     dsid = dataset_id(ds.namespace, ds.name)
     yield from _dataset(ds.namespace, ds.name, ds.facets, at)
     version = get_facet(ds.facets, "version", F.DatasetVersionDatasetFacet)
-    schema = get_facet(ds.facets, "schema", F.SchemaDatasetFacet)
+    schema = _schema_fields(ds.facets)
     observed_props: dict[str, Prop] = {"created_at": Prop(at, Merge.MIN)}
     if schema is not None:
-        observed_props["schema"] = Prop(_schema_rows(schema), at=at)
+        observed_props["schema"] = Prop(schema, at=at)
     edge_props = _facet_props(ds.inputFacets, at)
     edge_props["declared"] = Prop(declared, Merge.MAX)
     assertions = get_facet(ds.inputFacets, "dataQualityAssertions", F.DataQualityAssertionsFacet)
@@ -174,9 +178,9 @@ def _output(
         "created_at": Prop(at, Merge.MIN),
         "run": Prop(run),
     }
-    schema = get_facet(ds.facets, "schema", F.SchemaDatasetFacet)
+    schema = _schema_fields(ds.facets)
     if schema is not None:
-        props["schema"] = Prop(_schema_rows(schema), at=at)
+        props["schema"] = Prop(schema, at=at)
     stats = get_facet(ds.outputFacets, "outputStatistics", F.OutputStatisticsFacet)
     if stats is not None:
         props["row_count"] = Prop(stats.rowCount, at=at)
@@ -194,6 +198,24 @@ def _output(
     yield Sighting(UpsertEdge(EdgeKind.PRODUCES, job, dsid), job, at, run)
 
 
+@dataclass(frozen=True, slots=True)
+class _LineagePlan:
+    """What one columnLineage facet implies, independent of the run and time."""
+
+    target_paths: tuple[str, ...]
+    sources: tuple[tuple[str, str, tuple[str, ...]], ...]  # namespace, name, fields
+    feeds: tuple[Feed, ...]
+    digest: str
+    unresolved: tuple[tuple[str, str, str, str, tuple[Mapping[str, Any], ...]], ...]
+
+
+# Producers send the same column lineage with every event of every run of a job, and the
+# facet parser shares one typed instance per content: plan each one once. Values keep
+# their facet alive, so an id in a key cannot be reused while the entry exists.
+_PLANS: dict[tuple[Any, ...], tuple[Any, _LineagePlan]] = {}
+_PLANS_MAX = 4096
+
+
 def _column_lineage(
     ds: OutputDataset,
     event: RunEvent,
@@ -206,79 +228,32 @@ def _column_lineage(
     if lineage is None:
         return
     out = dataset_id(ds.namespace, ds.name)
+    schema = get_facet(ds.facets, "schema", F.SchemaDatasetFacet) if lineage.dataset else None
     naming = _dotted_parts_by_namespace(event)
-    implied: set[tuple[str, str]] = set()
+    key = (
+        id(lineage),
+        id(schema),
+        ds.namespace,
+        ds.name,
+        tuple(sorted(naming.items())),
+        frozenset(declared),
+    )
+    cached = _PLANS.get(key)
+    if cached is None or cached[0] is not lineage:
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        plan = _plan_column_lineage(lineage, schema, ds.namespace, ds.name, naming, declared)
+        _PLANS[key] = (lineage, plan)
+    else:
+        plan = cached[1]
 
-    def feed(
-        src: F.ColumnLineageInputField,
-        target: str,
-        path: str,
-        fallback: tuple[str | None, str | None],
-        scope: str,
-    ) -> Iterator[Mutation]:
-        transformations = _transformations(src, fallback)
-        ref = (src.namespace, src.name)
-        if dataset_id(*ref) not in declared and _is_unresolved(src.namespace, src.name, naming):
-            yield UnresolvedReference(
-                run=run,
-                job=job,
-                namespace=src.namespace,
-                name=src.name,
-                field=src.field,
-                target_field=target,
-                transformations=transformations,
-                at=at,
-            )
-            return
-        if dataset_id(*ref) not in declared:
-            implied.add(ref)
-        source = field_id(src.namespace, src.name, src.field)
-        yield from _field(src.namespace, src.name, src.field, at)
-        primary = _primary(transformations)
-        yield Sighting(
-            UpsertEdge(
-                EdgeKind.FEEDS,
-                source,
-                target,
-                key=job,
-                props={
-                    "job": Prop(job),
-                    "type": Prop(primary.get("type", "DIRECT"), at=at),
-                    "subtype": Prop(primary.get("subtype"), at=at),
-                    "masking": Prop(any(t.get("masking") for t in transformations), at=at),
-                    "scope": Prop(scope, at=at),
-                    "transformations": Prop(
-                        [
-                            orjson.dumps(t, option=orjson.OPT_SORT_KEYS).decode()
-                            for t in transformations
-                        ],
-                        Merge.UNION,
-                    ),
-                },
-            ),
-            job,
-            at,
-            run,
-            covers=out,
-        )
-
-    for path, column in sorted(lineage.fields.items()):
-        target = field_id(ds.namespace, ds.name, path)
-        yield from _field(ds.namespace, ds.name, path, at)
-        fallback = (column.transformationType, column.transformationDescription)
-        for src in column.inputFields:
-            yield from feed(src, target, path, fallback, "FIELD")
-    if lineage.dataset:
-        # Dataset-wide dependencies (filters, joins, sorts) touch every column of the output.
-        schema = get_facet(ds.facets, "schema", F.SchemaDatasetFacet)
-        columns = set(lineage.fields) | {f.name for f in (schema.fields if schema else [])}
-        for src in lineage.dataset:
-            for path in sorted(columns):
-                target = field_id(ds.namespace, ds.name, path)
-                yield from feed(src, target, path, ("INDIRECT", None), "DATASET")
-    for namespace, name in sorted(implied):
-        # A producer may omit an input it names in column lineage (dbt-ol leaves seeds out).
+    yield EnsureFields(out, ds.namespace, ds.name, plan.target_paths)
+    for namespace, name, fields in plan.sources:
         dsid = dataset_id(namespace, name)
+        yield EnsureFields(dsid, namespace, name, fields)
+        if dsid in declared:
+            continue
+        # A producer may omit an input it names in column lineage (dbt-ol leaves seeds out).
         yield UpsertNode(dsid, NodeKind.DATASET, _identity(namespace, name))
         yield ReadDataset(
             run=run,
@@ -306,6 +281,91 @@ def _column_lineage(
             at,
             run,
         )
+    yield ColumnLineage(job=job, run=run, output=out, at=at, digest=plan.digest, feeds=plan.feeds)
+    for namespace, name, field, target, transformations in plan.unresolved:
+        yield UnresolvedReference(
+            run=run,
+            job=job,
+            namespace=namespace,
+            name=name,
+            field=field,
+            output=out,
+            report=plan.digest,
+            target_field=target,
+            transformations=transformations,
+            at=at,
+        )
+
+
+def _plan_column_lineage(
+    lineage: F.ColumnLineageDatasetFacet,
+    schema: F.SchemaDatasetFacet | None,
+    namespace: str,
+    name: str,
+    naming: Mapping[str, int],
+    declared: set[str],
+) -> _LineagePlan:
+    feeds: set[Feed] = set()
+    unresolved: list[tuple[str, str, str, str, tuple[Mapping[str, Any], ...]]] = []
+    source_fields: dict[tuple[str, str], set[str]] = {}
+    target_paths: set[str] = set()
+
+    def feed(
+        src: F.ColumnLineageInputField,
+        target_path: str,
+        fallback: tuple[str | None, str | None],
+        scope: str,
+    ) -> None:
+        transformations = _transformations(src, fallback)
+        target = field_id(namespace, name, target_path)
+        target_paths.add(target_path)
+        if dataset_id(src.namespace, src.name) not in declared and _is_unresolved(
+            src.namespace, src.name, naming
+        ):
+            unresolved.append((src.namespace, src.name, src.field, target, transformations))
+            return
+        source_fields.setdefault((src.namespace, src.name), set()).add(src.field)
+        primary = _primary(transformations)
+        feeds.add(
+            Feed(
+                src=field_id(src.namespace, src.name, src.field),
+                dst=target,
+                type=str(primary.get("type", "DIRECT")),
+                subtype=primary.get("subtype"),
+                scope=scope,
+                transformations=tuple(sorted({_canonical(t) for t in transformations})),
+            )
+        )
+
+    for path, column in lineage.fields.items():
+        fallback = (column.transformationType, column.transformationDescription)
+        for src in column.inputFields:
+            feed(src, path, fallback, "FIELD")
+        target_paths.add(path)
+    if lineage.dataset:
+        # Dataset-wide dependencies (filters, joins, sorts) touch every column of the output.
+        columns = set(lineage.fields) | {f.name for f in (schema.fields if schema else [])}
+        for src in lineage.dataset:
+            for path in sorted(columns):
+                feed(src, path, ("INDIRECT", None), "DATASET")
+    ordered = tuple(sorted(feeds, key=lambda f: (f.dst, f.src, f.type, f.subtype or "")))
+    digest = hashlib.sha1(
+        orjson.dumps(
+            [[f.src, f.dst, f.type, f.subtype, f.scope, f.transformations] for f in ordered]
+            + [list(u[:4]) for u in sorted(unresolved, key=lambda u: u[:4])]
+        )
+    ).hexdigest()[:20]
+    return _LineagePlan(
+        target_paths=tuple(sorted(target_paths)),
+        sources=tuple((ns, n, tuple(sorted(f))) for (ns, n), f in sorted(source_fields.items())),
+        feeds=ordered,
+        digest=digest,
+        unresolved=tuple(sorted(unresolved, key=lambda u: u[:4])),
+    )
+
+
+def _canonical(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _transformations(
@@ -430,8 +490,7 @@ def _dataset(namespace: str, name: str, facets: Mapping[str, Any], at: float) ->
 
     schema = get_facet(facets, "schema", F.SchemaDatasetFacet)
     if schema is not None:
-        for row in _schema_rows(schema):
-            yield from _field(namespace, name, row["path"], at, row)
+        yield EnsureFields(dsid, namespace, name, _schema_paths(schema))
     assertions = get_facet(facets, "dataQualityAssertions", F.DataQualityAssertionsFacet)
     if assertions is not None:
         yield from _assertions(namespace, name, assertions, at)
@@ -447,23 +506,6 @@ def _dataset(namespace: str, name: str, facets: Mapping[str, Any], at: float) ->
             )
 
 
-def _field(
-    namespace: str, name: str, path: str, at: float, row: Mapping[str, Any] | None = None
-) -> Iterator[Mutation]:
-    fid = field_id(namespace, name, path)
-    props: dict[str, Prop] = {
-        "dataset": Prop(dataset_id(namespace, name)),
-        "path": Prop(path),
-        "name": Prop(path.rsplit(".", 1)[-1]),
-    }
-    if row is not None:
-        props["type"] = Prop(row.get("type"), at=at)
-        props["description"] = Prop(row.get("description"), at=at)
-        props["in_schema_at"] = Prop(at, Merge.MAX)
-    yield UpsertNode(fid, NodeKind.FIELD, props)
-    yield UpsertEdge(EdgeKind.HAS_FIELD, dataset_id(namespace, name), fid)
-
-
 def _assertions(
     namespace: str, name: str, facet: F.DataQualityAssertionsFacet, at: float
 ) -> Iterator[Mutation]:
@@ -471,45 +513,59 @@ def _assertions(
     yield UpsertNode(
         dataset_id(namespace, name), NodeKind.DATASET, {"assertions": Prop(rows, at=at)}
     )
+    columns = sorted({a.column for a in facet.assertions if a.column})
+    if columns:
+        yield EnsureFields(dataset_id(namespace, name), namespace, name, tuple(columns))
     for a in facet.assertions:
         if a.column:
             yield UpsertNode(
                 field_id(namespace, name, a.column),
                 NodeKind.FIELD,
-                {
-                    "dataset": Prop(dataset_id(namespace, name)),
-                    "path": Prop(a.column),
-                    "name": Prop(a.column.rsplit(".", 1)[-1]),
-                    "assertion:" + a.assertion: Prop(a.success, at=at),
-                },
-            )
-            yield UpsertEdge(
-                EdgeKind.HAS_FIELD, dataset_id(namespace, name), field_id(namespace, name, a.column)
+                {"assertion:" + a.assertion: Prop(a.success, at=at)},
             )
 
 
-def _schema_rows(schema: F.SchemaDatasetFacet) -> list[dict[str, Any]]:
-    """Flatten nested schema fields into rows with dotted paths."""
-    rows: list[dict[str, Any]] = []
+_PATHS: dict[int, tuple[F.SchemaDatasetFacet, tuple[str, ...]]] = {}
+
+
+def _schema_paths(schema: F.SchemaDatasetFacet) -> tuple[str, ...]:
+    """Every field's dotted path, nested fields included (planned once per shared facet)."""
+    cached = _PATHS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    if len(_PATHS) >= _PLANS_MAX:
+        _PATHS.clear()
+    paths = _walk_schema(schema)
+    _PATHS[id(schema)] = (schema, paths)
+    return paths
+
+
+def _walk_schema(schema: F.SchemaDatasetFacet) -> tuple[str, ...]:
+    paths: list[str] = []
 
     def walk(fields: Iterable[F.SchemaField], prefix: str) -> None:
         for f in fields:
             path = prefix + f.name
-            rows.append(
-                {"path": path, "name": f.name, "type": f.type, "description": f.description}
-            )
+            paths.append(path)
             if f.fields:
                 walk(f.fields, path + ".")
 
     walk(schema.fields, "")
-    return rows
+    return tuple(paths)
 
 
-def _schema_digest(schema: F.SchemaDatasetFacet | None) -> str:
-    if schema is None:
+def _schema_fields(facets: Mapping[str, Any]) -> list[Any] | None:
+    """The schema facet's ``fields`` exactly as sent (types, descriptions, nesting)."""
+    if not _has_facet(facets, "schema"):
+        return None
+    fields = facets["schema"].get("fields")
+    return fields if isinstance(fields, list) else None
+
+
+def _schema_digest(fields: list[Any] | None) -> str:
+    if fields is None:
         return "unknown"
-    body = orjson.dumps([(r["path"], r["type"]) for r in _schema_rows(schema)])
-    return hashlib.sha1(body).hexdigest()[:16]
+    return hashlib.sha1(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
 # -- properties -------------------------------------------------------------------------

@@ -182,7 +182,6 @@ class Sighting:
     job: str
     at: float
     run: str | None = None
-    covers: str | None = None  # for FEEDS: the output dataset whose column lineage this is
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,13 +191,58 @@ class Completion:
     Every projection edge of the job last seen before the first later completion is
     closed then: ``until`` = the earliest completion after the edge's last sighting.
     ``covers`` lists the output datasets whose column lineage this run reported, so
-    that a completion closes only FEEDS edges into datasets it reported on.
+    that a completion closes only column lineage reports about datasets it reported on.
     """
 
     job: str
     at: float
     run: str | None
     covers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EnsureFields:
+    """A dataset has these fields (dotted paths for nested ones).
+
+    Field nodes hold only their identity; a field's type and description are read from
+    the schema of the dataset (or of one of its versions), where they are versioned.
+    """
+
+    dataset: str
+    namespace: str
+    name: str
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One column-level dependency: ``src`` field feeds ``dst`` field."""
+
+    src: str
+    dst: str
+    type: str
+    subtype: str | None
+    scope: str  # FIELD, or DATASET for dataset-wide dependencies (filters, joins)
+    transformations: tuple[str, ...]  # canonical JSON of each transformation
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnLineage:
+    """A run of ``job`` reported the column lineage of ``output`` at ``at``.
+
+    The whole report is one unit, identified by ``digest``: while a job keeps reporting
+    the same column lineage for a dataset, only the report's last sighting moves, so the
+    common case costs the same whatever the number of columns. A report is closed, like
+    a job-level edge, by the job's first later completed run that reported a different
+    one for the same dataset; a FEEDS edge is valid while any report holding it is.
+    """
+
+    job: str
+    run: str
+    output: str
+    at: float
+    digest: str
+    feeds: tuple[Feed, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,9 +258,20 @@ class UnresolvedReference:
     namespace: str
     name: str
     field: str
+    output: str  # the dataset whose column lineage named it
+    report: str  # digest of the ColumnLineage report it belongs to
     target_field: str  # field id the reference feeds
     transformations: tuple[Mapping[str, Any], ...]
     at: float
 
 
-Mutation = UpsertNode | UpsertEdge | ReadDataset | Sighting | Completion | UnresolvedReference
+Mutation = (
+    UpsertNode
+    | UpsertEdge
+    | ReadDataset
+    | Sighting
+    | Completion
+    | EnsureFields
+    | ColumnLineage
+    | UnresolvedReference
+)

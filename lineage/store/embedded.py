@@ -18,10 +18,13 @@ from typing import Any
 
 import orjson
 
+from lineage.graph.mapping import FACET_PREFIX
 from lineage.graph.model import (
     PROJECTION_EDGES,
+    ColumnLineage,
     Completion,
     EdgeKind,
+    EnsureFields,
     Merge,
     Mutation,
     NodeKind,
@@ -31,9 +34,9 @@ from lineage.graph.model import (
     UnresolvedReference,
     UpsertEdge,
     UpsertNode,
-    dataset_id,
     edge_id,
     field_id,
+    node_id,
     split_id,
 )
 from lineage.store.base import (
@@ -46,7 +49,7 @@ from lineage.store.base import (
     StoreUnavailable,
     Subgraph,
 )
-from lineage.store.merge import apply_prop
+from lineage.store.merge import CHANGED, TIME_ONLY, apply_prop
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -61,24 +64,31 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_time ON events(event_time);
 CREATE INDEX IF NOT EXISTS events_by_run ON events(run_id);
-CREATE TABLE IF NOT EXISTS nodes (id TEXT PRIMARY KEY, kind TEXT NOT NULL, data BLOB NOT NULL)
-    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nodes (id TEXT PRIMARY KEY, kind TEXT NOT NULL, props BLOB NOT NULL,
+    ats BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS facets (node TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL,
+    PRIMARY KEY (node, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reports (key TEXT PRIMARY KEY, job TEXT NOT NULL, output TEXT NOT NULL,
+    since REAL NOT NULL, last_seen REAL NOT NULL, until REAL, feeds BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS edges (id TEXT PRIMARY KEY, kind TEXT NOT NULL, src TEXT NOT NULL,
     dst TEXT NOT NULL, key TEXT NOT NULL, data BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS pending_sightings (run TEXT NOT NULL, edge TEXT NOT NULL,
-    PRIMARY KEY (run, edge)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS contributions (run TEXT NOT NULL, item TEXT NOT NULL,
+    PRIMARY KEY (run, item)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS unresolved (run TEXT NOT NULL, body BLOB NOT NULL,
     PRIMARY KEY (run, body)) WITHOUT ROWID;
 """
 
 
 class _NodeRec:
-    __slots__ = ("ats", "kind", "props")
+    # Facets (verbatim, often large) live apart from the other properties, so a change of
+    # a small property never rewrites them.
+    __slots__ = ("ats", "facets", "kind", "props")
 
     def __init__(self, kind: NodeKind, props: dict[str, Any], ats: dict[str, float]) -> None:
         self.kind = kind
         self.props = props
         self.ats = ats
+        self.facets: dict[str, Any] = {}
 
 
 class _EdgeRec:
@@ -146,17 +156,23 @@ class EmbeddedStore:
         self._read_of: dict[tuple[str, str], str] = {}  # (run, dataset) -> READ edge
         self._completions: dict[str, list[tuple[float, str]]] = {}  # job -> sorted
         self._completion_at: dict[tuple[str, str], float] = {}
-        self._pending: dict[str, set[str]] = {}  # run -> projection edges
+        self._contributions: dict[str, set[str]] = {}  # run -> edges and reports it sighted
         self._unresolved: dict[str, set[bytes]] = {}
         self._projection_of_job: dict[str, set[str]] = {}
+        self._reports: dict[str, _Report] = {}
+        self._reports_of_job: dict[str, set[str]] = {}
+        self._reports_of_feed: dict[str, set[str]] = {}
+        self._field_paths: dict[str, set[str]] = {}
         self._event_count = 0
 
     def _load(self) -> None:
         started = time.perf_counter()
         loads = orjson.loads
-        for nid, kind, data in self._db.execute("SELECT id, kind, data FROM nodes"):
-            props, ats = loads(data)
-            self._nodes[nid] = _NodeRec(NodeKind(kind), props, ats)
+        nodes = self._nodes
+        for nid, kind, props, ats in self._db.execute("SELECT id, kind, props, ats FROM nodes"):
+            nodes[nid] = _NodeRec(NodeKind(kind), loads(props), loads(ats))
+        for nid, name, value in self._db.execute("SELECT node, name, value FROM facets"):
+            nodes[nid].facets[name] = loads(value)
         for eid, kind, src, dst, key, data in self._db.execute(
             "SELECT id, kind, src, dst, key, data FROM edges"
         ):
@@ -164,10 +180,14 @@ class EmbeddedStore:
             rec = _EdgeRec(EdgeKind(kind), src, dst, key, props, ats)
             self._edges[eid] = rec
             self._index_edge(eid, rec)
-        for nid, node in self._nodes.items():
+        for nid, node in nodes.items():
             self._index_node(nid, node)
-        for run, eid in self._db.execute("SELECT run, edge FROM pending_sightings"):
-            self._pending.setdefault(run, set()).add(eid)
+        for key, job, output, since, last_seen, until, feeds in self._db.execute(
+            "SELECT key, job, output, since, last_seen, until, feeds FROM reports"
+        ):
+            self._index_report(key, _Report(job, output, since, last_seen, until, loads(feeds)))
+        for run, item in self._db.execute("SELECT run, item FROM contributions"):
+            self._contributions.setdefault(run, set()).add(item)
         for run, body in self._db.execute("SELECT run, body FROM unresolved"):
             self._unresolved.setdefault(run, set()).add(body)
         (self._event_count,) = self._db.execute("SELECT count(*) FROM events").fetchone()
@@ -175,15 +195,18 @@ class EmbeddedStore:
 
     def _index_node(self, nid: str, rec: _NodeRec) -> None:
         props = rec.props
-        if rec.kind is NodeKind.DATASET_VERSION and props.get("run") and "created_at" in props:
-            versions = self._written.setdefault(props["dataset"], [])
-            entry = (props["created_at"], nid)
-            if entry not in versions:
-                versions[:] = [v for v in versions if v[1] != nid]
-                insort(versions, entry)
-        elif rec.kind is NodeKind.RUN and props.get("completed_at") is not None:
-            self._add_completion(props["job"], nid, props["completed_at"])
-        elif rec.kind is NodeKind.JOB:
+        kind = rec.kind
+        if kind is NodeKind.DATASET_VERSION:
+            if props.get("run") and "created_at" in props:
+                versions = self._written.setdefault(props["dataset"], [])
+                entry = (props["created_at"], nid)
+                if entry not in versions:
+                    versions[:] = [v for v in versions if v[1] != nid]
+                    insort(versions, entry)
+        elif kind is NodeKind.RUN:
+            if props.get("completed_at") is not None:
+                self._add_completion(props["job"], nid, props["completed_at"])
+        elif kind is NodeKind.JOB:
             for at in props.get("static_completions") or ():
                 self._add_completion(nid, f"static:{at!r}", at)
 
@@ -195,8 +218,14 @@ class EmbeddedStore:
             self._read_of[(rec.src, dataset)] = eid
             if not rec.props.get("explicit"):
                 self._reads.setdefault(dataset, {})[eid] = rec.props["at"]
-        elif rec.kind in PROJECTION_EDGES:
+        elif rec.kind is EdgeKind.INPUT_TO or rec.kind is EdgeKind.PRODUCES:
             self._projection_of_job.setdefault(_job_of(rec), set()).add(eid)
+
+    def _index_report(self, key: str, report: _Report) -> None:
+        self._reports[key] = report
+        self._reports_of_job.setdefault(report.job, set()).add(key)
+        for eid in report.feeds:
+            self._reports_of_feed.setdefault(eid, set()).add(key)
 
     def _unindex_edge(self, eid: str, rec: _EdgeRec) -> None:
         self._out[rec.src][rec.kind].discard(eid)
@@ -242,53 +271,71 @@ class EmbeddedStore:
         db = self._db
         now = time.time()
         dumps = orjson.dumps
+        nodes = self._nodes
+        node_rows = []
+        facet_rows = []
+        for nid in batch.nodes:
+            rec = nodes.get(nid)
+            if rec is None:
+                continue
+            node_rows.append((nid, rec.kind.value, dumps(rec.props), dumps(rec.ats)))
+        ats_rows = [
+            (dumps(nodes[nid].ats), nid) for nid in batch.node_times - batch.nodes if nid in nodes
+        ]
+        for nid, name in batch.facets:
+            rec = nodes.get(nid)
+            if rec is not None:
+                facet_rows.append((nid, name, dumps(rec.facets.get(name))))
+        edge_rows = []
+        for eid in batch.edges:
+            erec = self._edges.get(eid)
+            if erec is not None:
+                edge_rows.append(
+                    (
+                        eid,
+                        erec.kind.value,
+                        erec.src,
+                        erec.dst,
+                        erec.key,
+                        dumps([erec.props, erec.ats]),
+                    )
+                )
+        report_rows = []
+        for key in batch.reports:
+            report = self._reports[key]
+            report_rows.append(
+                (
+                    key,
+                    report.job,
+                    report.output,
+                    report.since,
+                    report.last_seen,
+                    report.until,
+                    dumps(sorted(report.feeds)),
+                )
+            )
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany(
                 "INSERT INTO events (received_at, event_time, event_type, run_id, job_namespace,"
                 " job_name, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (
-                        now,
-                        i.event_time,
-                        i.event_type,
-                        i.run_id,
-                        i.job_namespace,
-                        i.job_name,
-                        i.body,
-                    )
+                    (now, i.event_time, i.event_type, i.run_id, i.job_namespace, i.job_name, i.body)
                     for i in items
                 ],
             )
-            node_rows = []
-            for nid in batch.nodes:
-                rec = self._nodes.get(nid)
-                if rec is not None:
-                    node_rows.append((nid, rec.kind.value, dumps([rec.props, rec.ats])))
-            db.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?)", node_rows)
-            edge_rows = []
-            for eid in batch.edges:
-                erec = self._edges.get(eid)
-                if erec is not None:
-                    edge_rows.append(
-                        (
-                            eid,
-                            erec.kind.value,
-                            erec.src,
-                            erec.dst,
-                            erec.key,
-                            dumps([erec.props, erec.ats]),
-                        )
-                    )
+            db.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?)", node_rows)
+            db.executemany("UPDATE nodes SET ats = ? WHERE id = ?", ats_rows)
+            db.executemany("INSERT OR REPLACE INTO facets VALUES (?, ?, ?)", facet_rows)
             db.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?, ?, ?)", edge_rows)
+            db.executemany(
+                "INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?, ?, ?, ?)", report_rows
+            )
             db.executemany("DELETE FROM edges WHERE id = ?", [(e,) for e in batch.deleted_edges])
-            db.executemany("DELETE FROM nodes WHERE id = ?", [(n,) for n in batch.deleted_nodes])
-            db.executemany(
-                "INSERT OR IGNORE INTO pending_sightings VALUES (?, ?)", batch.pending_added
-            )
-            db.executemany(
-                "DELETE FROM pending_sightings WHERE run = ?", [(r,) for r in batch.pending_done]
-            )
+            for nid in batch.deleted_nodes:
+                db.execute("DELETE FROM nodes WHERE id = ?", (nid,))
+                db.execute("DELETE FROM facets WHERE node = ?", (nid,))
+            db.executemany("INSERT OR IGNORE INTO contributions VALUES (?, ?)", batch.contributions)
             db.executemany("INSERT OR IGNORE INTO unresolved VALUES (?, ?)", batch.refs_added)
             db.executemany("DELETE FROM unresolved WHERE run = ? AND body = ?", batch.refs_resolved)
             db.execute("COMMIT")
@@ -302,10 +349,14 @@ class EmbeddedStore:
             self._upsert_node(m.id, m.kind, m.props, batch)
         elif isinstance(m, UpsertEdge):
             self._upsert_edge(m, batch)
+        elif isinstance(m, EnsureFields):
+            self._ensure_fields(m, batch)
         elif isinstance(m, Sighting):
             self._sight(m, batch)
         elif isinstance(m, ReadDataset):
             self._read(m, batch)
+        elif isinstance(m, ColumnLineage):
+            self._column_lineage(m, batch)
         elif isinstance(m, Completion):
             self._complete(m, batch)
         elif isinstance(m, UnresolvedReference):
@@ -322,36 +373,44 @@ class EmbeddedStore:
             rec = _NodeRec(kind, {}, {})
             self._nodes[nid] = rec
             changed = True
+            batch.deleted_nodes.discard(nid)
+        node_props, ats = rec.props, rec.ats
         for name, prop in props.items():
-            if apply_prop(rec.props, rec.ats, name, prop):
+            if name.startswith(FACET_PREFIX):
+                outcome = apply_prop(rec.facets, ats, name, prop)
+                if outcome is CHANGED:
+                    batch.facets.add((nid, name))
+                if outcome:
+                    batch.node_times.add(nid)
+                continue
+            outcome = apply_prop(node_props, ats, name, prop)
+            if outcome is CHANGED:
                 changed = True
+            elif outcome is TIME_ONLY:
+                batch.node_times.add(nid)
         if changed:
             batch.nodes.add(nid)
-            batch.deleted_nodes.discard(nid)
             self._index_node(nid, rec)
-            if kind is NodeKind.DATASET_VERSION and rec.props.get("run"):
-                self._after_new_version(rec.props["dataset"], rec.props["created_at"], batch)
+            if kind is NodeKind.DATASET_VERSION and node_props.get("run"):
+                self._after_new_version(node_props["dataset"], node_props["created_at"], batch)
         return rec
 
-    def _upsert_edge(self, m: UpsertEdge, batch: _Batch) -> tuple[str, _EdgeRec, bool]:
+    def _upsert_edge(self, m: UpsertEdge, batch: _Batch) -> tuple[str, _EdgeRec]:
         eid = m.id
         rec = self._edges.get(eid)
-        changed = False
         if rec is None:
             rec = _EdgeRec(m.kind, m.src, m.dst, m.key, {}, {})
             for name, prop in m.props.items():
                 apply_prop(rec.props, rec.ats, name, prop)
             self._edges[eid] = rec
             self._index_edge(eid, rec)
-            changed = True
-        else:
-            for name, prop in m.props.items():
-                if apply_prop(rec.props, rec.ats, name, prop):
-                    changed = True
-        if changed:
             batch.edges.add(eid)
             batch.deleted_edges.discard(eid)
-        return eid, rec, changed
+            return eid, rec
+        for name, prop in m.props.items():
+            if apply_prop(rec.props, rec.ats, name, prop):
+                batch.edges.add(eid)
+        return eid, rec
 
     def _drop_edge(self, eid: str, batch: _Batch) -> None:
         rec = self._edges.pop(eid, None)
@@ -361,33 +420,64 @@ class EmbeddedStore:
         batch.edges.discard(eid)
         batch.deleted_edges.add(eid)
 
+    def _ensure_fields(self, m: EnsureFields, batch: _Batch) -> None:
+        known = self._field_paths.get(m.dataset)
+        if known is None:
+            known = self._field_paths[m.dataset] = set()
+        elif known.issuperset(m.paths):
+            return
+        nodes = self._nodes
+        prefix = node_id(NodeKind.FIELD, m.namespace, m.name, "")
+        for path in m.paths:
+            known.add(path)
+            fid = prefix + path
+            if fid in nodes:
+                continue
+            nodes[fid] = _NodeRec(
+                NodeKind.FIELD,
+                {"dataset": m.dataset, "path": path, "name": path.rsplit(".", 1)[-1]},
+                {},
+            )
+            batch.nodes.add(fid)
+            batch.deleted_nodes.discard(fid)
+            self._upsert_edge(UpsertEdge(EdgeKind.HAS_FIELD, m.dataset, fid), batch)
+
     # Job-level projection: validity intervals ------------------------------------------
 
     def _sight(self, m: Sighting, batch: _Batch) -> None:
         props = dict(m.edge.props)
         props["since"] = Prop(m.at, Merge.MIN)
         props["last_seen"] = Prop(m.at, Merge.MAX)
-        if m.covers is not None:
-            props["covers"] = Prop(m.covers)
-        edge = UpsertEdge(m.edge.kind, m.edge.src, m.edge.dst, m.edge.key, props)
-        eid, rec, _ = self._upsert_edge(edge, batch)
+        eid, rec = self._upsert_edge(
+            UpsertEdge(m.edge.kind, m.edge.src, m.edge.dst, m.edge.key, props), batch
+        )
         if m.run is not None:
-            run = self._nodes.get(m.run)
-            completed = run.props.get("completed_at") if run is not None else None
-            if completed is not None:
-                self._bump(eid, rec, completed, batch)
-            elif eid not in self._pending.get(m.run, ()):
-                self._pending.setdefault(m.run, set()).add(eid)
-                batch.pending_added.append((m.run, eid))
-            if m.covers is not None:
-                self._upsert_node(
-                    m.run, NodeKind.RUN, {"covers": Prop([m.covers], Merge.UNION)}, batch
-                )
+            self._contribute(m.run, eid, batch)
         self._recompute_until(eid, rec, batch)
 
-    def _bump(self, eid: str, rec: _EdgeRec, at: float, batch: _Batch) -> None:
-        if apply_prop(rec.props, rec.ats, "last_seen", Prop(at, Merge.MAX)):
-            batch.edges.add(eid)
+    def _contribute(self, run: str, item: str, batch: _Batch) -> None:
+        """Remember what a run sighted: its completion is a sighting of all of it."""
+        items = self._contributions.setdefault(run, set())
+        if item not in items:
+            items.add(item)
+            batch.contributions.append((run, item))
+        node = self._nodes.get(run)
+        completed = node.props.get("completed_at") if node is not None else None
+        if completed is not None:
+            self._sighted_at_completion(item, completed, batch)
+
+    def _sighted_at_completion(self, item: str, at: float, batch: _Batch) -> None:
+        report = self._reports.get(item)
+        if report is not None:
+            if at > report.last_seen:
+                report.last_seen = at
+                batch.reports.add(item)
+                self._recompute_report(item, report, batch)
+            return
+        rec = self._edges.get(item)
+        if rec is not None and apply_prop(rec.props, rec.ats, "last_seen", Prop(at, Merge.MAX)):
+            batch.edges.add(item)
+            self._recompute_until(item, rec, batch)
 
     def _complete(self, m: Completion, batch: _Batch) -> None:
         if m.run is None:
@@ -406,33 +496,101 @@ class EmbeddedStore:
                 batch,
             )
             completed = run.props["completed_at"]
-            for eid in sorted(self._pending.pop(m.run, ())):
-                rec = self._edges.get(eid)
-                if rec is not None:
-                    self._bump(eid, rec, completed, batch)
-            batch.pending_done.append(m.run)
+            for item in sorted(self._contributions.get(m.run, ())):
+                self._sighted_at_completion(item, completed, batch)
         for eid in sorted(self._projection_of_job.get(m.job, ())):
             rec = self._edges.get(eid)
             if rec is not None:
                 self._recompute_until(eid, rec, batch)
+        for key in sorted(self._reports_of_job.get(m.job, ())):
+            self._recompute_report(key, self._reports[key], batch)
+
+    def _first_completion_after(self, job: str, at: float, covering: str | None) -> float | None:
+        """The job's earliest completion after ``at`` (that reported on ``covering``)."""
+        completions = self._completions.get(job)
+        if not completions:
+            return None
+        for when, key in completions[bisect_right(completions, (at, "\U0010ffff")) :]:
+            if covering is None:
+                return when
+            run = self._nodes.get(key)
+            if run is not None and covering in (run.props.get("covers") or ()):
+                return when
+        return None
 
     def _recompute_until(self, eid: str, rec: _EdgeRec, batch: _Batch) -> None:
         """until = the job's earliest completion after the edge was last seen."""
-        job = _job_of(rec)
-        completions = self._completions.get(job, [])
-        last_seen = rec.props.get("last_seen", 0.0)
-        until = None
-        covers = rec.props.get("covers") if rec.kind is EdgeKind.FEEDS else None
-        for at, key in completions[bisect_right(completions, (last_seen, "\U0010ffff")) :]:
-            if covers is None:
-                until = at
-                break
-            run = self._nodes.get(key)
-            if run is not None and covers in (run.props.get("covers") or ()):
-                until = at
-                break
-        if "until" not in rec.props or rec.props["until"] != until:
-            rec.props["until"] = until
+        until = self._first_completion_after(_job_of(rec), rec.props.get("last_seen", 0.0), None)
+        props = rec.props
+        if "until" not in props or props["until"] != until:
+            props["until"] = until
+            batch.edges.add(eid)
+
+    # Column lineage reports ---------------------------------------------------------------
+
+    def _column_lineage(self, m: ColumnLineage, batch: _Batch) -> None:
+        key = "\x1e".join(("CL", m.job, m.output, m.digest))
+        report = self._reports.get(key)
+        self._upsert_node(m.run, NodeKind.RUN, {"covers": Prop([m.output], Merge.UNION)}, batch)
+        if report is None:
+            feeds = []
+            for feed in m.feeds:
+                eid, _ = self._upsert_edge(
+                    UpsertEdge(
+                        EdgeKind.FEEDS,
+                        feed.src,
+                        feed.dst,
+                        key=m.job,
+                        props={
+                            "job": Prop(m.job),
+                            "type": Prop(feed.type),
+                            "subtype": Prop(feed.subtype),
+                            "scope": Prop(feed.scope),
+                            "transformations": Prop(list(feed.transformations), Merge.UNION),
+                        },
+                    ),
+                    batch,
+                )
+                feeds.append(eid)
+            report = _Report(m.job, m.output, m.at, m.at, None, feeds)
+            self._index_report(key, report)
+            batch.reports.add(key)
+            self._recompute_report(key, report, batch, force=True)
+        elif m.at < report.since or m.at > report.last_seen:
+            report.since = min(report.since, m.at)
+            report.last_seen = max(report.last_seen, m.at)
+            batch.reports.add(key)
+            self._recompute_report(key, report, batch)
+        self._contribute(m.run, key, batch)
+
+    def _recompute_report(
+        self, key: str, report: _Report, batch: _Batch, *, force: bool = False
+    ) -> None:
+        until = self._first_completion_after(report.job, report.last_seen, report.output)
+        if until != report.until:
+            report.until = until
+            batch.reports.add(key)
+        elif not force and report.feeds_since == report.since:
+            return
+        report.feeds_since = report.since
+        for eid in report.feeds:
+            self._refresh_feed(eid, batch)
+
+    def _refresh_feed(self, eid: str, batch: _Batch) -> None:
+        """A FEEDS edge is valid from its first report's start while any report holds it."""
+        rec = self._edges.get(eid)
+        if rec is None:
+            return
+        reports = [self._reports[k] for k in self._reports_of_feed.get(eid, ())]
+        if not reports:
+            return
+        since = min(r.since for r in reports)
+        untils = [r.until for r in reports]
+        until = None if any(u is None for u in untils) else max(u for u in untils if u is not None)
+        props = rec.props
+        if props.get("since") != since or "until" not in props or props["until"] != until:
+            props["since"] = since
+            props["until"] = until
             batch.edges.add(eid)
 
     # Run-level history: which version a run read -----------------------------------------
@@ -476,7 +634,7 @@ class EmbeddedStore:
         rec = self._edges[existing]
         changed = False
         for name, prop in props.items():
-            changed |= apply_prop(rec.props, rec.ats, name, prop)
+            changed = bool(apply_prop(rec.props, rec.ats, name, prop)) or changed
         if changed:
             batch.edges.add(existing)
             if rec.props.get("explicit"):
@@ -553,6 +711,8 @@ class EmbeddedStore:
                 "name": m.name,
                 "field": m.field,
                 "target": m.target_field,
+                "output": m.output,
+                "report": m.report,
                 "job": m.job,
                 "at": m.at,
                 "transformations": list(m.transformations),
@@ -571,59 +731,57 @@ class EmbeddedStore:
         batch.runs_with_refs.add(m.run)
 
     def _resolve_references(self, batch: _Batch) -> None:
+        """Point a CTE-like name at the one input of the run that has the field, if one has."""
         for run in sorted(batch.runs_with_refs | (batch.touched_runs & set(self._unresolved))):
+            datasets = sorted(
+                {
+                    self._edges[e].props["dataset"]
+                    for e in self._out.get(run, {}).get(EdgeKind.READ, ())
+                }
+            )
             for body in sorted(self._unresolved.get(run, set())):
                 ref = orjson.loads(body)
-                candidates = sorted(
-                    {
-                        self._edges[e].props["dataset"]
-                        for e in self._out.get(run, {}).get(EdgeKind.READ, ())
-                    }
-                )
                 matches = []
-                for dataset in candidates:
+                for dataset in datasets:
                     _, (namespace, name) = split_id(dataset)
                     if field_id(namespace, name, ref["field"]) in self._nodes:
-                        matches.append((namespace, name))
-                if len(matches) != 1:
+                        matches.append(field_id(namespace, name, ref["field"]))
+                key = "\x1e".join(("CL", ref["job"], ref["output"], ref["report"]))
+                report = self._reports.get(key)
+                if len(matches) != 1 or report is None:
                     continue
-                namespace, name = matches[0]
-                source = field_id(namespace, name, ref["field"])
                 transformations = ref["transformations"] or [{"type": "DIRECT"}]
                 primary = next(
                     (t for t in transformations if t.get("type") == "DIRECT"), transformations[0]
                 )
-                target = ref["target"]
-                _, (t_namespace, t_name, _) = split_id(target)
-                self._sight(
-                    Sighting(
-                        UpsertEdge(
-                            EdgeKind.FEEDS,
-                            source,
-                            target,
-                            key=ref["job"],
-                            props={
-                                "job": Prop(ref["job"]),
-                                "type": Prop(primary.get("type", "DIRECT"), at=ref["at"]),
-                                "subtype": Prop(primary.get("subtype"), at=ref["at"]),
-                                "scope": Prop("FIELD", at=ref["at"]),
-                                "via": Prop(ref["name"], at=ref["at"]),
-                                "transformations": Prop(
-                                    [
-                                        orjson.dumps(t, option=orjson.OPT_SORT_KEYS).decode()
-                                        for t in transformations
-                                    ],
-                                    Merge.UNION,
+                eid, _ = self._upsert_edge(
+                    UpsertEdge(
+                        EdgeKind.FEEDS,
+                        matches[0],
+                        ref["target"],
+                        key=ref["job"],
+                        props={
+                            "job": Prop(ref["job"]),
+                            "type": Prop(primary.get("type", "DIRECT")),
+                            "subtype": Prop(primary.get("subtype")),
+                            "scope": Prop("FIELD"),
+                            "via": Prop(ref["name"]),
+                            "transformations": Prop(
+                                sorted(
+                                    orjson.dumps(t, option=orjson.OPT_SORT_KEYS).decode()
+                                    for t in transformations
                                 ),
-                            },
-                        ),
-                        ref["job"],
-                        ref["at"],
-                        run,
-                        covers=dataset_id(t_namespace, t_name),
+                                Merge.UNION,
+                            ),
+                        },
                     ),
                     batch,
                 )
+                if eid not in report.feeds:
+                    report.feeds.append(eid)
+                    self._reports_of_feed.setdefault(eid, set()).add(key)
+                    batch.reports.add(key)
+                self._refresh_feed(eid, batch)
                 self._unresolved[run].discard(body)
                 batch.refs_resolved.append((run, body))
 
@@ -633,7 +791,11 @@ class EmbeddedStore:
         rec = self._nodes.get(nid)
         if rec is None:
             return None
-        return Node(nid, rec.kind, {k: v for k, v in rec.props.items() if v is not None})
+        props = {k: v for k, v in rec.props.items() if v is not None}
+        for name, value in rec.facets.items():
+            if value is not None:
+                props[name] = value
+        return Node(nid, rec.kind, props)
 
     def _edge(self, eid: str, rec: _EdgeRec) -> Edge:
         props = dict(rec.props)
@@ -825,29 +987,56 @@ def _valid(props: Mapping[str, Any], at: float | None) -> bool:
     return (since is None or since <= at) and (until is None or at < until)
 
 
+class _Report:
+    """One column lineage report of a job about one dataset, with its validity."""
+
+    __slots__ = ("feeds", "feeds_since", "job", "last_seen", "output", "since", "until")
+
+    def __init__(
+        self,
+        job: str,
+        output: str,
+        since: float,
+        last_seen: float,
+        until: float | None,
+        feeds: list[str],
+    ) -> None:
+        self.job = job
+        self.output = output
+        self.since = since
+        self.last_seen = last_seen
+        self.until = until
+        self.feeds = feeds
+        self.feeds_since: float | None = None
+
+
 class _Batch:
     """What one write changed, to be persisted in one transaction."""
 
     __slots__ = (
+        "contributions",
         "deleted_edges",
         "deleted_nodes",
         "edges",
+        "facets",
+        "node_times",
         "nodes",
-        "pending_added",
-        "pending_done",
         "refs_added",
         "refs_resolved",
+        "reports",
         "runs_with_refs",
         "touched_runs",
     )
 
     def __init__(self) -> None:
         self.nodes: set[str] = set()
+        self.node_times: set[str] = set()
+        self.facets: set[tuple[str, str]] = set()
         self.edges: set[str] = set()
+        self.reports: set[str] = set()
         self.deleted_nodes: set[str] = set()
         self.deleted_edges: set[str] = set()
-        self.pending_added: list[tuple[str, str]] = []
-        self.pending_done: list[str] = []
+        self.contributions: list[tuple[str, str]] = []
         self.refs_added: list[tuple[str, bytes]] = []
         self.refs_resolved: list[tuple[str, bytes]] = []
         self.runs_with_refs: set[str] = set()

@@ -19,56 +19,69 @@ def _canonical(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
 
 
-def apply_prop(props: dict[str, Any], ats: dict[str, float], name: str, prop: Prop) -> bool:
-    """Merge ``prop`` into ``props[name]`` (``ats`` holds LWW times). True if it changed."""
+UNCHANGED = 0
+TIME_ONLY = 1  # the value stayed, its last-writer-wins time moved
+CHANGED = 2
+
+
+def apply_prop(props: dict[str, Any], ats: dict[str, float], name: str, prop: Prop) -> int:
+    """Merge ``prop`` into ``props[name]`` (``ats`` holds LWW times).
+
+    Returns UNCHANGED, TIME_ONLY or CHANGED, so a store can persist only what moved.
+    """
     current = props.get(name, _MISSING)
     value = prop.value
     rule = prop.merge
     if rule is Merge.LWW:
         if current is _MISSING:
             props[name] = value
-            ats[name] = prop.at
-            return True
+            if prop.at:
+                ats[name] = prop.at
+            return CHANGED
         held = ats.get(name, 0.0)
         if prop.at > held:
-            props[name] = value
             ats[name] = prop.at
-            return True
-        if prop.at < held or current == value:
-            return False
+            if current is value or current == value:
+                return TIME_ONLY
+            props[name] = value
+            return CHANGED
+        if prop.at < held or current is value or current == value:
+            return UNCHANGED
         # Same time, different values: deletion first, then the larger canonical form.
         if current is None:
-            return False
+            return UNCHANGED
         if value is None or _canonical(value) > _canonical(current):
             props[name] = value
-            return True
-        return False
+            return CHANGED
+        return UNCHANGED
     if value is None:
-        return False
+        return UNCHANGED
     if current is _MISSING or current is None:
         props[name] = sorted(set(value)) if rule is Merge.UNION else value
-        return True
+        return CHANGED
     if rule is Merge.MIN:
         if value < current:
             props[name] = value
-            return True
-        return False
+            return CHANGED
+        return UNCHANGED
     if rule is Merge.MAX:
         if value > current:
             props[name] = value
-            return True
-        return False
+            return CHANGED
+        return UNCHANGED
     if rule is Merge.UNION:
+        if not value or (len(value) == 1 and value[0] in current):
+            return UNCHANGED
         merged = set(current)
         before = len(merged)
         merged.update(value)
         if len(merged) != before:
             props[name] = sorted(merged)
-            return True
-        return False
+            return CHANGED
+        return UNCHANGED
     if rule is Merge.STATE:
         if RUN_STATE_RANK.get(value, -1) > RUN_STATE_RANK.get(current, -1):
             props[name] = value
-            return True
-        return False
+            return CHANGED
+        return UNCHANGED
     raise ValueError(f"unknown merge rule {rule!r}")

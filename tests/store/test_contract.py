@@ -148,7 +148,7 @@ def test_each_writing_run_makes_a_new_version_and_readers_see_the_one_current_th
     }
     assert read == {run_id(new_run_id("r1")): v1, run_id(new_run_id("r2")): v2}
     versions = store.get_nodes([v1, v2])
-    assert [r["path"] for r in versions[v2].props["schema"]] == ["x", "y"]
+    assert [f["name"] for f in versions[v2].props["schema"]] == ["x", "y"]
     assert store.get_nodes([dataset_id(NS, "b")])[dataset_id(NS, "b")].props["current_version"] == v2
 
 

@@ -1,0 +1,260 @@
+"""Ingest benchmark: events/s and latency on the embedded store, as JSON.
+
+    python benchmarks/ingest.py                 # all workloads, default sizes
+    python benchmarks/ingest.py --only batch single --runs 5000
+    python benchmarks/ingest.py --elements 1000000   # the 1M-element memory/reopen check
+
+Workloads
+- batch:  POST /api/v1/lineage/batch (500 events a request) to a real server process.
+- single: one event per POST, sequentially; reports p50/p95/p99 latency.
+- cli:    `lineage ingest events.jsonl --store sqlite:///...` as a subprocess.
+- stages: the in-process pipeline split into parse, map and store-write time.
+- memory: builds a store of N graph elements (nodes + edges), then reopens it in a
+          fresh process and reports reopen time and resident memory.
+
+Targets (this 2-core machine): batched ingest >= 5,000 events/s; single POST p50 < 10 ms;
+1M elements in < 1.5 GB resident and reopening in < 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.synthetic import Warehouse  # noqa: E402
+from tests.e2e.server import Server  # noqa: E402
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def events(runs: int, jobs: int, seed: int = 7) -> list[dict[str, Any]]:
+    return list(Warehouse(jobs, seed).events(runs))
+
+
+def bench_batch(folder: Path, evs: list[dict[str, Any]], size: int = 500) -> dict[str, Any]:
+    server = Server(f"sqlite:///{folder}/batch.db", folder / "batch.log").start()
+    bodies = [orjson.dumps(evs[i : i + size]) for i in range(0, len(evs), size)]
+    try:
+        with httpx.Client(base_url=server.url, timeout=120) as client:
+            started = time.perf_counter()
+            for body in bodies:
+                response = client.post(
+                    "/api/v1/lineage/batch", content=body, headers={"Content-Type": "application/json"}
+                )
+                response.raise_for_status()
+            elapsed = time.perf_counter() - started
+        assert server.process is not None
+        rss = peak_rss_mb(server.process.pid)
+    finally:
+        server.stop()
+    return {
+        "events": len(evs),
+        "batch_size": size,
+        "seconds": round(elapsed, 3),
+        "events_per_s": round(len(evs) / elapsed),
+        "server_peak_rss_mb": round(rss, 1),
+        "target_events_per_s": 5000,
+        "met": len(evs) / elapsed >= 5000,
+    }
+
+
+def bench_single(folder: Path, evs: list[dict[str, Any]]) -> dict[str, Any]:
+    server = Server(f"sqlite:///{folder}/single.db", folder / "single.log").start()
+    latencies = []
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            bodies = [orjson.dumps(e) for e in evs]
+            started = time.perf_counter()
+            for body in bodies:
+                t0 = time.perf_counter()
+                response = client.post(
+                    "/api/v1/lineage", content=body, headers={"Content-Type": "application/json"}
+                )
+                latencies.append(time.perf_counter() - t0)
+                response.raise_for_status()
+            elapsed = time.perf_counter() - started
+    finally:
+        server.stop()
+    qs = statistics.quantiles(latencies, n=100)
+    return {
+        "events": len(evs),
+        "events_per_s": round(len(evs) / elapsed),
+        "p50_ms": round(qs[49] * 1000, 2),
+        "p95_ms": round(qs[94] * 1000, 2),
+        "p99_ms": round(qs[98] * 1000, 2),
+        "target_p50_ms": 10,
+        "met": qs[49] * 1000 < 10,
+    }
+
+
+def bench_cli(folder: Path, evs: list[dict[str, Any]]) -> dict[str, Any]:
+    source = folder / "events.jsonl"
+    source.write_bytes(b"\n".join(orjson.dumps(e) for e in evs))
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "lineage.cli", "ingest", str(source), "--store", f"sqlite:///{folder}/cli.db"],
+        check=True,
+        capture_output=True,
+    )
+    elapsed = time.perf_counter() - started
+    return {
+        "events": len(evs),
+        "seconds_including_startup": round(elapsed, 3),
+        "events_per_s": round(len(evs) / elapsed),
+    }
+
+
+def bench_stages(folder: Path, evs: list[dict[str, Any]], size: int = 500) -> dict[str, Any]:
+    from lineage.events import parse_event
+    from lineage.graph.mapping import mutations_for
+    from lineage.ingest import item_for
+    from lineage.store.embedded import EmbeddedStore
+
+    bodies = [orjson.dumps(e) for e in evs]
+    t0 = time.perf_counter()
+    decoded = [orjson.loads(b) for b in bodies]
+    t1 = time.perf_counter()
+    parsed = [parse_event(d) for d in decoded]
+    t2 = time.perf_counter()
+    for event in parsed:
+        mutations_for(event)
+    t3 = time.perf_counter()
+    items = [item_for(e, b) for e, b in zip(parsed, bodies, strict=True)]
+    store = EmbeddedStore(folder / "stages.db")
+    t4 = time.perf_counter()
+    for i in range(0, len(items), size):
+        store.write(items[i : i + size])
+    t5 = time.perf_counter()
+    counts = dict(store.count())
+    store.close()
+    n = len(evs)
+    return {
+        "events": n,
+        "decode_us_per_event": round((t1 - t0) / n * 1e6, 1),
+        "parse_us_per_event": round((t2 - t1) / n * 1e6, 1),
+        "map_us_per_event": round((t3 - t2) / n * 1e6, 1),
+        "store_write_us_per_event": round((t5 - t4) / n * 1e6, 1),
+        "graph": counts,
+    }
+
+
+BUILD_SNIPPET = """
+import sys, time, json
+sys.path.insert(0, {repo!r})
+from benchmarks.synthetic import Warehouse
+from lineage.ingest import prepare
+from lineage.store.embedded import EmbeddedStore
+store = EmbeddedStore({path!r})
+warehouse = Warehouse({jobs})
+batch = []
+started = time.perf_counter()
+total = 0
+for event in warehouse.events(10**9):
+    batch.append(prepare(event))
+    if len(batch) == 1000:
+        store.write(batch)
+        total += len(batch)
+        batch = []
+        counts = store.count()
+        if counts["nodes"] + counts["edges"] >= {elements}:
+            break
+counts = dict(store.count())
+store.close()
+print(json.dumps({{"events": total, "seconds": time.perf_counter() - started, **counts}}))
+"""
+
+REOPEN_SNIPPET = """
+import sys, time, json
+sys.path.insert(0, {repo!r})
+started = time.perf_counter()
+from lineage.store.embedded import EmbeddedStore
+store = EmbeddedStore({path!r})
+elapsed = time.perf_counter() - started
+for line in open("/proc/self/status"):
+    if line.startswith("VmHWM:"):
+        peak = int(line.split()[1]) / 1024
+    if line.startswith("VmRSS:"):
+        rss = int(line.split()[1]) / 1024
+print(json.dumps({{"reopen_seconds": elapsed, "load_seconds": store.load_seconds,
+                   "rss_mb": rss, "peak_rss_mb": peak, **store.count()}}))
+"""
+
+
+def bench_memory(folder: Path, elements: int) -> dict[str, Any]:
+    path = str(folder / "memory.db")
+    jobs = max(200, elements // 300)
+    built = subprocess.run(
+        [sys.executable, "-c", BUILD_SNIPPET.format(repo=str(REPO), path=path, jobs=jobs, elements=elements)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    build = json.loads(built.stdout)
+    reopened = subprocess.run(
+        [sys.executable, "-c", REOPEN_SNIPPET.format(repo=str(REPO), path=path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    reopen = json.loads(reopened.stdout)
+    return {
+        "elements": build["nodes"] + build["edges"],
+        "build": {k: round(v, 2) if isinstance(v, float) else v for k, v in build.items()},
+        "file_mb": round(os.path.getsize(path) / 2**20, 1),
+        "reopen_seconds": round(reopen["reopen_seconds"], 2),
+        "resident_mb_after_reopen": round(reopen["rss_mb"], 1),
+        "peak_resident_mb": round(reopen["peak_rss_mb"], 1),
+        "targets": {"resident_mb": 1536, "reopen_seconds": 5},
+        "met": reopen["peak_rss_mb"] < 1536 and reopen["reopen_seconds"] < 5,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=10_000, help="runs to send (2 events each)")
+    parser.add_argument("--jobs", type=int, default=1_000)
+    parser.add_argument("--single", type=int, default=1_000, help="events for the single-POST workload")
+    parser.add_argument("--elements", type=int, default=1_000_000, help="graph size for the memory workload")
+    parser.add_argument(
+        "--only", nargs="*", default=["stages", "batch", "single", "cli", "memory"],
+        choices=["stages", "batch", "single", "cli", "memory"],
+    )
+    args = parser.parse_args()
+    evs = events(args.runs, args.jobs)
+    report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    with tempfile.TemporaryDirectory(prefix="lineage-bench-") as tmp:
+        folder = Path(tmp)
+        if "stages" in args.only:
+            report["stages"] = bench_stages(folder, evs)
+        if "batch" in args.only:
+            report["batch"] = bench_batch(folder, evs)
+        if "single" in args.only:
+            report["single"] = bench_single(folder, evs[: args.single])
+        if "cli" in args.only:
+            report["cli"] = bench_cli(folder, evs)
+        if "memory" in args.only:
+            report["memory"] = bench_memory(folder, args.elements)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
