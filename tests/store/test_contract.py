@@ -347,3 +347,30 @@ def test_reopening_the_store_gives_back_the_same_graph(store_factory: StoreFacto
     again = store_factory()
     assert snapshot(again) == before
     assert again.count()["events"] == 4
+
+
+def test_column_lineage_that_a_job_stops_reporting_is_closed_by_its_next_completed_run(
+    store: GraphStore,
+) -> None:
+    old = dataset(NS, "b", c=column_lineage({"y": [(NS, "a", "x")]}))
+    new = dataset(NS, "b", c=column_lineage({"y": [(NS, "a", "z")]}))
+    feed(store, pipeline_run(JOB, [dataset(NS, "a")], [old], start=0))
+    feed(store, pipeline_run(JOB, [dataset(NS, "a")], [old], start=5))
+    feed(store, pipeline_run(JOB, [dataset(NS, "a")], [new], start=10))
+    y = field_id(NS, "b", "y")
+    edges = {e.src: e.props for e in store.edges_of([y], Direction.UPSTREAM, [EdgeKind.FEEDS], include_closed=True)}
+    assert edges[field_id(NS, "a", "x")]["since"] == ts(0)
+    assert edges[field_id(NS, "a", "x")]["until"] == ts(11)
+    assert edges[field_id(NS, "a", "z")]["until"] is None
+    now = store.expand([y], Direction.UPSTREAM, [EdgeKind.FEEDS], 1)
+    assert set(now.nodes) == {y, field_id(NS, "a", "z")}
+    then = store.expand([y], Direction.UPSTREAM, [EdgeKind.FEEDS], 1, as_of=ts(7))
+    assert set(then.nodes) == {y, field_id(NS, "a", "x")}
+
+
+def test_a_run_that_reports_no_column_lineage_closes_none(store: GraphStore) -> None:
+    lineage = dataset(NS, "b", c=column_lineage({"y": [(NS, "a", "x")]}))
+    feed(store, pipeline_run(JOB, [dataset(NS, "a")], [lineage], start=0))
+    feed(store, pipeline_run(JOB, [dataset(NS, "a")], [dataset(NS, "b")], start=10))
+    [edge] = store.edges_of([field_id(NS, "b", "y")], Direction.UPSTREAM, [EdgeKind.FEEDS])
+    assert edge.props["until"] is None
