@@ -185,7 +185,9 @@ def _timestamp(value: datetime | None) -> float | None:
 @router.get("/api/v1/events/lineage", dependencies=[Depends(require("read"))])
 async def list_events(
     request: Request,
-    after: Annotated[datetime | None, Query(description="Only events at or after this time.")] = None,
+    after: Annotated[
+        datetime | None, Query(description="Only events at or after this time.")
+    ] = None,
     before: Annotated[datetime | None, Query(description="Only events before this time.")] = None,
     run_id: Annotated[str | None, Query(alias="runId")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
