@@ -8,13 +8,15 @@ gets an answer; reopening the file rebuilds the in-memory graph and its indexes.
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 import time
 from bisect import bisect_right, insort
 from collections import deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from hashlib import blake2b
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -49,7 +51,7 @@ from lineage.store.base import (
     StoreUnavailable,
     Subgraph,
 )
-from lineage.store.merge import CHANGED, TIME_ONLY, apply_prop
+from lineage.store.merge import CHANGED, TIME_ONLY, UNCHANGED, apply_prop
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -66,8 +68,8 @@ CREATE INDEX IF NOT EXISTS events_by_time ON events(event_time);
 CREATE INDEX IF NOT EXISTS events_by_run ON events(run_id);
 CREATE TABLE IF NOT EXISTS nodes (id TEXT PRIMARY KEY, kind TEXT NOT NULL, props BLOB NOT NULL,
     ats BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS facets (node TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL,
-    PRIMARY KEY (node, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cold (node TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL,
+    digest BLOB NOT NULL, PRIMARY KEY (node, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS reports (key TEXT PRIMARY KEY, job TEXT NOT NULL, output TEXT NOT NULL,
     since REAL NOT NULL, last_seen REAL NOT NULL, until REAL, feeds BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS edges (id TEXT PRIMARY KEY, kind TEXT NOT NULL, src TEXT NOT NULL,
@@ -79,16 +81,32 @@ CREATE TABLE IF NOT EXISTS unresolved (run TEXT NOT NULL, body BLOB NOT NULL,
 """
 
 
+#: Large properties that neither traversal nor the merge rules need are "cold": they stay
+#: on disk, and memory holds only a digest of each to tell a new value from a repeat.
+#: Edges implied by a property of their source node; rebuilt from it on open, not stored.
+DERIVED_EDGES: Final = frozenset({EdgeKind.HAS_FIELD, EdgeKind.VERSION_OF, EdgeKind.RUN_OF})
+
+COLD_PROPS: Final = frozenset(
+    {"schema", "metrics", "assertions", "owners", "tags", "description", "sql", "error_message"}
+)
+
+
+def _is_cold(name: str) -> bool:
+    return name in COLD_PROPS or name.startswith(FACET_PREFIX)
+
+
+def _digest(value: Any) -> bytes:
+    return blake2b(orjson.dumps(value, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+
+
 class _NodeRec:
-    # Facets (verbatim, often large) live apart from the other properties, so a change of
-    # a small property never rewrites them.
-    __slots__ = ("ats", "facets", "kind", "props")
+    __slots__ = ("ats", "cold", "kind", "props")
 
     def __init__(self, kind: NodeKind, props: dict[str, Any], ats: dict[str, float]) -> None:
         self.kind = kind
         self.props = props
         self.ats = ats
-        self.facets: dict[str, Any] = {}
+        self.cold: dict[str, bytes] | None = None  # cold property -> digest of its value
 
 
 class _EdgeRec:
@@ -109,6 +127,17 @@ class _EdgeRec:
         self.key = key
         self.props = props
         self.ats = ats
+
+
+def _derived_edge(nid: str, node: _NodeRec) -> tuple[EdgeKind, str, str] | None:
+    kind = node.kind
+    if kind is NodeKind.FIELD:
+        return EdgeKind.HAS_FIELD, node.props["dataset"], nid
+    if kind is NodeKind.DATASET_VERSION:
+        return EdgeKind.VERSION_OF, nid, node.props["dataset"]
+    if kind is NodeKind.RUN and node.props.get("job"):
+        return EdgeKind.RUN_OF, nid, node.props["job"]
+    return None
 
 
 def _job_of(edge: _EdgeRec) -> str:
@@ -168,30 +197,60 @@ class EmbeddedStore:
     def _load(self) -> None:
         started = time.perf_counter()
         loads = orjson.loads
+        intern = sys.intern
         nodes = self._nodes
+        kinds = {k.value: k for k in NodeKind}
+        # Ids are interned so that every edge, index and property naming a node shares
+        # one string object with the node table.
         for nid, kind, props, ats in self._db.execute("SELECT id, kind, props, ats FROM nodes"):
-            nodes[nid] = _NodeRec(NodeKind(kind), loads(props), loads(ats))
-        for nid, name, value in self._db.execute("SELECT node, name, value FROM facets"):
-            nodes[nid].facets[name] = loads(value)
+            props = loads(props)
+            for name in ("dataset", "job", "run"):
+                value = props.get(name)
+                if value is not None:
+                    props[name] = intern(value)
+            nodes[intern(nid)] = _NodeRec(kinds[kind], props, loads(ats))
+        for nid, name, digest in self._db.execute("SELECT node, name, digest FROM cold"):
+            node = nodes[nid]
+            if node.cold is None:
+                node.cold = {}
+            node.cold[intern(name)] = digest
+        edge_kinds = {k.value: k for k in EdgeKind}
         for eid, kind, src, dst, key, data in self._db.execute(
             "SELECT id, kind, src, dst, key, data FROM edges"
         ):
             props, ats = loads(data)
-            rec = _EdgeRec(EdgeKind(kind), src, dst, key, props, ats)
+            dataset = props.get("dataset")
+            if dataset is not None:
+                props["dataset"] = intern(dataset)
+            rec = _EdgeRec(edge_kinds[kind], intern(src), intern(dst), intern(key), props, ats)
             self._edges[eid] = rec
             self._index_edge(eid, rec)
         for nid, node in nodes.items():
             self._index_node(nid, node)
+            derived = _derived_edge(nid, node)
+            if derived is not None:
+                kind, src, dst = derived
+                eid = edge_id(kind, src, dst)
+                if eid not in self._edges and dst in nodes:
+                    rec = _EdgeRec(kind, src, dst, "", {}, {})
+                    self._edges[eid] = rec
+                    self._index_edge(eid, rec)
         for key, job, output, since, last_seen, until, feeds in self._db.execute(
             "SELECT key, job, output, since, last_seen, until, feeds FROM reports"
         ):
             self._index_report(key, _Report(job, output, since, last_seen, until, loads(feeds)))
-        for run, item in self._db.execute("SELECT run, item FROM contributions"):
-            self._contributions.setdefault(run, set()).add(item)
         for run, body in self._db.execute("SELECT run, body FROM unresolved"):
             self._unresolved.setdefault(run, set()).add(body)
         (self._event_count,) = self._db.execute("SELECT count(*) FROM events").fetchone()
         self.load_seconds = time.perf_counter() - started
+
+    def _contributions_of(self, run: str) -> set[str]:
+        """What a run sighted (read from disk on first use: most runs are long finished)."""
+        items = self._contributions.get(run)
+        if items is None:
+            rows = self._db.execute("SELECT item FROM contributions WHERE run = ?", (run,))
+            items = self._contributions[run] = {item for (item,) in rows}
+        return items
 
     def _index_node(self, nid: str, rec: _NodeRec) -> None:
         props = rec.props
@@ -211,9 +270,22 @@ class EmbeddedStore:
                 self._add_completion(nid, f"static:{at!r}", at)
 
     def _index_edge(self, eid: str, rec: _EdgeRec) -> None:
-        self._out.setdefault(rec.src, {}).setdefault(rec.kind, set()).add(eid)
-        self._in.setdefault(rec.dst, {}).setdefault(rec.kind, set()).add(eid)
-        if rec.kind is EdgeKind.READ:
+        kind = rec.kind
+        by_kind = self._out.get(rec.src)
+        if by_kind is None:
+            self._out[rec.src] = {kind: {eid}}
+        elif kind in by_kind:
+            by_kind[kind].add(eid)
+        else:
+            by_kind[kind] = {eid}
+        by_kind = self._in.get(rec.dst)
+        if by_kind is None:
+            self._in[rec.dst] = {kind: {eid}}
+        elif kind in by_kind:
+            by_kind[kind].add(eid)
+        else:
+            by_kind[kind] = {eid}
+        if kind is EdgeKind.READ:
             dataset = rec.props["dataset"]
             self._read_of[(rec.src, dataset)] = eid
             if not rec.props.get("explicit"):
@@ -282,14 +354,13 @@ class EmbeddedStore:
         ats_rows = [
             (dumps(nodes[nid].ats), nid) for nid in batch.node_times - batch.nodes if nid in nodes
         ]
-        for nid, name in batch.facets:
-            rec = nodes.get(nid)
-            if rec is not None:
-                facet_rows.append((nid, name, dumps(rec.facets.get(name))))
+        for (nid, name), (value, digest) in batch.cold.items():
+            if nid in nodes:
+                facet_rows.append((nid, name, dumps(value), digest))
         edge_rows = []
         for eid in batch.edges:
             erec = self._edges.get(eid)
-            if erec is not None:
+            if erec is not None and erec.kind not in DERIVED_EDGES:
                 edge_rows.append(
                     (
                         eid,
@@ -326,7 +397,7 @@ class EmbeddedStore:
             )
             db.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?)", node_rows)
             db.executemany("UPDATE nodes SET ats = ? WHERE id = ?", ats_rows)
-            db.executemany("INSERT OR REPLACE INTO facets VALUES (?, ?, ?)", facet_rows)
+            db.executemany("INSERT OR REPLACE INTO cold VALUES (?, ?, ?, ?)", facet_rows)
             db.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?, ?, ?)", edge_rows)
             db.executemany(
                 "INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?, ?, ?, ?)", report_rows
@@ -334,7 +405,7 @@ class EmbeddedStore:
             db.executemany("DELETE FROM edges WHERE id = ?", [(e,) for e in batch.deleted_edges])
             for nid in batch.deleted_nodes:
                 db.execute("DELETE FROM nodes WHERE id = ?", (nid,))
-                db.execute("DELETE FROM facets WHERE node = ?", (nid,))
+                db.execute("DELETE FROM cold WHERE node = ?", (nid,))
             db.executemany("INSERT OR IGNORE INTO contributions VALUES (?, ?)", batch.contributions)
             db.executemany("INSERT OR IGNORE INTO unresolved VALUES (?, ?)", batch.refs_added)
             db.executemany("DELETE FROM unresolved WHERE run = ? AND body = ?", batch.refs_resolved)
@@ -376,10 +447,8 @@ class EmbeddedStore:
             batch.deleted_nodes.discard(nid)
         node_props, ats = rec.props, rec.ats
         for name, prop in props.items():
-            if name.startswith(FACET_PREFIX):
-                outcome = apply_prop(rec.facets, ats, name, prop)
-                if outcome is CHANGED:
-                    batch.facets.add((nid, name))
+            if name in COLD_PROPS or name.startswith(FACET_PREFIX):
+                outcome = self._apply_cold(nid, rec, name, prop, batch)
                 if outcome:
                     batch.node_times.add(nid)
                 continue
@@ -394,6 +463,50 @@ class EmbeddedStore:
             if kind is NodeKind.DATASET_VERSION and node_props.get("run"):
                 self._after_new_version(node_props["dataset"], node_props["created_at"], batch)
         return rec
+
+    def _apply_cold(self, nid: str, rec: _NodeRec, name: str, prop: Prop, batch: _Batch) -> int:
+        """Last-writer-wins for a property kept on disk (cold properties are all LWW)."""
+        if prop.merge is not Merge.LWW:
+            raise StoreError(f"cold property {name!r} must merge last-writer-wins")
+        cold = rec.cold
+        if cold is None:
+            cold = rec.cold = {}
+        value = prop.value
+        held_digest = cold.get(name)
+        if held_digest is None:
+            digest = _digest(value)
+        else:
+            held_at = rec.ats.get(name, 0.0)
+            if prop.at < held_at:
+                return UNCHANGED
+            digest = _digest(value)
+            if digest == held_digest:
+                if prop.at > held_at:
+                    rec.ats[name] = prop.at
+                    return TIME_ONLY
+                return UNCHANGED
+            if prop.at == held_at:
+                # A tie between different values: deletion first, then the larger form.
+                current = self._cold_value(nid, name, batch)
+                if current is None:
+                    return UNCHANGED
+                if value is not None and orjson.dumps(
+                    value, option=orjson.OPT_SORT_KEYS
+                ) < orjson.dumps(current, option=orjson.OPT_SORT_KEYS):
+                    return UNCHANGED
+        cold[name] = digest
+        if prop.at:
+            rec.ats[name] = prop.at
+        batch.cold[(nid, name)] = (value, digest)
+        return CHANGED
+
+    def _cold_value(self, nid: str, name: str, batch: _Batch | None = None) -> Any:
+        if batch is not None and (nid, name) in batch.cold:
+            return batch.cold[(nid, name)][0]
+        row = self._db.execute(
+            "SELECT value FROM cold WHERE node = ? AND name = ?", (nid, name)
+        ).fetchone()
+        return orjson.loads(row[0]) if row else None
 
     def _upsert_edge(self, m: UpsertEdge, batch: _Batch) -> tuple[str, _EdgeRec]:
         eid = m.id
@@ -457,7 +570,7 @@ class EmbeddedStore:
 
     def _contribute(self, run: str, item: str, batch: _Batch) -> None:
         """Remember what a run sighted: its completion is a sighting of all of it."""
-        items = self._contributions.setdefault(run, set())
+        items = self._contributions_of(run)
         if item not in items:
             items.add(item)
             batch.contributions.append((run, item))
@@ -496,7 +609,7 @@ class EmbeddedStore:
                 batch,
             )
             completed = run.props["completed_at"]
-            for item in sorted(self._contributions.get(m.run, ())):
+            for item in sorted(self._contributions_of(m.run)):
                 self._sighted_at_completion(item, completed, batch)
         for eid in sorted(self._projection_of_job.get(m.job, ())):
             rec = self._edges.get(eid)
@@ -792,9 +905,13 @@ class EmbeddedStore:
         if rec is None:
             return None
         props = {k: v for k, v in rec.props.items() if v is not None}
-        for name, value in rec.facets.items():
-            if value is not None:
-                props[name] = value
+        if rec.cold:
+            for name, value in self._db.execute(
+                "SELECT name, value FROM cold WHERE node = ?", (nid,)
+            ):
+                decoded = orjson.loads(value)
+                if decoded is not None:
+                    props[name] = decoded
         return Node(nid, rec.kind, props)
 
     def _edge(self, eid: str, rec: _EdgeRec) -> Edge:
@@ -897,6 +1014,13 @@ class EmbeddedStore:
         wanted = frozenset(kinds) if kinds else frozenset({NodeKind.DATASET, NodeKind.JOB})
         scored: list[tuple[int, str]] = []
         with self._lock:
+            described = {
+                node
+                for (node,) in self._db.execute(
+                    "SELECT node FROM cold WHERE name = 'description' AND instr(lower(value), ?) > 0",
+                    (needle,),
+                )
+            }
             for nid, rec in self._nodes.items():
                 if rec.kind not in wanted:
                     continue
@@ -912,7 +1036,7 @@ class EmbeddedStore:
                     score = 2
                 elif needle in str(props.get("namespace") or "").lower():
                     score = 3
-                elif needle in str(props.get("description") or "").lower():
+                elif nid in described:
                     score = 4
                 else:
                     continue
@@ -1014,11 +1138,11 @@ class _Batch:
     """What one write changed, to be persisted in one transaction."""
 
     __slots__ = (
+        "cold",
         "contributions",
         "deleted_edges",
         "deleted_nodes",
         "edges",
-        "facets",
         "node_times",
         "nodes",
         "refs_added",
@@ -1031,7 +1155,7 @@ class _Batch:
     def __init__(self) -> None:
         self.nodes: set[str] = set()
         self.node_times: set[str] = set()
-        self.facets: set[tuple[str, str]] = set()
+        self.cold: dict[tuple[str, str], tuple[Any, bytes]] = {}
         self.edges: set[str] = set()
         self.reports: set[str] = set()
         self.deleted_nodes: set[str] = set()

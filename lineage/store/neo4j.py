@@ -1,0 +1,599 @@
+"""The Neo4j store: the same graph, contract and merge rules as the embedded store, in Neo4j 5.
+
+``neo4j://host:7687`` (or ``bolt://``, ``neo4j+s://``, ...). Credentials and database come
+from the arguments, else ``LINEAGE_NEO4J_USER``, ``LINEAGE_NEO4J_PASSWORD`` and
+``LINEAGE_NEO4J_DATABASE`` (default ``neo4j``), else ``user:password@`` in the URL.
+
+How the graph is laid out
+- Every graph node has the label ``:Entity`` and its kind's label (``:Dataset``,
+  ``:DatasetVersion``, ``:Field``, ``:Job``, ``:Run``, ``:Incident``); ``id`` is its
+  identity. All its properties are in ``props`` (JSON, so nested facets and the
+  difference between a missing and a null value survive), last-writer-wins times in
+  ``ats``; the natural keys and what queries filter on (``namespace``, ``name``,
+  ``runId``, ``dataset``, ``created_at``, ``completed_at``, ...) are copied into real
+  properties, under uniqueness constraints and indexes (``schema/neo4j``).
+- Every edge is a relationship of its kind's type, with ``id``, ``key``, ``props`` and
+  ``ats`` the same way, and ``since`` / ``until`` as real properties for as-of reads.
+- Raw events are ``(:Event {seq, received_at, event_time, run_id, body, ...})``, written in
+  the transaction that writes their graph changes.
+
+Writes are serialised: in this process by a lock, across processes by the first
+statement of every write transaction, which bumps the ``(:Counter {name: 'events'})``
+node and so holds its write lock until commit. Reads never wait for writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final, TypeVar
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import orjson
+from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, GraphDatabase, ManagedTransaction, Query
+from neo4j import unit_of_work as _unit_of_work
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
+
+from lineage.graph.model import PROJECTION_EDGES, EdgeKind, NodeKind, split_id
+from lineage.store.base import (
+    Direction,
+    Edge,
+    IngestItem,
+    Node,
+    StoredEvent,
+    StoreError,
+    StoreUnavailable,
+    Subgraph,
+)
+from lineage.store.neo4j_apply import (
+    EDGE_COLUMNS,
+    LABELS,
+    NODE_COLUMNS,
+    WorkingSet,
+    edge_kind_of,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_DATABASE: Final = "neo4j"
+#: Where the constraint and index statements live, applied in file name order.
+SCHEMA_DIR: Final = Path(
+    os.environ.get("LINEAGE_NEO4J_SCHEMA", Path(__file__).resolve().parents[2] / "schema" / "neo4j")
+)
+_PROJECTION: Final = sorted(k.value for k in PROJECTION_EDGES)
+_COUNTER: Final = "events"
+
+# -- statements ----------------------------------------------------------------------------
+# Labels and relationship types come from our enums only; every value is a parameter.
+
+
+def _node_upsert(kind: NodeKind) -> str:
+    columns = ", ".join(f"n.{c} = row.{c}" for c in NODE_COLUMNS)
+    return (
+        f"UNWIND $rows AS row MERGE (n:Entity:{LABELS[kind]} {{id: row.id}}) "
+        f"SET n.props = row.props, n.ats = row.ats, {columns}"
+    )
+
+
+def _edge_upsert(kind: EdgeKind) -> str:
+    columns = ", ".join(f"r.{c} = row.{c}" for c in EDGE_COLUMNS)
+    return (
+        "UNWIND $rows AS row MATCH (a:Entity {id: row.src}) MATCH (b:Entity {id: row.dst}) "
+        f"MERGE (a)-[r:{kind.value} {{id: row.id}}]->(b) "
+        f"SET r.key = row.key, r.props = row.props, r.ats = row.ats, {columns}"
+    )
+
+
+def _edge_delete(kind: EdgeKind) -> str:
+    return f"MATCH ()-[r:{kind.value}]->() WHERE r.id IN $ids DELETE r"
+
+
+NODE_UPSERT: Final = {kind: _node_upsert(kind) for kind in NodeKind}
+EDGE_UPSERT: Final = {kind: _edge_upsert(kind) for kind in EdgeKind}
+EDGE_DELETE: Final = {kind: _edge_delete(kind) for kind in EdgeKind}
+NODE_DELETE: Final = "MATCH (n:Entity) WHERE n.id IN $ids DETACH DELETE n"
+LOCK: Final = "MATCH (c:Counter {name: $name}) SET c.value = c.value + $n"
+COUNTER_VALUE: Final = "MATCH (c:Counter {name: $name}) RETURN c.value AS value"
+COUNTER_CREATE: Final = "MERGE (c:Counter {name: $name}) ON CREATE SET c.value = $start"
+ALREADY_WRITTEN: Final = "MATCH (e:Event {write_id: $write_id}) RETURN e.seq AS seq LIMIT 1"
+REPORT_UPSERT: Final = (
+    "UNWIND $rows AS row MERGE (r:ColumnLineageReport {key: row.key}) "
+    "SET r.job = row.job, r.output = row.output, r.since = row.since, "
+    "r.last_seen = row.last_seen, r.until = row.until, r.feeds = row.feeds, "
+    "r.feeds_since = row.feeds_since"
+)
+RUN_STATE_UPSERT: Final = (
+    "UNWIND $rows AS row MERGE (s:RunState {run: row.run}) "
+    "SET s.sighted = row.sighted, s.unresolved = row.unresolved"
+)
+EVENT_CREATE: Final = (
+    "UNWIND $rows AS row CREATE (e:Event {seq: row.seq, received_at: row.received_at, "
+    "event_time: row.event_time, event_type: row.event_type, run_id: row.run_id, "
+    "job_namespace: row.job_namespace, job_name: row.job_name, body: row.body, "
+    "write_id: row.write_id})"
+)
+
+
+def write_statements() -> list[str]:
+    """Every statement a write transaction may run (for plan checks)."""
+    return [
+        LOCK,
+        COUNTER_CREATE,
+        NODE_DELETE,
+        *EDGE_DELETE.values(),
+        *NODE_UPSERT.values(),
+        *EDGE_UPSERT.values(),
+        REPORT_UPSERT,
+        RUN_STATE_UPSERT,
+        EVENT_CREATE,
+    ]
+
+
+def schema_statements(folder: Path = SCHEMA_DIR) -> list[str]:
+    """The constraint and index statements of ``schema/neo4j/*.cypher``, in order."""
+    statements = []
+    for path in sorted(folder.glob("*.cypher")):
+        text = "\n".join(
+            line for line in path.read_text().splitlines() if not line.lstrip().startswith("//")
+        )
+        statements += [s.strip() for s in text.split(";") if s.strip()]
+    return statements
+
+
+def _types(kinds: Collection[EdgeKind] | None) -> str:
+    """``:A|B`` for a relationship pattern, from EdgeKind values only."""
+    chosen = sorted({EdgeKind(k).value for k in kinds}) if kinds is not None else []
+    return ":" + "|".join(chosen) if chosen else ""
+
+
+_VALID: Final = (
+    "(NOT type(r) IN $projection OR CASE WHEN $as_of IS NULL THEN r.until IS NULL "
+    "ELSE (r.since IS NULL OR r.since <= $as_of) AND (r.until IS NULL OR $as_of < r.until) END)"
+)
+
+
+def _node(nid: str, props: str) -> Node | None:
+    try:
+        kind, _ = split_id(nid)
+    except ValueError:
+        return None
+    values = orjson.loads(props)
+    return Node(nid, kind, {k: v for k, v in values.items() if v is not None})
+
+
+def _edge(eid: str, src: str, dst: str, key: str | None, props: str) -> Edge:
+    values = orjson.loads(props)
+    if key:
+        values.setdefault("key", key)
+    return Edge(eid, edge_kind_of(eid), src, dst, values)
+
+
+class Neo4jStore:
+    """A :class:`~lineage.store.base.GraphStore` on a Neo4j 5 server (Community or Enterprise).
+
+    ``reset_for_tests`` wipes the database first (Community has one database per server).
+    Neo4j being down at start is not an error: the schema is applied once it answers,
+    and until then ``write`` and ``ping`` raise ``StoreUnavailable``.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        database: str | None = None,
+        query_timeout: float = 30.0,
+        connection_timeout: float = 5.0,
+        retry_seconds: float = 10.0,
+        reset_for_tests: bool = False,
+    ) -> None:
+        parts = urlsplit(url)
+        url_user = unquote(parts.username) if parts.username else None
+        url_password = unquote(parts.password) if parts.password else None
+        host = parts.hostname or "localhost"
+        netloc = f"[{host}]" if ":" in host else host
+        if parts.port:
+            netloc += f":{parts.port}"
+        self.url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+        self.database = database or os.environ.get("LINEAGE_NEO4J_DATABASE") or DEFAULT_DATABASE
+        user = user or os.environ.get("LINEAGE_NEO4J_USER") or url_user
+        password = password or os.environ.get("LINEAGE_NEO4J_PASSWORD") or url_password
+        self.query_timeout = query_timeout
+        self._lock = threading.Lock()
+        self._schema_ready = False
+        try:
+            self._driver: Driver = GraphDatabase.driver(
+                self.url,
+                auth=(user or "neo4j", password) if password else None,
+                connection_timeout=connection_timeout,
+                connection_acquisition_timeout=connection_timeout * 2,
+                max_transaction_retry_time=retry_seconds,
+                notifications_min_severity="OFF",
+            )
+        except (DriverError, ValueError) as exc:
+            raise StoreError(
+                f"cannot use the Neo4j URL {self.url!r}: {exc}. Use neo4j://host:7687."
+            ) from exc
+        if reset_for_tests:
+            self._wipe()
+        try:
+            self.migrate()
+        except StoreUnavailable as exc:
+            log.warning("Neo4j is not answering yet; the schema is applied later: %s", exc)
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def _unavailable(self, exc: Exception) -> StoreError:
+        where = f"Neo4j at {self.url} (database {self.database!r})"
+        if isinstance(exc, AuthError):
+            return StoreUnavailable(
+                f"{where} refused the credentials: {exc.message}. Set LINEAGE_NEO4J_USER and "
+                "LINEAGE_NEO4J_PASSWORD."
+            )
+        if isinstance(exc, ServiceUnavailable | SessionExpired | TransientError):
+            return StoreUnavailable(f"{where} cannot be reached: {exc}. Is the server running?")
+        if (
+            isinstance(exc, ClientError)
+            and exc.code
+            and ("DatabaseNotFound" in exc.code or "TransactionTimedOut" in exc.code)
+        ):
+            return StoreUnavailable(f"{where} cannot serve: {exc.message}")
+        if isinstance(exc, Neo4jError):
+            return StoreError(f"{where} failed: {exc.code}: {exc.message}")
+        return StoreUnavailable(f"{where} cannot be used: {exc}")
+
+    def _execute(
+        self, access: str, work: Callable[[ManagedTransaction], T], timeout: float | None = None
+    ) -> T:
+        """Run ``work`` in a managed transaction (retried on transient failures)."""
+
+        @_unit_of_work(timeout=timeout or self.query_timeout)
+        def transaction(tx: ManagedTransaction) -> T:
+            return work(tx)
+
+        try:
+            with self._driver.session(database=self.database, default_access_mode=access) as s:
+                if access == WRITE_ACCESS:
+                    return s.execute_write(transaction)
+                return s.execute_read(transaction)
+        except (Neo4jError, DriverError, OSError) as exc:
+            raise self._unavailable(exc) from exc
+
+    def _read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            return tx.run(cypher, params).data()
+
+        return self._execute(READ_ACCESS, work)
+
+    def _autocommit(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        try:
+            with self._driver.session(database=self.database) as s:
+                return s.run(Query(cypher, timeout=self.query_timeout), params).data()
+        except (Neo4jError, DriverError, OSError) as exc:
+            raise self._unavailable(exc) from exc
+
+    def _wipe(self) -> None:
+        self._autocommit("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+
+    def migrate(self) -> None:
+        """Apply ``schema/neo4j`` (idempotent: constraints and indexes IF NOT EXISTS).
+
+        Raises ``StoreUnavailable`` if Neo4j cannot be reached.
+        """
+        for statement in schema_statements():
+            self._autocommit(statement)
+        self._autocommit("CALL db.awaitIndexes($seconds)", seconds=300)
+        if not self._autocommit(COUNTER_VALUE, name=_COUNTER):
+            top = self._autocommit("MATCH (e:Event) RETURN e.seq AS seq ORDER BY seq DESC LIMIT 1")
+            self._autocommit(COUNTER_CREATE, name=_COUNTER, start=top[0]["seq"] if top else 0)
+        self._schema_ready = True
+
+    # -- writing -----------------------------------------------------------------------
+
+    def write(self, items: Sequence[IngestItem]) -> None:
+        if not items:
+            return
+        mutations = [m for item in items for m in item.mutations]
+        write_id = uuid.uuid4().hex
+        received_at = time.time()
+
+        def work(tx: ManagedTransaction) -> None:
+            tx.run(LOCK, name=_COUNTER, n=len(items)).consume()
+            counter = tx.run(COUNTER_VALUE, name=_COUNTER).single()
+            if counter is None:
+                raise StoreError("the Neo4j schema is missing its event counter: run migrate()")
+            if tx.run(ALREADY_WRITTEN, write_id=write_id).single() is not None:
+                return  # a retry of a transaction that did commit
+            first_seq = counter["value"] - len(items) + 1
+
+            def read(cypher: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+                return tx.run(cypher, dict(params)).data()
+
+            working = WorkingSet(read)
+            working.prefetch(mutations)
+            working.apply_all(mutations)
+            for kind, ids in sorted(working.deleted_edge_ids().items()):
+                tx.run(EDGE_DELETE[kind], ids=ids).consume()
+            if working.deleted_nodes:
+                tx.run(NODE_DELETE, ids=sorted(working.deleted_nodes)).consume()
+            for nkind, rows in sorted(working.node_rows().items()):
+                tx.run(NODE_UPSERT[nkind], rows=rows).consume()
+            for ekind, rows in sorted(working.edge_rows().items()):
+                tx.run(EDGE_UPSERT[ekind], rows=rows).consume()
+            if report_rows := working.report_rows():
+                tx.run(REPORT_UPSERT, rows=report_rows).consume()
+            if state_rows := working.run_state_rows():
+                tx.run(RUN_STATE_UPSERT, rows=state_rows).consume()
+            tx.run(
+                EVENT_CREATE,
+                rows=[
+                    {
+                        "seq": first_seq + i,
+                        "received_at": received_at,
+                        "event_time": item.event_time,
+                        "event_type": item.event_type,
+                        "run_id": item.run_id,
+                        "job_namespace": item.job_namespace,
+                        "job_name": item.job_name,
+                        "body": bytes(item.body),
+                        "write_id": write_id,
+                    }
+                    for i, item in enumerate(items)
+                ],
+            ).consume()
+
+        with self._lock:
+            if not self._schema_ready:
+                self.migrate()
+            # Large batches read and write more than a point query: allow for it.
+            self._execute(WRITE_ACCESS, work, timeout=self.query_timeout + len(items) * 0.05)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def get_nodes(self, ids: Iterable[str]) -> dict[str, Node]:
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        rows = self._read(
+            "UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN n.id AS id, n.props AS props",
+            ids=wanted,
+        )
+        found = {row["id"]: node for row in rows if (node := _node(row["id"], row["props"]))}
+        return {nid: found[nid] for nid in wanted if nid in found}
+
+    def _edge_queries(self, direction: Direction, types: str, filtered: bool) -> list[str]:
+        where = f"WHERE {_VALID} " if filtered else ""
+        ret = (
+            "RETURN id AS at, r.id AS id, a.id AS src, b.id AS dst, r.key AS key, r.props AS props"
+        )
+        queries = []
+        if direction in (Direction.DOWNSTREAM, Direction.BOTH):
+            queries.append(
+                f"UNWIND $ids AS id MATCH (a:Entity {{id: id}})-[r{types}]->(b:Entity) {where}{ret}"
+            )
+        if direction in (Direction.UPSTREAM, Direction.BOTH):
+            queries.append(
+                f"UNWIND $ids AS id MATCH (a:Entity)-[r{types}]->(b:Entity {{id: id}}) {where}{ret}"
+            )
+        return queries
+
+    def edges_of(
+        self,
+        ids: Iterable[str],
+        direction: Direction,
+        kinds: Collection[EdgeKind] | None = None,
+        as_of: float | None = None,
+        include_closed: bool = False,
+    ) -> list[Edge]:
+        wanted = list(dict.fromkeys(ids))
+        if not wanted or (kinds is not None and not kinds):
+            return []
+        queries = self._edge_queries(Direction(direction), _types(kinds), not include_closed)
+
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            rows: list[dict[str, Any]] = []
+            for q in queries:
+                rows += tx.run(q, ids=wanted, projection=_PROJECTION, as_of=as_of).data()
+            return rows
+
+        result: dict[str, Edge] = {}
+        for row in self._execute(READ_ACCESS, work):
+            result[row["id"]] = _edge(row["id"], row["src"], row["dst"], row["key"], row["props"])
+        return [result[k] for k in sorted(result)]
+
+    def expand(
+        self,
+        starts: Sequence[str],
+        direction: Direction,
+        kinds: Collection[EdgeKind],
+        max_depth: int,
+        as_of: float | None = None,
+        node_limit: int = 10_000,
+    ) -> Subgraph:
+        """Breadth-first, one query per depth with the frontier as a parameter.
+
+        Each level is one indexed lookup of the frontier and its valid edges, so the
+        cost follows the size of the answer, never the number of paths; the node budget
+        is applied between levels exactly as the embedded store applies it.
+        """
+        direction = Direction(direction)
+        types = _types(kinds)
+        queries = self._edge_queries(direction, types, True) if types else []
+        # A hub can have more edges than any answer may hold: cap what one level reads.
+        cap = max(10_000, node_limit * 20)
+        fetch = "UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN n.id AS id, n.props AS props"
+
+        def work(tx: ManagedTransaction) -> Subgraph:
+            graph = Subgraph()
+            start_ids = list(dict.fromkeys(starts))
+            for row in tx.run(fetch, ids=start_ids).data():
+                if (node := _node(row["id"], row["props"])) is not None:
+                    graph.nodes[row["id"]] = node
+            level = [nid for nid in start_ids if nid in graph.nodes]
+            depth = 0
+            while level and depth < max_depth and queries:
+                by_node: dict[str, list[dict[str, Any]]] = {}
+                total = 0
+                for q in queries:
+                    rows = tx.run(
+                        q + " LIMIT $cap", ids=level, projection=_PROJECTION, as_of=as_of, cap=cap
+                    ).data()
+                    total = max(total, len(rows))
+                    for row in rows:
+                        by_node.setdefault(row["at"], []).append(row)
+                added: list[str] = []
+                for nid in level:
+                    for row in sorted(by_node.get(nid, ()), key=lambda r: r["id"]):
+                        other = row["dst"] if row["src"] == nid else row["src"]
+                        if other not in graph.nodes and other not in added:
+                            if len(graph.nodes) + len(added) >= node_limit:
+                                graph.truncated = True
+                                if nid not in graph.frontier:
+                                    graph.frontier.append(nid)
+                                continue
+                            added.append(other)
+                        graph.edges[row["id"]] = _edge(
+                            row["id"], row["src"], row["dst"], row["key"], row["props"]
+                        )
+                if total >= cap:
+                    graph.truncated = True
+                    graph.frontier.extend(n for n in level if n not in graph.frontier)
+                for row in tx.run(fetch, ids=added).data():
+                    if (node := _node(row["id"], row["props"])) is not None:
+                        graph.nodes[row["id"]] = node
+                level = added
+                depth += 1
+            return graph
+
+        return self._execute(READ_ACCESS, work)
+
+    def search(
+        self,
+        text: str,
+        kinds: Collection[NodeKind] | None = None,
+        namespace: str | None = None,
+        limit: int = 20,
+    ) -> list[Node]:
+        needle = text.lower()
+        wanted = sorted(set(kinds) if kinds else {NodeKind.DATASET, NodeKind.JOB})
+        name = (
+            "toLower(toString(CASE WHEN n.name IS NOT NULL AND n.name <> '' THEN n.name "
+            "WHEN n.path IS NOT NULL AND n.path <> '' THEN n.path ELSE '' END))"
+        )
+        scored: list[tuple[int, str, str]] = []
+
+        def work(tx: ManagedTransaction) -> None:
+            for kind in wanted:
+                cypher = (
+                    f"MATCH (n:{LABELS[NodeKind(kind)]}) "
+                    "WHERE $namespace IS NULL OR n.namespace = $namespace "
+                    f"WITH n, {name} AS name "
+                    "WITH n, CASE WHEN name = $needle THEN 0 "
+                    "WHEN name STARTS WITH $needle OR last(split(name, '.')) STARTS WITH $needle "
+                    "THEN 1 WHEN name CONTAINS $needle THEN 2 "
+                    "WHEN toLower(toString(coalesce(n.namespace, ''))) CONTAINS $needle THEN 3 "
+                    "WHEN toLower(toString(coalesce(n.description, ''))) CONTAINS $needle THEN 4 "
+                    "END AS score WHERE score IS NOT NULL "
+                    "RETURN score, n.id AS id, n.props AS props ORDER BY score, id LIMIT $limit"
+                )
+                for row in tx.run(cypher, needle=needle, namespace=namespace, limit=limit):
+                    scored.append((row["score"], row["id"], row["props"]))
+
+        self._execute(READ_ACCESS, work)
+        scored.sort()
+        return [n for score, nid, props in scored[:limit] if (n := _node(nid, props))]
+
+    def nodes_of_kind(self, kind: NodeKind, limit: int = 100, offset: int = 0) -> list[Node]:
+        rows = self._read(
+            f"MATCH (n:{LABELS[NodeKind(kind)]}) RETURN n.id AS id, n.props AS props "
+            "ORDER BY id SKIP $offset LIMIT $limit",
+            offset=offset,
+            limit=limit,
+        )
+        return [n for row in rows if (n := _node(row["id"], row["props"])) is not None]
+
+    def events(
+        self,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        run_id: str | None = None,
+    ) -> list[StoredEvent]:
+        rows = self._read(
+            "MATCH (e:Event) WHERE ($since IS NULL OR e.event_time >= $since) "
+            "AND ($until IS NULL OR e.event_time < $until) "
+            "AND ($run_id IS NULL OR e.run_id = $run_id) "
+            "RETURN e.seq AS seq, e.received_at AS received_at, e.event_time AS event_time, "
+            "e.body AS body ORDER BY event_time DESC, seq DESC SKIP $offset LIMIT $limit",
+            since=since,
+            until=until,
+            run_id=run_id,
+            offset=offset,
+            limit=limit,
+        )
+        return [
+            StoredEvent(row["seq"], row["received_at"], row["event_time"], bytes(row["body"]))
+            for row in rows
+        ]
+
+    def export(self) -> tuple[list[Node], list[Edge]]:
+        def work(tx: ManagedTransaction) -> tuple[list[Node], list[Edge]]:
+            nodes = [
+                n
+                for row in tx.run("MATCH (n:Entity) RETURN n.id AS id, n.props AS props")
+                if (n := _node(row["id"], row["props"])) is not None
+            ]
+            edges = [
+                _edge(row["id"], row["src"], row["dst"], row["key"], row["props"])
+                for row in tx.run(
+                    "MATCH (a:Entity)-[r]->(b:Entity) RETURN r.id AS id, a.id AS src, "
+                    "b.id AS dst, r.key AS key, r.props AS props"
+                )
+            ]
+            return nodes, edges
+
+        nodes, edges = self._execute(READ_ACCESS, work)
+        nodes.sort(key=lambda n: n.id)
+        edges.sort(key=lambda e: e.id)
+        return nodes, edges
+
+    def count(self) -> Mapping[str, int]:
+        def work(tx: ManagedTransaction) -> dict[str, int]:
+            def one(cypher: str) -> int:
+                record = tx.run(cypher).single()
+                return int(record["n"]) if record is not None else 0
+
+            return {
+                "events": one("MATCH (e:Event) RETURN count(e) AS n"),
+                "nodes": one("MATCH (n:Entity) RETURN count(n) AS n"),
+                "edges": one("MATCH (:Entity)-[r]->(:Entity) RETURN count(r) AS n"),
+            }
+
+        return self._execute(READ_ACCESS, work)
+
+    def ping(self) -> None:
+        self._read("RETURN 1 AS ok")
+        if not self._schema_ready:
+            with self._lock:
+                if not self._schema_ready:
+                    self.migrate()
+
+    def close(self) -> None:
+        self._driver.close()
