@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 import lineage
 from lineage.api import rest
 from lineage.api.auth import require
+from lineage.api.graphql import graphql_router
 from lineage.api.metrics import Metrics
 from lineage.settings import Settings
 from lineage.store import GraphStore, open_store
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.store = store if store is not None else open_store(settings.store)
     app.state.metrics = Metrics()
     app.include_router(rest.router)
+    app.include_router(graphql_router(app), prefix="/graphql")
 
     @app.get("/metrics", dependencies=[Depends(require("read"))], include_in_schema=False)
     async def metrics(request: Request) -> Response:

@@ -1,0 +1,91 @@
+"""Finding nodes by what people remember of them: part of a name, namespace or description."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Final
+
+from lineage.analysis.errors import InvalidArgument
+from lineage.graph.model import NodeKind, split_id
+from lineage.store.base import GraphStore, Node
+
+#: What a search looks at unless told otherwise: datasets, jobs and field names.
+DEFAULT_KINDS: Final = (NodeKind.DATASET, NodeKind.JOB, NodeKind.FIELD)
+#: The most matches one search ranks; more means the query should be narrower.
+SEARCH_LIMIT: Final = 10_000
+
+_KIND_ORDER: Final = {kind: i for i, kind in enumerate(DEFAULT_KINDS)}
+
+
+def rank(node: Node, text: str) -> int | None:
+    """How well ``node`` matches ``text``, lower is better, None for no match.
+
+    0: the whole name; 1: a prefix of the name or of its last dotted part; 2: inside the
+    name; 3: inside the namespace; 4: inside the description.
+
+    >>> rank(Node("x", NodeKind.DATASET, {"name": "shop.orders"}), "ord")
+    1
+    """
+    needle = text.lower()
+    props = node.props
+    name = str(props.get("name") or props.get("path") or "").lower()
+    if name == needle:
+        return 0
+    if name.startswith(needle) or name.rsplit(".", 1)[-1].startswith(needle):
+        return 1
+    if needle in name:
+        return 2
+    if needle in namespace_of(node).lower():
+        return 3
+    if needle in str(props.get("description") or "").lower():
+        return 4
+    return None
+
+
+def namespace_of(node: Node) -> str:
+    """A node's namespace; a field's is its dataset's."""
+    namespace = node.props.get("namespace")
+    if namespace is None and node.kind is NodeKind.FIELD:
+        _, parts = split_id(node.id)
+        return parts[0] if parts else ""
+    return str(namespace or "")
+
+
+def search(
+    store: GraphStore,
+    text: str,
+    kinds: Collection[NodeKind] | None = None,
+    namespace: str | None = None,
+    limit: int = SEARCH_LIMIT,
+) -> list[Node]:
+    """Nodes matching ``text``, best first (see :func:`rank`), then datasets before jobs
+    before fields, shorter names first.
+
+    ``kinds`` defaults to datasets, jobs and fields; ``namespace`` keeps only nodes in
+    that namespace (a field's namespace is its dataset's).
+
+    >>> [n.props["name"] for n in search(store, "orders")]  # doctest: +SKIP
+    ['orders', 'raw_orders', 'build_orders', 'order_id']
+    """
+    if limit < 1:
+        raise InvalidArgument("a search returns at least one match; ask for a limit of 1 or more")
+    wanted = list(dict.fromkeys(kinds)) if kinds else list(DEFAULT_KINDS)
+    found: dict[str, Node] = {}
+    # Fields carry no namespace of their own, so the store cannot filter them by it.
+    if namespace is not None and NodeKind.FIELD in wanted:
+        others = [k for k in wanted if k is not NodeKind.FIELD]
+        if others:
+            found.update((n.id, n) for n in store.search(text, others, namespace, limit))
+        for node in store.search(text, [NodeKind.FIELD], None, limit):
+            if namespace_of(node) == namespace:
+                found[node.id] = node
+    else:
+        found.update((n.id, n) for n in store.search(text, wanted, namespace, limit))
+    scored = []
+    for node in found.values():
+        score = rank(node, text)
+        if score is not None:
+            name = str(node.props.get("name") or node.props.get("path") or "")
+            scored.append((score, _KIND_ORDER.get(node.kind, 9), len(name), node.id, node))
+    scored.sort(key=lambda s: s[:4])
+    return [s[4] for s in scored[:limit]]
