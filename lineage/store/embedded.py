@@ -445,6 +445,9 @@ class EmbeddedStore:
             self._nodes[nid] = rec
             changed = True
             batch.deleted_nodes.discard(nid)
+            if kind is NodeKind.RUN:
+                # A run first seen now has nothing on disk to look up later.
+                self._contributions[nid] = set()
         node_props, ats = rec.props, rec.ats
         for name, prop in props.items():
             if name in COLD_PROPS or name.startswith(FACET_PREFIX):
