@@ -10,6 +10,10 @@ event, ``facets/*.json`` for the standard facets), with two deliberate exception
 not checked against its standard model (it only has to be a facet). Facets are kept
 verbatim; ``get_facet(mapping, name, Model)`` reads one as its typed model from
 :mod:`lineage.events.facets`.
+
+Parsed events are immutable and may share typed facets (and the objects inside them) with
+other events whose facets have the same JSON content: treat everything read from an event
+as read-only.
 """
 
 from lineage.events import facets

@@ -12,13 +12,23 @@ A facet map is validated in one pass when the event is parsed:
 The result is a :class:`FacetMap`: a plain ``dict`` of the facets exactly as received
 (custom facets included) that also remembers the typed models built while validating, so
 :func:`get_facet` never validates the same facet twice.
+
+Validating facets is most of the cost of parsing, and facets repeat from event to event:
+the START and COMPLETE of a run carry the same ones, and so does every run of a job until
+its code or data changes. Validation results are therefore shared between events through
+:data:`SHARED_FACETS`, keyed by exact JSON content: a facet map seen before is not
+validated again, and neither is a big facet (a schema, column lineage) seen before in
+another map.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
+from typing import Any, Final, TypeVar
 
+import orjson
 from pydantic import BaseModel, PlainValidator, ValidationError
 from pydantic_core import PydanticCustomError
 
@@ -30,7 +40,7 @@ from lineage.events.errors import (
     problems_from,
 )
 
-__all__ = ["FacetMap", "facet_map_validator", "get_facet"]
+__all__ = ["SHARED_FACETS", "FacetMap", "SharedFacets", "facet_map_validator", "get_facet"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -44,19 +54,96 @@ class FacetMap(dict[str, dict[str, Any]]):
     encoding). Treat it as read-only: the cache is not invalidated by mutation.
     """
 
-    __slots__ = ("_typed",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._typed: dict[tuple[str, type[BaseModel]], BaseModel] = {}
+    # No __init__ and a class-level default keep construction at dict speed; most facet
+    # maps are empty or never asked for a typed facet.
+    _typed: dict[tuple[str, type[BaseModel]], BaseModel] | None = None
 
     def cached(self, name: str, model: type[T]) -> T | None:
         """The ``model`` instance built for facet ``name``, if one was built before."""
+        if self._typed is None:
+            return None
         found = self._typed.get((name, model))
         return found if isinstance(found, model) else None
 
     def remember(self, name: str, model: type[BaseModel], instance: BaseModel) -> None:
+        """Record the typed ``instance`` of facet ``name`` for later :meth:`cached` calls."""
+        if self._typed is None:
+            self._typed = {}
         self._typed[(name, model)] = instance
+
+
+class SharedFacets:
+    """Validation results by exact JSON content, shared between events (a bounded LRU).
+
+    An entry is what validating some JSON produced, under a ``tag`` saying what it was
+    validated as: a whole facet map (tagged with its validator) or one big facet (tagged
+    with its model). Only JSON that validated is stored, and only JSON without ``null``:
+    then the compact JSON text identifies the content exactly (NaN and infinities, which
+    ``orjson`` writes as ``null``, cannot alias it). Memory is bounded by the total JSON
+    size of the entries, ``max_bytes``; the objects take roughly ten times that.
+
+    Typed facets are frozen, so sharing them is safe as long as nobody mutates the lists
+    and dicts inside them, which no reader should.
+    """
+
+    def __init__(self, *, max_bytes: int = 4 << 20) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[Hashable, bytes], object] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def key_of(self, value: dict[str, Any], min_size: int = 0) -> bytes | None:
+        """The cache key of ``value``, or None when it should not be cached."""
+        try:
+            body = orjson.dumps(value)
+        except (TypeError, orjson.JSONEncodeError):
+            return None
+        if len(body) < min_size or len(body) > self.max_bytes or _has_null(body):
+            return None
+        return body
+
+    def get(self, tag: Hashable, key: bytes) -> object | None:
+        """What was stored for content ``key`` under ``tag``, if anything."""
+        with self._lock:
+            found = self._entries.get((tag, key))
+            if found is not None:
+                self._entries.move_to_end((tag, key))
+            return found
+
+    def put(self, tag: Hashable, key: bytes, value: object) -> None:
+        """Store ``value`` for content ``key`` under ``tag``, evicting the oldest entries."""
+        with self._lock:
+            if (tag, key) in self._entries:
+                return
+            self._entries[(tag, key)] = value
+            self._bytes += len(key)
+            while self._bytes > self.max_bytes:
+                (_, evicted), _ = self._entries.popitem(last=False)
+                self._bytes -= len(evicted)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _has_null(body: bytes) -> bool:
+    # In compact JSON a null value follows ':', '[' or ','; text such as dbt's "not_null"
+    # does not match, and text that happens to (",null") only costs a cache miss.
+    if b"null" not in body:
+        return False
+    return b":null" in body or b",null" in body or b"[null" in body
+
+
+#: The process-wide cache of validated facet maps and typed facets.
+SHARED_FACETS: Final = SharedFacets()
+
+# A single facet is worth caching on its own (when its facet map as a whole is new) only
+# when building its model costs clearly more than serialising it to look it up.
+_FACET_MIN_SIZE: Final = 512
 
 
 def facet_map_validator(
@@ -69,41 +156,73 @@ def facet_map_validator(
     (dataset and job facets) or not (run, input and output facets, where ``_deleted`` is
     just another property).
     """
+    tag = object()  # what this validator's results are cached under
 
     def validate(value: Any) -> FacetMap:
         if not isinstance(value, dict):
             raise PydanticCustomError("dict_type", "expected an object")
-        problems: list[tuple[Loc, str]] = []
         result = FacetMap(value)
+        if not value:
+            return result
+        key = SHARED_FACETS.key_of(value)
+        if key is not None:
+            known = SHARED_FACETS.get(tag, key)
+            if isinstance(known, dict):
+                result._typed = dict(known)
+                return result
+        problems: list[tuple[Loc, str]] = []
         for name, facet in value.items():
             if not isinstance(facet, dict):
                 problems.append(((name,), "expected an object (a facet)"))
                 continue
             deleted = facet.get("_deleted", _ABSENT)
-            if deletable and deleted is not _ABSENT and not isinstance(deleted, bool):
+            if deleted is not _ABSENT and deletable and not isinstance(deleted, bool):
                 problems.append(((name, "_deleted"), "expected true or false"))
             model = registry.get(name)
             if model is None or deleted is True:
                 _check_base(name, facet, problems)
                 continue
-            try:
-                result.remember(name, model, model.model_validate(facet))
-            except ValidationError as exc:
-                problems.extend(located_problems(exc, (name,)))
+            instance = _typed_facet(model, name, facet, problems)
+            if instance is not None:
+                result.remember(name, model, instance)
         if problems:
             raise PydanticCustomError(
                 FACET_PROBLEMS,
                 "{count} problem(s) in facets",
                 {"count": len(problems), "problems": problems},
             )
+        if key is not None:
+            SHARED_FACETS.put(tag, key, dict(result._typed or {}))
         return result
 
     return PlainValidator(validate, json_schema_input_type=dict[str, dict[str, Any]])
 
 
+def _typed_facet(
+    model: type[BaseModel], name: str, facet: dict[str, Any], problems: list[tuple[Loc, str]]
+) -> BaseModel | None:
+    shareable = getattr(model, "share_by_content", False)
+    key = SHARED_FACETS.key_of(facet, _FACET_MIN_SIZE) if shareable else None
+    if key is not None:
+        shared = SHARED_FACETS.get(model, key)
+        if isinstance(shared, model):
+            return shared
+    try:
+        instance = model.model_validate(facet)
+    except ValidationError as exc:
+        problems.extend(located_problems(exc, (name,)))
+        return None
+    if key is not None:
+        SHARED_FACETS.put(model, key, instance)
+    return instance
+
+
 def _check_base(name: str, facet: dict[str, Any], problems: list[tuple[Loc, str]]) -> None:
-    for key in ("_producer", "_schemaURL"):
-        value = facet.get(key, _ABSENT)
+    producer = facet.get("_producer", _ABSENT)
+    schema_url = facet.get("_schemaURL", _ABSENT)
+    if type(producer) is str and type(schema_url) is str:
+        return
+    for key, value in (("_producer", producer), ("_schemaURL", schema_url)):
         if value is _ABSENT:
             problems.append(((name, key), "missing"))
         elif not isinstance(value, str):

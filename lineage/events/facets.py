@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, ClassVar, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
@@ -98,7 +98,13 @@ class BaseFacet(FacetPart):
     """What every facet carries (spec ``BaseFacet``): who produced it and its schema.
 
     ``model_dump()`` writes them back as ``_producer`` and ``_schemaURL``.
+
+    ``share_by_content`` marks facets that are big and repeat between events: parsing
+    shares one instance between events that carry the same JSON (see
+    ``lineage.events._facet_map.SharedFacets``).
     """
+
+    share_by_content: ClassVar[bool] = False
 
     producer: str = Field(alias="_producer")
     schemaURL: str = Field(alias="_schemaURL")
@@ -119,6 +125,8 @@ class SchemaField(FacetPart):
 
 class SchemaDatasetFacet(BaseFacet):
     """``schema``: the columns of a dataset (SchemaDatasetFacet.json)."""
+
+    share_by_content = True
 
     fields: list[SchemaField] = Field(default_factory=list)
 
@@ -154,6 +162,8 @@ class ColumnLineageDatasetFacet(BaseFacet):
 
     ``dataset`` lists inputs that affect the whole dataset (filters, joins, sorts).
     """
+
+    share_by_content = True
 
     fields: dict[str, ColumnLineageField]
     dataset: list[ColumnLineageInputField] = Field(default_factory=list)
@@ -202,6 +212,8 @@ class SymlinkIdentifier(FacetPart):
 
 class SymlinksDatasetFacet(BaseFacet):
     """``symlinks``: other identifiers of the dataset (SymlinksDatasetFacet.json)."""
+
+    share_by_content = True
 
     identifiers: list[SymlinkIdentifier] = Field(default_factory=list)
 
@@ -261,6 +273,8 @@ class Assertion(FacetPart):
 class DataQualityAssertionsFacet(BaseFacet):
     """``dataQualityAssertions``: tests run on a dataset, as an input or dataset facet."""
 
+    share_by_content = True
+
     assertions: list[Assertion]
 
 
@@ -293,6 +307,8 @@ class Owner(FacetPart):
 class OwnershipFacet(BaseFacet):
     """``ownership`` of a dataset or a job (Ownership{Dataset,Job}Facet.json)."""
 
+    share_by_content = True
+
     owners: list[Owner] = Field(default_factory=list)
 
 
@@ -314,6 +330,8 @@ class Tag(FacetPart):
 
 class TagsFacet(BaseFacet):
     """``tags`` of a dataset, a job or a run (Tags{Dataset,Job,Run}Facet.json)."""
+
+    share_by_content = True
 
     tags: list[Tag] = Field(default_factory=list)
 

@@ -7,7 +7,14 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from lineage.events.errors import EventValidationError, Problem, problems_from
+from lineage.events.errors import (
+    EventValidationError,
+    Loc,
+    Problem,
+    format_path,
+    located_problems,
+    problems_from,
+)
 from lineage.events.models import BaseEvent, DatasetEvent, JobEvent, LineageEvent, RunEvent
 
 __all__ = ["parse_event", "parse_events"]
@@ -36,7 +43,8 @@ def parse_event(raw: Any) -> LineageEvent:
     * ``dataset`` present and not both ``run`` and ``job``: a DatasetEvent;
     * ``job`` present without ``run``: a JobEvent;
     * ``dataset`` and ``job`` without ``run`` is whichever of the two validates, and is
-      rejected as ambiguous when both do (the schema's ``oneOf`` rejects it too);
+      rejected as ambiguous when both do (the schema's ``oneOf`` rejects it too). As in
+      that ``oneOf``, a reading that fails only inside standard facets counts as valid;
     * ``run`` alone is checked as a RunEvent, so the missing ``job`` is reported.
 
     Raises :class:`EventValidationError` listing every problem found, each with its path.
@@ -83,23 +91,50 @@ def _validate(model: type[E], raw: dict[str, Any]) -> E:
         raise EventValidationError(problems_from(exc)) from None
 
 
+def _attempt(model: type[E], raw: dict[str, Any]) -> E | list[tuple[Loc, str]]:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        return located_problems(exc)
+
+
 def _dataset_or_job_event(raw: dict[str, Any]) -> DatasetEvent | JobEvent:
-    as_dataset: DatasetEvent | EventValidationError
-    as_job: JobEvent | EventValidationError
-    try:
-        as_dataset = _validate(DatasetEvent, raw)
-    except EventValidationError as exc:
-        as_dataset = exc
-    try:
-        as_job = _validate(JobEvent, raw)
-    except EventValidationError as exc:
-        as_job = exc
-    if isinstance(as_dataset, EventValidationError):
-        if isinstance(as_job, EventValidationError):
-            # Both readings fail; the problems they share (eventTime, ...) are listed once.
-            merged = dict.fromkeys([*as_dataset.problems, *as_job.problems])
-            raise EventValidationError(merged)
-        return as_job
-    if isinstance(as_job, EventValidationError):
-        return as_dataset
-    raise EventValidationError([Problem("$", _AMBIGUOUS)])
+    as_dataset = _attempt(DatasetEvent, raw)
+    as_job = _attempt(JobEvent, raw)
+    chosen: DatasetEvent | JobEvent
+    if isinstance(as_dataset, DatasetEvent):
+        if isinstance(as_job, JobEvent):
+            raise EventValidationError([Problem("$", _AMBIGUOUS)])
+        chosen, other = as_dataset, as_job
+    elif isinstance(as_job, JobEvent):
+        chosen, other = as_job, as_dataset
+    else:
+        # Both readings fail; the problems they share (eventTime, ...) are listed once.
+        both = dict.fromkeys(Problem(format_path(loc), m) for loc, m in [*as_dataset, *as_job])
+        raise EventValidationError(both)
+    if all(_in_standard_facet_content(loc) for loc, _ in other):
+        # The other reading fails only on the content of standard facets, which the event
+        # schema's oneOf does not look at: for it both readings match, so it rejects.
+        raise EventValidationError(
+            [Problem("$", _AMBIGUOUS)] + [Problem(format_path(loc), m) for loc, m in other]
+        )
+    return chosen
+
+
+_FACET_MAPS = frozenset({"facets", "inputFacets", "outputFacets"})
+_BASE_FACET_KEYS = frozenset({"_producer", "_schemaURL", "_deleted"})
+
+
+def _in_standard_facet_content(loc: Loc) -> bool:
+    """True for a location inside a facet, below its base properties.
+
+    Only standard facets are checked that deep; ``OpenLineage.json`` itself checks facets
+    no further than being objects with ``_producer`` and ``_schemaURL``.
+    """
+    if len(loc) >= 4 and loc[0] in ("job", "dataset") and loc[1] == "facets":
+        inside = loc[3:]
+    elif len(loc) >= 5 and loc[0] in ("inputs", "outputs") and loc[2] in _FACET_MAPS:
+        inside = loc[4:]
+    else:
+        return False
+    return inside[0] not in _BASE_FACET_KEYS
