@@ -24,6 +24,9 @@ class Settings(BaseSettings):
         default="sqlite:///.lineage/lineage.db",
         description="Where the graph lives: sqlite:///path (embedded) or neo4j://host:7687.",
     )
+    neo4j_user: str | None = Field(default=None, description="Neo4j user (auth off: leave unset).")
+    neo4j_password: str | None = Field(default=None, description="Neo4j password.")
+    neo4j_database: str = Field(default="neo4j", description="Neo4j database name.")
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lineage.store.base import (
     Direction,
@@ -15,6 +16,9 @@ from lineage.store.base import (
     StoreUnavailable,
     Subgraph,
 )
+
+if TYPE_CHECKING:
+    from lineage.settings import Settings
 
 __all__ = [
     "Direction",
@@ -30,11 +34,12 @@ __all__ = [
 ]
 
 
-def open_store(url: str) -> GraphStore:
+def open_store(url: str, settings: Settings | None = None) -> GraphStore:
     """Open the store a URL names.
 
     ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db`` opens the embedded
-    store; ``neo4j://``, ``neo4j+s://``, ``bolt://`` URLs open Neo4j.
+    store; ``neo4j://``, ``neo4j+s://``, ``bolt://`` URLs open Neo4j, with the user,
+    password and database from ``settings`` (``LINEAGE_NEO4J_*``).
     """
     if url.startswith("sqlite:///"):
         from lineage.store.embedded import EmbeddedStore
@@ -42,15 +47,16 @@ def open_store(url: str) -> GraphStore:
         return EmbeddedStore(Path(url.removeprefix("sqlite:///")))
     scheme = url.split("://", 1)[0]
     if scheme in ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"):
-        try:
-            from lineage.store.neo4j import Neo4jStore  # type: ignore[import-not-found,unused-ignore]
-        except ImportError as exc:
-            raise StoreError(
-                f"the Neo4j store is not available in this build ({exc}); "
-                "use LINEAGE_STORE=sqlite:///path for the embedded store"
-            ) from exc
-        store: GraphStore = Neo4jStore(url)
-        return store
+        from lineage.store.neo4j import Neo4jStore
+
+        if settings is None:
+            return Neo4jStore(url)
+        return Neo4jStore(
+            url,
+            user=settings.neo4j_user,
+            password=settings.neo4j_password,
+            database=settings.neo4j_database,
+        )
     raise StoreError(
         f"unknown store URL {url!r}: use sqlite:///path/to/lineage.db (embedded) "
         "or neo4j://host:7687 (Neo4j)"

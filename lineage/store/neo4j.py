@@ -77,6 +77,7 @@ SCHEMA_DIR: Final = Path(
 )
 _PROJECTION: Final = sorted(k.value for k in PROJECTION_EDGES)
 _COUNTER: Final = "events"
+_FIELD_CACHE_MAX: Final = 2_000_000
 
 # -- statements ----------------------------------------------------------------------------
 # Labels and relationship types come from our enums only; every value is a parameter.
@@ -217,6 +218,7 @@ class Neo4jStore:
         self.query_timeout = query_timeout
         self._lock = threading.Lock()
         self._schema_ready = False
+        self._stored_fields: set[str] = set()
         try:
             self._driver: Driver = GraphDatabase.driver(
                 self.url,
@@ -281,15 +283,19 @@ class Neo4jStore:
 
         return self._execute(READ_ACCESS, work)
 
-    def _autocommit(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+    def _autocommit(
+        self, cypher: str, access: str = WRITE_ACCESS, **params: Any
+    ) -> list[dict[str, Any]]:
+        """One statement in its own transaction, not retried (schema changes, ping)."""
         try:
-            with self._driver.session(database=self.database) as s:
+            with self._driver.session(database=self.database, default_access_mode=access) as s:
                 return s.run(Query(cypher, timeout=self.query_timeout), params).data()
         except (Neo4jError, DriverError, OSError) as exc:
             raise self._unavailable(exc) from exc
 
     def _wipe(self) -> None:
         self._autocommit("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        self._stored_fields.clear()
 
     def migrate(self) -> None:
         """Apply ``schema/neo4j`` (idempotent: constraints and indexes IF NOT EXISTS).
@@ -297,7 +303,14 @@ class Neo4jStore:
         Raises ``StoreUnavailable`` if Neo4j cannot be reached.
         """
         for statement in schema_statements():
-            self._autocommit(statement)
+            try:
+                self._autocommit(statement)
+            except StoreError as exc:
+                # Another process created the same constraint or index meanwhile.
+                if not isinstance(exc.__cause__, ClientError) or "AlreadyExists" not in (
+                    exc.__cause__.code or ""
+                ):
+                    raise
         self._autocommit("CALL db.awaitIndexes($seconds)", seconds=300)
         if not self._autocommit(COUNTER_VALUE, name=_COUNTER):
             top = self._autocommit("MATCH (e:Event) RETURN e.seq AS seq ORDER BY seq DESC LIMIT 1")
@@ -312,6 +325,7 @@ class Neo4jStore:
         mutations = [m for item in items for m in item.mutations]
         write_id = uuid.uuid4().hex
         received_at = time.time()
+        done: list[WorkingSet] = []  # the attempt that committed is the last one
 
         def work(tx: ManagedTransaction) -> None:
             tx.run(LOCK, name=_COUNTER, n=len(items)).consume()
@@ -325,7 +339,7 @@ class Neo4jStore:
             def read(cypher: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
                 return tx.run(cypher, dict(params)).data()
 
-            working = WorkingSet(read)
+            working = WorkingSet(read, self._stored_fields)
             working.prefetch(mutations)
             working.apply_all(mutations)
             for kind, ids in sorted(working.deleted_edge_ids().items()):
@@ -357,12 +371,17 @@ class Neo4jStore:
                     for i, item in enumerate(items)
                 ],
             ).consume()
+            done.append(working)
 
         with self._lock:
             if not self._schema_ready:
                 self.migrate()
             # Large batches read and write more than a point query: allow for it.
             self._execute(WRITE_ACCESS, work, timeout=self.query_timeout + len(items) * 0.05)
+            if done:
+                if len(self._stored_fields) > _FIELD_CACHE_MAX:
+                    self._stored_fields.clear()
+                self._stored_fields.update(done[-1].fields())
 
     # -- reading -----------------------------------------------------------------------
 
@@ -583,13 +602,15 @@ class Neo4jStore:
             return {
                 "events": one("MATCH (e:Event) RETURN count(e) AS n"),
                 "nodes": one("MATCH (n:Entity) RETURN count(n) AS n"),
-                "edges": one("MATCH (:Entity)-[r]->(:Entity) RETURN count(r) AS n"),
+                # Only graph nodes have relationships: the count store answers this.
+                "edges": one("MATCH ()-[r]->() RETURN count(r) AS n"),
             }
 
         return self._execute(READ_ACCESS, work)
 
     def ping(self) -> None:
-        self._read("RETURN 1 AS ok")
+        # Not retried: a health check should answer now, not after the retry budget.
+        self._autocommit("RETURN 1 AS ok", READ_ACCESS)
         if not self._schema_ready:
             with self._lock:
                 if not self._schema_ready:

@@ -18,7 +18,7 @@ are kept on a ``:RunState`` node per run.
 from __future__ import annotations
 
 from bisect import bisect_right, insort
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import orjson
@@ -200,8 +200,10 @@ class WorkingSet:
     read once is never read again, so changes made by the batch are never overwritten.
     """
 
-    def __init__(self, read: Reader) -> None:
+    def __init__(self, read: Reader, stored_fields: Collection[str] = ()) -> None:
         self._read = read
+        # Fields are never deleted: ones seen stored before need no lookup.
+        self._stored_fields = stored_fields
         # None: known not to exist (never stored, or deleted by this batch).
         self._nodes: dict[str, _NodeRec | None] = {}
         self._not_stored: set[str] = set()
@@ -251,8 +253,8 @@ class WorkingSet:
             self._nodes[nid] = None
         absent = set(wanted)
         for row in self._query(
-            "UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN n.id AS id, n.props AS props, "
-            "n.ats AS ats",
+            "UNWIND $ids AS id MATCH (n:Entity {id: id}) USING INDEX n:Entity(id) "
+            "RETURN n.id AS id, n.props AS props, n.ats AS ats",
             {"ids": wanted},
         ):
             nid = row["id"]
@@ -298,7 +300,8 @@ class WorkingSet:
         for kind, wanted in sorted(by_kind.items()):
             wanted.sort()
             rows = self._query(
-                f"MATCH (a)-[r:{kind.value}]->(b) WHERE r.id IN $ids {self._EDGE_RETURN}",
+                f"MATCH (a)-[r:{kind.value}]->(b) USING INDEX r:{kind.value}(id) "
+                f"WHERE r.id IN $ids {self._EDGE_RETURN}",
                 {"ids": wanted},
             )
             self._add_edge_rows(rows)
@@ -306,7 +309,9 @@ class WorkingSet:
                 self._edges.setdefault(eid, None)
 
     def _load_adjacency(self, ids: Iterable[str], kind: EdgeKind, direction: str) -> None:
-        wanted = sorted({i for i in ids if (i, kind, direction) not in self._adjacency_loaded})
+        ids = {i for i in ids if (i, kind, direction) not in self._adjacency_loaded}
+        self._adjacency_loaded.update((i, kind, direction) for i in ids & self._not_stored)
+        wanted = sorted(ids - self._not_stored)
         if not wanted:
             return
         pattern = (
@@ -332,8 +337,9 @@ class WorkingSet:
             return
         self._written_loaded.update(wanted)
         for row in self._query(
-            "UNWIND $datasets AS d MATCH (v:DatasetVersion {dataset: d}) "
-            "WHERE v.run IS NOT NULL AND v.created_at IS NOT NULL "
+            "UNWIND $datasets AS d MATCH (v:DatasetVersion) "
+            "USING INDEX v:DatasetVersion(dataset, created_at) "
+            "WHERE v.dataset = d AND v.created_at IS NOT NULL AND v.run IS NOT NULL "
             "RETURN v.id AS id, v.dataset AS dataset, v.created_at AS created_at",
             {"datasets": wanted},
         ):
@@ -355,8 +361,9 @@ class WorkingSet:
         if not wanted:
             return
         rows = self._query(
-            "UNWIND $wanted AS w MATCH (a)-[r:READ]->(b) WHERE r.dataset = w.dataset AND "
-            f"r.at >= w.since AND r.explicit IS NULL {self._EDGE_RETURN}",
+            "UNWIND $wanted AS w MATCH (a)-[r:READ]->(b) USING INDEX r:READ(dataset, at) "
+            "WHERE r.dataset = w.dataset AND r.at >= w.since AND r.explicit IS NULL "
+            f"{self._EDGE_RETURN}",
             {"wanted": wanted},
         )
         self._add_edge_rows(rows)
@@ -368,7 +375,8 @@ class WorkingSet:
         self._completions_loaded.update(wanted)
         self._load_nodes(wanted)  # static completions are on the job
         for row in self._query(
-            "UNWIND $jobs AS job MATCH (r:Run {job: job}) WHERE r.completed_at IS NOT NULL "
+            "UNWIND $jobs AS job MATCH (r:Run) USING INDEX r:Run(job, completed_at) "
+            "WHERE r.job = job AND r.completed_at IS NOT NULL "
             "RETURN r.id AS id, r.job AS job, r.completed_at AS at, r.covers AS covers",
             {"jobs": wanted},
         ):
@@ -383,7 +391,7 @@ class WorkingSet:
             return
         self._run_states_loaded.update(wanted)
         for row in self._query(
-            "UNWIND $runs AS run MATCH (s:RunState {run: run}) "
+            "UNWIND $runs AS run MATCH (s:RunState {run: run}) USING INDEX s:RunState(run) "
             "RETURN s.run AS run, s.sighted AS sighted, s.unresolved AS unresolved",
             {"runs": wanted},
         ):
@@ -401,6 +409,7 @@ class WorkingSet:
         self._reports_loaded.update(wanted)
         for row in self._query(
             "UNWIND $jobs AS job MATCH (r:ColumnLineageReport {job: job}) "
+            "USING INDEX r:ColumnLineageReport(job) "
             "RETURN r.key AS key, r.job AS job, r.output AS output, r.since AS since, "
             "r.last_seen AS last_seen, r.until AS until, r.feeds AS feeds, "
             "r.feeds_since AS feeds_since",
@@ -467,7 +476,9 @@ class WorkingSet:
                 edges.add(m.id)
             elif isinstance(m, EnsureFields):
                 prefix = node_id(NodeKind.FIELD, m.namespace, m.name, "")
-                nodes.update(prefix + path for path in m.paths)
+                nodes.update(
+                    fid for path in m.paths if (fid := prefix + path) not in self._stored_fields
+                )
             elif isinstance(m, Sighting):
                 edges.add(m.edge.id)
                 completion_jobs.add(m.job)
@@ -658,11 +669,12 @@ class WorkingSet:
         elif known.issuperset(m.paths):
             return
         prefix = node_id(NodeKind.FIELD, m.namespace, m.name, "")
-        self._load_nodes(prefix + path for path in m.paths)
+        stored = self._stored_fields
+        self._load_nodes(fid for path in m.paths if (fid := prefix + path) not in stored)
         for path in m.paths:
             known.add(path)
             fid = prefix + path
-            if self._nodes[fid] is not None:
+            if (fid in stored and fid not in self._nodes) or self._nodes[fid] is not None:
                 continue
             self._nodes[fid] = _NodeRec(
                 NodeKind.FIELD,
@@ -1041,6 +1053,14 @@ class WorkingSet:
                 self.dirty_run_states.add(run)
 
     # -- what to write back ------------------------------------------------------------------
+
+    def fields(self) -> set[str]:
+        """Field nodes known to be stored once this batch commits."""
+        return {
+            nid
+            for nid, rec in self._nodes.items()
+            if rec is not None and rec.kind is NodeKind.FIELD and nid not in self.deleted_nodes
+        }
 
     def node_rows(self) -> dict[NodeKind, list[dict[str, Any]]]:
         rows: dict[NodeKind, list[dict[str, Any]]] = {}

@@ -1,0 +1,187 @@
+"""The Neo4j store beyond the shared contract: same graph as the embedded store on any
+history, write plans without Eager operators, a clear answer when Neo4j is down."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.synthetic import Warehouse
+from lineage.graph.model import EdgeKind, NodeKind, dataset_id
+from lineage.store import Direction, StoreUnavailable
+from lineage.store.embedded import EmbeddedStore
+from tests.conftest import feed, graph_diff, skip_or_fail, snapshot
+from tests.graph.test_order_independence import runs
+
+URL = os.environ.get("LINEAGE_TEST_NEO4J")
+
+
+def neo4j_url() -> str:
+    if not URL:
+        skip_or_fail(
+            "Neo4j tests need a running Neo4j: run `make neo4j-start` and set "
+            "LINEAGE_TEST_NEO4J=neo4j://127.0.0.1:7687 (make test does both)"
+        )
+    assert URL is not None
+    return URL
+
+
+@pytest.fixture
+def url() -> str:
+    return neo4j_url()
+
+
+def plan_operators(url: str, statement: str) -> list[str]:
+    from neo4j import GraphDatabase
+
+    database = os.environ.get("LINEAGE_NEO4J_DATABASE", "neo4j")
+    with (
+        GraphDatabase.driver(url, notifications_min_severity="OFF") as driver,
+        driver.session(database=database) as s,
+    ):
+        plan = s.run("EXPLAIN " + statement).consume().plan
+    assert plan is not None
+    operators = []
+    stack: list[Any] = [plan]
+    while stack:
+        step = stack.pop()
+        operators.append(step["operatorType"].split("@")[0])
+        stack.extend(step.get("children", []))
+    return operators
+
+
+def test_no_write_statement_plans_an_eager_operator(url: str) -> None:
+    from lineage.store.neo4j import Neo4jStore, write_statements
+
+    Neo4jStore(url).close()  # the schema the plans depend on is in place
+    eager = {s: ops for s in write_statements() if "Eager" in (ops := plan_operators(url, s))}
+    assert not eager, "\n".join(f"{s}\n  {ops}" for s, ops in eager.items())
+
+
+@settings(
+    max_examples=int(os.environ.get("LINEAGE_NEO4J_PROPERTY_EXAMPLES", "12")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=st.lists(runs(), min_size=1, max_size=6), data=st.data())
+def test_neo4j_builds_from_any_shuffled_replayed_history_the_graph_the_embedded_store_builds(
+    tmp_path_factory: Any, history: list[list[dict[str, Any]]], data: st.DataObject
+) -> None:
+    from lineage.store.neo4j import Neo4jStore
+
+    url = neo4j_url()
+    events = [e for run in history for e in run]
+    shuffled = data.draw(st.permutations(events))
+    reference = EmbeddedStore(tmp_path_factory.mktemp("reference") / "a.db")
+    store = Neo4jStore(url, reset_for_tests=True)
+    try:
+        feed(reference, events)
+        feed(store, shuffled, batch=3)
+        feed(store, events)  # and everything once more
+        differences = graph_diff(snapshot(reference), snapshot(store))
+        assert not differences, "\n".join(differences)
+    finally:
+        reference.close()
+        store.close()
+
+
+@pytest.fixture
+def warehouse_pair(url: str, tmp_path: Path) -> Iterator[tuple[EmbeddedStore, Any]]:
+    from lineage.store.neo4j import Neo4jStore
+
+    events = list(Warehouse(40, seed=3).events(150))
+    reference = EmbeddedStore(tmp_path / "reference.db")
+    store = Neo4jStore(url, reset_for_tests=True)
+    feed(reference, events, batch=60)
+    feed(store, events, batch=60)
+    yield reference, store
+    reference.close()
+    store.close()
+
+
+def test_a_warehouse_workload_gives_the_same_graph_and_counts(
+    warehouse_pair: tuple[EmbeddedStore, Any],
+) -> None:
+    reference, store = warehouse_pair
+    differences = graph_diff(snapshot(reference), snapshot(store))
+    assert not differences, "\n".join(differences[:20])
+    assert dict(store.count()) == dict(reference.count())
+
+
+def test_reads_answer_as_the_embedded_store_does(warehouse_pair: tuple[EmbeddedStore, Any]) -> None:
+    reference, store = warehouse_pair
+    sample = [n.id for n in reference.nodes_of_kind(NodeKind.DATASET, limit=400)][::7]
+    assert [n.id for n in store.nodes_of_kind(NodeKind.DATASET, limit=400)][::7] == sample
+    assert store.nodes_of_kind(NodeKind.JOB, limit=5, offset=3) == reference.nodes_of_kind(
+        NodeKind.JOB, limit=5, offset=3
+    )
+    kinds = [EdgeKind.INPUT_TO, EdgeKind.PRODUCES]
+    for start in sample[-4:]:
+        for direction in Direction:
+            ours = store.expand([start], direction, kinds, max_depth=6)
+            theirs = reference.expand([start], direction, kinds, max_depth=6)
+            assert ours.nodes == theirs.nodes and ours.edges == theirs.edges
+            assert not ours.truncated
+        assert store.edges_of([start], Direction.BOTH) == reference.edges_of([start], Direction.BOTH)
+        assert store.edges_of(
+            [start], Direction.UPSTREAM, [EdgeKind.PRODUCES], as_of=1.0
+        ) == reference.edges_of([start], Direction.UPSTREAM, [EdgeKind.PRODUCES], as_of=1.0)
+    deepest = max(
+        sample, key=lambda n: len(reference.expand([n], Direction.UPSTREAM, kinds, 20).nodes)
+    )
+    limited = store.expand([deepest], Direction.UPSTREAM, kinds, max_depth=20, node_limit=4)
+    assert len(limited.nodes) == 4 and limited.truncated and limited.frontier
+    for text in ("t_1", "mart", "job_3", "src_2"):
+        assert [n.id for n in store.search(text, limit=50)] == [
+            n.id for n in reference.search(text, limit=50)
+        ]
+    assert [(e.seq, e.event_time, e.body) for e in store.events(limit=30, offset=10)] == [
+        (e.seq, e.event_time, e.body) for e in reference.events(limit=30, offset=10)
+    ]
+    assert store.get_nodes(["nonsense", dataset_id("nowhere", "x"), sample[0]]) == reference.get_nodes(
+        ["nonsense", dataset_id("nowhere", "x"), sample[0]]
+    )
+
+
+def test_migrating_twice_changes_nothing(url: str) -> None:
+    from neo4j import GraphDatabase
+
+    from lineage.store.neo4j import Neo4jStore, schema_statements
+
+    store = Neo4jStore(url)
+    store.migrate()
+    store.close()
+    with GraphDatabase.driver(url) as driver:
+        constraints = driver.execute_query("SHOW CONSTRAINTS YIELD name RETURN name").records
+    names = {r["name"] for r in constraints}
+    assert {"entity_id", "dataset_key", "job_key", "run_key", "read_id", "event_seq"} <= names
+    assert all("IF NOT EXISTS" in s for s in schema_statements())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_an_unreachable_neo4j_refuses_writes_and_fails_ping_with_the_reason() -> None:
+    from lineage.ingest import prepare
+    from lineage.store.neo4j import Neo4jStore
+    from tests.factories import new_run_id, run_event
+
+    port = free_port()
+    store = Neo4jStore(f"neo4j://127.0.0.1:{port}", connection_timeout=1, retry_seconds=0.5)
+    try:
+        with pytest.raises(StoreUnavailable, match=f"127.0.0.1:{port}"):
+            store.ping()
+        with pytest.raises(StoreUnavailable):
+            store.write([prepare(run_event("START", new_run_id(), ("etl", "job")))])
+    finally:
+        store.close()
