@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from lineage.graph.model import EdgeKind, NodeKind, dataset_id, field_id, job_id
-from lineage.store import Direction
-from lineage.store.embedded import EmbeddedStore
+from lineage.store import Direction, GraphStore, open_store
 from tests.conftest import REPO, skip_or_fail
+from tests.e2e.conftest import store_url
 from tests.e2e.server import Server
 
 DBT_VENV = Path(os.environ.get("DBT_VENV", REPO / ".venv-dbt"))
@@ -27,13 +27,15 @@ def model_job(model: str) -> str:
     return job_id(JOBS_NS, f"jaffle_shop.main.jaffle_shop.{model}.build.run")
 
 
-@pytest.fixture(scope="module")
-def dbt_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedStore, str]]:
+@pytest.fixture(scope="module", params=["embedded", "neo4j"])
+def dbt_graph(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[GraphStore, str]]:
     if not (DBT_VENV / "bin" / "dbt-ol").exists():
         skip_or_fail(f"dbt-ol is not installed in {DBT_VENV}: run `make dbt-install` (make test does)")
     folder = tmp_path_factory.mktemp("dbt")
-    db = folder / "lineage.db"
-    server = Server(f"sqlite:///{db}", folder / "server.log").start()
+    url = store_url(request.param, folder)
+    server = Server(url, folder / "server.log").start()
     duckdb = folder / "jaffle_shop.duckdb"
     try:
         done = subprocess.run(
@@ -53,20 +55,20 @@ def dbt_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Embedd
         server.stop()
     # The project plants exactly one failing data test, so a healthy build exits 1.
     assert done.returncode == 1, f"dbt-ol build exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-    store = EmbeddedStore(db)
+    store = open_store(url)
     yield store, f"duckdb://{duckdb}"
     store.close()
 
 
-def inputs_of(store: EmbeddedStore, job: str) -> dict[str, dict[str, object]]:
+def inputs_of(store: GraphStore, job: str) -> dict[str, dict[str, object]]:
     return {e.src: dict(e.props) for e in store.edges_of([job], Direction.UPSTREAM, [EdgeKind.INPUT_TO])}
 
 
-def outputs_of(store: EmbeddedStore, job: str) -> set[str]:
+def outputs_of(store: GraphStore, job: str) -> set[str]:
     return {e.dst for e in store.edges_of([job], Direction.DOWNSTREAM, [EdgeKind.PRODUCES])}
 
 
-def test_the_graph_has_exactly_the_dbt_dag_edges(dbt_graph: tuple[EmbeddedStore, str]) -> None:
+def test_the_graph_has_exactly_the_dbt_dag_edges(dbt_graph: tuple[GraphStore, str]) -> None:
     store, ns = dbt_graph
     ds = lambda table: dataset_id(ns, name(table))  # noqa: E731
     expected_inputs = {
@@ -88,7 +90,7 @@ def test_the_graph_has_exactly_the_dbt_dag_edges(dbt_graph: tuple[EmbeddedStore,
     assert declared["declared"] is True
 
 
-def test_renamed_columns_keep_their_lineage(dbt_graph: tuple[EmbeddedStore, str]) -> None:
+def test_renamed_columns_keep_their_lineage(dbt_graph: tuple[GraphStore, str]) -> None:
     store, ns = dbt_graph
     customer_id = field_id(ns, name("stg_customers"), "customer_id")
     feeding = store.edges_of([customer_id], Direction.UPSTREAM, [EdgeKind.FEEDS])
@@ -98,7 +100,7 @@ def test_renamed_columns_keep_their_lineage(dbt_graph: tuple[EmbeddedStore, str]
     assert [e.src for e in amount] == [field_id(ns, name("raw_payments"), "amount")]
 
 
-def test_a_cte_name_is_flagged_and_never_an_upstream_table(dbt_graph: tuple[EmbeddedStore, str]) -> None:
+def test_a_cte_name_is_flagged_and_never_an_upstream_table(dbt_graph: tuple[GraphStore, str]) -> None:
     store, ns = dbt_graph
     assert not store.get_nodes([dataset_id(ns, "source")])
     runs = [
@@ -108,7 +110,7 @@ def test_a_cte_name_is_flagged_and_never_an_upstream_table(dbt_graph: tuple[Embe
     assert any('"name":"source"' in ref for ref in runs[0].props["column_refs"])
 
 
-def test_the_failing_data_test_is_stored_on_the_tested_dataset(dbt_graph: tuple[EmbeddedStore, str]) -> None:
+def test_the_failing_data_test_is_stored_on_the_tested_dataset(dbt_graph: tuple[GraphStore, str]) -> None:
     store, ns = dbt_graph
     orders = store.get_nodes([dataset_id(ns, name("orders"))])[dataset_id(ns, name("orders"))]
     failing = [a for a in orders.props["assertions"] if not a["success"]]
@@ -120,7 +122,7 @@ def test_the_failing_data_test_is_stored_on_the_tested_dataset(dbt_graph: tuple[
     assert [r.props["state"] for r in runs] == ["FAIL"]
 
 
-def test_model_runs_are_children_of_the_dbt_invocation(dbt_graph: tuple[EmbeddedStore, str]) -> None:
+def test_model_runs_are_children_of_the_dbt_invocation(dbt_graph: tuple[GraphStore, str]) -> None:
     store, _ = dbt_graph
     wrapper = job_id(JOBS_NS, "dbt-run-jaffle_shop")
     [invocation] = [n for n in store.nodes_of_kind(NodeKind.RUN, limit=1000) if n.props.get("job") == wrapper]
