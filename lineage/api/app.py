@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import lineage
-from lineage.api import rest
+from lineage.api import export, marquez, rest
 from lineage.api.auth import require
 from lineage.api.graphql import graphql_router
 from lineage.api.metrics import Metrics
@@ -37,9 +37,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     app.state.settings = settings
     app.state.token_scopes = settings.token_scopes()
-    app.state.store = store if store is not None else open_store(settings.store)
+    app.state.store = store if store is not None else open_store(settings.store, settings)
     app.state.metrics = Metrics()
     app.include_router(rest.router)
+    app.include_router(marquez.router)
+    app.include_router(export.router)
     app.include_router(graphql_router(app), prefix="/graphql")
 
     @app.get("/metrics", dependencies=[Depends(require("read"))], include_in_schema=False)

@@ -1,0 +1,565 @@
+"""A lineage subgraph, or the whole graph, as a file: JSON, CSV, GraphML, DOT or Mermaid.
+
+:func:`export_graph` picks the nodes and edges (the lineage around a start node, or every
+node of a granularity, up to a limit); :func:`render` writes them in a format, chunk by
+chunk, so a large graph can be streamed as it is written.
+
+Nodes are named by readable ids, the ones Marquez uses where it has them:
+``dataset:<namespace>:<name>``, ``job:<namespace>:<name>``,
+``datasetField:<namespace>:<name>:<field>``, ``run:<runId>`` and
+``dataset:<namespace>:<name>#<version>`` for a dataset version (:func:`public_id`).
+Namespaces hold colons (``postgres://db:5432``), so :func:`parse_public_id` splits an id
+at the colons that name a node the store has.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Final
+
+import networkx as nx
+import orjson
+
+from lineage.analysis.errors import InvalidArgument, NotFound, check_deadline
+from lineage.analysis.lineage import DEFAULT_DEPTH, Granularity, LineageEdge, lineage, run_started
+from lineage.analysis.refs import not_found_message
+from lineage.graph.model import (
+    EdgeKind,
+    NodeKind,
+    dataset_id,
+    field_id,
+    job_id,
+    node_id,
+    run_id,
+    split_id,
+    version_id,
+)
+from lineage.store.base import Direction, GraphStore, Node
+
+#: Most nodes an export holds unless told otherwise.
+DEFAULT_EXPORT_LIMIT: Final = 100_000
+#: The largest limit an export may ask for.
+MAX_EXPORT_LIMIT: Final = 1_000_000
+
+_PAGE: Final = 5_000
+
+#: What the whole graph is made of at each granularity: node kinds and edge kinds.
+_WHOLE: Final[Mapping[Granularity, tuple[tuple[NodeKind, ...], tuple[EdgeKind, ...]]]] = {
+    Granularity.DATASET: (
+        (NodeKind.DATASET, NodeKind.JOB),
+        (EdgeKind.INPUT_TO, EdgeKind.PRODUCES, EdgeKind.ALIAS_OF),
+    ),
+    Granularity.COLUMN: ((NodeKind.FIELD,), (EdgeKind.FEEDS,)),
+    Granularity.RUN: ((NodeKind.RUN, NodeKind.DATASET_VERSION), (EdgeKind.READ, EdgeKind.WROTE)),
+}
+
+_PREFIX: Final[Mapping[NodeKind, str]] = {
+    NodeKind.DATASET: "dataset",
+    NodeKind.JOB: "job",
+    NodeKind.FIELD: "datasetField",
+    NodeKind.RUN: "run",
+    NodeKind.INCIDENT: "incident",
+}
+
+
+class Format(StrEnum):
+    JSON = "json"  # {"nodes": [...], "edges": [...]}
+    CSV = "csv"  # one row per edge
+    GRAPHML = "graphml"  # for Gephi, yEd, networkx, igraph
+    DOT = "dot"  # Graphviz
+    MERMAID = "mermaid"  # a flowchart for Markdown
+
+
+MEDIA_TYPES: Final[Mapping[Format, str]] = {
+    Format.JSON: "application/json",
+    Format.CSV: "text/csv; charset=utf-8",
+    Format.GRAPHML: "application/graphml+xml",
+    Format.DOT: "text/vnd.graphviz; charset=utf-8",
+    Format.MERMAID: "text/plain; charset=utf-8",
+}
+
+SUFFIXES: Final[Mapping[Format, str]] = {
+    Format.JSON: "json",
+    Format.CSV: "csv",
+    Format.GRAPHML: "graphml",
+    Format.DOT: "dot",
+    Format.MERMAID: "mmd",
+}
+
+
+# -- readable ids -----------------------------------------------------------------------
+
+
+def public_id(nid: str) -> str:
+    """The readable id of internal node id ``nid``.
+
+    >>> public_id(dataset_id("postgres://db:5432", "public.orders"))
+    'dataset:postgres://db:5432:public.orders'
+    >>> public_id(version_id("pg://db", "orders", "v7"))
+    'dataset:pg://db:orders#v7'
+    """
+    kind, parts = split_id(nid)
+    if kind is NodeKind.DATASET_VERSION and len(parts) == 3:
+        return f"dataset:{parts[0]}:{parts[1]}#{parts[2]}"
+    return ":".join((_PREFIX.get(kind, kind.value.lower()), *parts))
+
+
+def parse_public_id(store: GraphStore, text: str) -> str:
+    """The internal id of the node a readable id names (see :func:`public_id`).
+
+    Colons inside namespaces and names make a readable id ambiguous, so every way of
+    splitting it is looked up and the one naming a node wins; when several do, the one
+    with the shortest namespace.
+
+    Raises :class:`InvalidArgument` for text that is not a readable id, and
+    :class:`NotFound` naming the most likely reading when no node matches.
+    """
+    prefix, sep, rest = text.partition(":")
+    if not sep or not rest:
+        raise InvalidArgument(
+            f"{text!r} is not a node id; use dataset:<namespace>:<name>, "
+            "job:<namespace>:<name>, datasetField:<namespace>:<name>:<field> or run:<runId>"
+        )
+    candidates: list[str]
+    if prefix == "run":
+        candidates = [run_id(rest.lower())]
+    elif prefix == "dataset" and "#" in rest:
+        key, _, version = rest.rpartition("#")
+        candidates = [version_id(ns, name, version) for ns, name in _splits(key)]
+    elif prefix in ("dataset", "job"):
+        make = dataset_id if prefix == "dataset" else job_id
+        candidates = [make(ns, name) for ns, name in _splits(rest)]
+    elif prefix in ("datasetField", "field"):
+        candidates = [
+            field_id(ns, name, path) for ns, tail in _splits(rest) for name, path in _splits(tail)
+        ]
+    elif prefix == "incident":
+        candidates = [node_id(NodeKind.INCIDENT, *rest.split(":"))]
+    else:
+        raise InvalidArgument(f"{text!r} does not start with dataset:, job:, datasetField: or run:")
+    if not candidates:
+        raise InvalidArgument(f"{text!r} names no namespace and name; separate them with ':'")
+    found = store.get_nodes(candidates)
+    for candidate in candidates:
+        if candidate in found:
+            return candidate
+    raise NotFound(not_found_message(store, _likely(candidates)))
+
+
+def _colons(text: str) -> list[int]:
+    return [i for i, ch in enumerate(text) if ch == ":"]
+
+
+def _splits(text: str) -> list[tuple[str, str]]:
+    """Every (head, tail) split of ``text`` at a colon, shortest head first."""
+    return [(text[:i], text[i + 1 :]) for i in _colons(text) if 0 < i < len(text) - 1]
+
+
+def _likely(candidates: list[str]) -> str:
+    """The reading a person most likely meant: a colon followed by ``//`` or a port
+    number belongs to a namespace (``postgres://db:5432``), as Marquez reads it."""
+
+    def plausible(nid: str) -> bool:
+        _, parts = split_id(nid)
+        rest = ":".join(parts[1:])
+        return not rest.startswith("//") and not rest[:1].isdigit()
+
+    return next((c for c in candidates if plausible(c)), candidates[0])
+
+
+# -- choosing what to export ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ExportGraph:
+    """Nodes and edges to write. Every edge points the way data flows, except ALIAS_OF
+    (the whole graph at DATASET granularity keeps symlinks as edges, where a lineage
+    answer merges them). ``truncated``: the limit left nodes out."""
+
+    granularity: Granularity
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[LineageEdge] = field(default_factory=list)
+    starts: list[str] = field(default_factory=list)
+    depths: dict[str, int] = field(default_factory=dict)
+    truncated: bool = False
+
+
+def export_graph(
+    store: GraphStore,
+    start: str | None = None,
+    direction: Direction = Direction.BOTH,
+    depth: int = DEFAULT_DEPTH,
+    granularity: Granularity = Granularity.DATASET,
+    as_of: float | None = None,
+    limit: int = DEFAULT_EXPORT_LIMIT,
+    *,
+    deadline: float | None = None,
+) -> ExportGraph:
+    """The lineage around ``start`` (an internal node id), or with no start the whole graph
+    at ``granularity``, holding at most ``limit`` nodes.
+
+    With a start this is :func:`lineage.analysis.lineage` with ``limit`` as its node
+    budget. Without one: every dataset and job (DATASET), every field (COLUMN), or every
+    run and dataset version (RUN), in id order, with the edges between them valid at
+    ``as_of`` (None: now).
+
+    Raises :class:`NotFound` for an unknown start, :class:`InvalidArgument` for a limit
+    out of range or arguments :func:`lineage` rejects.
+
+    >>> graph = export_graph(store, dataset_id("pg://db", "orders"), depth=2)  # doctest: +SKIP
+    >>> "".join(render(graph, Format.MERMAID)).splitlines()[0]  # doctest: +SKIP
+    'flowchart LR'
+    """
+    if not 1 <= limit <= MAX_EXPORT_LIMIT:
+        raise InvalidArgument(f"limit must be between 1 and {MAX_EXPORT_LIMIT} (got {limit})")
+    if start is not None:
+        answer = lineage(
+            store,
+            start,
+            direction,
+            depth,
+            as_of,
+            granularity,
+            node_budget=limit,
+            deadline=deadline,
+        )
+        return ExportGraph(
+            granularity=granularity,
+            nodes=answer.nodes,
+            edges=answer.edges,
+            starts=answer.starts,
+            depths=answer.depths,
+            truncated=answer.truncated,
+        )
+    return _whole_graph(store, granularity, as_of, limit, deadline)
+
+
+def _whole_graph(
+    store: GraphStore,
+    granularity: Granularity,
+    as_of: float | None,
+    limit: int,
+    deadline: float | None,
+) -> ExportGraph:
+    node_kinds, edge_kinds = _WHOLE[granularity]
+    graph = ExportGraph(granularity=granularity)
+    for kind in node_kinds:
+        offset = 0
+        while not graph.truncated:
+            check_deadline(deadline)
+            page = store.nodes_of_kind(kind, limit=_PAGE, offset=offset)
+            for node in page:
+                if not _existed(node, as_of):
+                    continue
+                if len(graph.nodes) >= limit:
+                    graph.truncated = True
+                    break
+                graph.nodes[node.id] = node
+            if len(page) < _PAGE:
+                break
+            offset += _PAGE
+    ids = sorted(graph.nodes)
+    check_deadline(deadline)
+    for edge in store.edges_of(ids, Direction.DOWNSTREAM, edge_kinds, as_of=as_of):
+        if edge.src not in graph.nodes or edge.dst not in graph.nodes:
+            continue
+        # A run READ a version: the data flowed from the version to the run.
+        src, dst = (edge.dst, edge.src) if edge.kind is EdgeKind.READ else (edge.src, edge.dst)
+        graph.edges.append(LineageEdge(edge.id, edge.kind.value, src, dst, edge.props))
+    graph.edges.sort(key=lambda e: (e.source, e.target, e.kind, e.id))
+    return graph
+
+
+def _existed(node: Node, as_of: float | None) -> bool:
+    """Whether a run had started, or a version been created, by ``as_of``."""
+    if as_of is None:
+        return True
+    if node.kind is NodeKind.RUN:
+        started = run_started(node)
+        return started is None or started <= as_of
+    if node.kind is NodeKind.DATASET_VERSION:
+        created = node.props.get("created_at")
+        return created is None or float(created) <= as_of
+    return True
+
+
+# -- what each node and edge says ------------------------------------------------------------
+
+
+def _when(value: Any) -> str | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(float(value), UTC).isoformat()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def node_label(node: Node) -> str:
+    """A short name for a node: a dataset's or job's name, ``table.column`` for a field,
+    ``job run 1a2b3c4d`` for a run, ``table@version`` for a version."""
+    kind, parts = split_id(node.id)
+    props = node.props
+    if kind in (NodeKind.DATASET, NodeKind.JOB) and len(parts) == 2:
+        return parts[1]
+    if kind is NodeKind.FIELD and len(parts) == 3:
+        return f"{parts[1]}.{parts[2]}"
+    if kind is NodeKind.DATASET_VERSION and len(parts) == 3:
+        return f"{parts[1]}@{parts[2]}"
+    if kind is NodeKind.RUN and parts:
+        job = props.get("job")
+        job_name = split_id(str(job))[1][-1] if job else "run"
+        return f"{job_name} run {parts[0][:8]}"
+    return " / ".join(parts)
+
+
+def labels(graph: ExportGraph) -> dict[str, str]:
+    """Each node's label; labels two nodes would share get their namespace added."""
+    found = {nid: node_label(node) for nid, node in graph.nodes.items()}
+    counts = Counter(found.values())
+    for nid, label in found.items():
+        if counts[label] > 1:
+            _, parts = split_id(nid)
+            if parts and len(parts) > 1:
+                found[nid] = f"{label} ({parts[0]})"
+    return found
+
+
+def node_record(node: Node, depth: int | None = None) -> dict[str, str | int]:
+    """A node as flat attributes (absent ones left out): id, kind, label, namespace,
+    name, field, runId, version, type, state, depth."""
+    kind, parts = split_id(node.id)
+    props = node.props
+    record: dict[str, str | int | None] = {
+        "id": public_id(node.id),
+        "kind": kind.value,
+        "label": node_label(node),
+    }
+    if kind in (NodeKind.DATASET, NodeKind.JOB, NodeKind.FIELD, NodeKind.DATASET_VERSION):
+        record["namespace"] = parts[0] if parts else None
+        record["name"] = parts[1] if len(parts) > 1 else None
+    if kind is NodeKind.FIELD:
+        record["field"] = parts[2] if len(parts) > 2 else None
+    if kind is NodeKind.DATASET_VERSION:
+        record["version"] = parts[2] if len(parts) > 2 else None
+        record["createdAt"] = _when(props.get("created_at"))
+    if kind is NodeKind.RUN:
+        record["runId"] = parts[0] if parts else None
+        record["job"] = public_id(str(props["job"])) if props.get("job") else None
+        record["state"] = _text(props.get("state"))
+        record["startedAt"] = _when(props.get("started_at"))
+        record["endedAt"] = _when(props.get("ended_at"))
+    if kind in (NodeKind.DATASET, NodeKind.JOB):
+        record["type"] = _text(props.get("type"))
+        record["description"] = _text(props.get("description"))
+    if depth is not None:
+        record["depth"] = depth
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def edge_record(edge: LineageEdge) -> dict[str, str]:
+    """An edge as flat attributes (absent ones left out): source, target, kind, job,
+    transformationType, transformationSubtype, scope, validSince, validUntil, via."""
+    props = edge.props
+    record: dict[str, str | None] = {
+        "source": public_id(edge.source),
+        "target": public_id(edge.target),
+        "kind": edge.kind,
+    }
+    if edge.kind == EdgeKind.FEEDS.value:
+        record["job"] = public_id(str(props["job"])) if props.get("job") else None
+        record["transformationType"] = _text(props.get("type"))
+        record["transformationSubtype"] = _text(props.get("subtype"))
+        record["scope"] = _text(props.get("scope"))
+    record["validSince"] = _when(props.get("since"))
+    record["validUntil"] = _when(props.get("until"))
+    if edge.via:
+        record["via"] = " ".join(public_id(v) for v in edge.via)
+    return {k: v for k, v in record.items() if v is not None}
+
+
+# -- formats ------------------------------------------------------------------------------
+
+
+def render(graph: ExportGraph, fmt: Format) -> Iterator[str]:
+    """``graph`` in ``fmt``, as chunks of text to write or stream one after another."""
+    writers = {
+        Format.JSON: _json,
+        Format.CSV: _csv,
+        Format.GRAPHML: _graphml,
+        Format.DOT: _dot,
+        Format.MERMAID: _mermaid,
+    }
+    return writers[fmt](graph)
+
+
+def _json(graph: ExportGraph) -> Iterator[str]:
+    head = {
+        "granularity": graph.granularity.value,
+        "start": [public_id(s) for s in graph.starts],
+        "truncated": graph.truncated,
+    }
+    yield orjson.dumps(head).decode()[:-1] + ',"nodes":['
+    for i, (nid, node) in enumerate(graph.nodes.items()):
+        record = node_record(node, graph.depths.get(nid))
+        yield ("," if i else "") + "\n" + orjson.dumps(record).decode()
+    yield '\n],"edges":['
+    for i, edge in enumerate(graph.edges):
+        yield ("," if i else "") + "\n" + orjson.dumps(edge_record(edge)).decode()
+    yield "\n]}\n"
+
+
+CSV_COLUMNS: Final = (
+    "source",
+    "source_kind",
+    "source_label",
+    "target",
+    "target_kind",
+    "target_label",
+    "kind",
+    "job",
+    "transformation_type",
+    "transformation_subtype",
+    "valid_since",
+    "valid_until",
+)
+
+
+def _csv(graph: ExportGraph) -> Iterator[str]:
+    names = labels(graph)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+
+    def row(values: Collection[str]) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(values)
+        return buffer.getvalue()
+
+    yield row(CSV_COLUMNS)
+    for edge in graph.edges:
+        record = edge_record(edge)
+        yield row(
+            [
+                record["source"],
+                split_id(edge.source)[0].value,
+                names.get(edge.source, ""),
+                record["target"],
+                split_id(edge.target)[0].value,
+                names.get(edge.target, ""),
+                edge.kind,
+                record.get("job", ""),
+                record.get("transformationType", ""),
+                record.get("transformationSubtype", ""),
+                record.get("validSince", ""),
+                record.get("validUntil", ""),
+            ]
+        )
+
+
+def to_networkx(graph: ExportGraph) -> Any:
+    """A ``networkx.MultiDiGraph`` keyed by readable ids, with the flat attributes of
+    :func:`node_record` and :func:`edge_record` (so it writes as GraphML as is)."""
+    out = nx.MultiDiGraph(granularity=graph.granularity.value, truncated=graph.truncated)
+    names = labels(graph)
+    for nid, node in graph.nodes.items():
+        record = node_record(node, graph.depths.get(nid))
+        record["label"] = names[nid]
+        out.add_node(record.pop("id"), **record)
+    for edge in graph.edges:
+        attrs = edge_record(edge)
+        out.add_edge(attrs.pop("source"), attrs.pop("target"), **attrs)
+    return out
+
+
+def _graphml(graph: ExportGraph) -> Iterator[str]:
+    for line in nx.generate_graphml(to_networkx(graph)):
+        yield line + "\n"
+
+
+_DOT_SHAPES: Final[Mapping[NodeKind, str]] = {
+    NodeKind.DATASET: "cylinder",
+    NodeKind.JOB: "box",
+    NodeKind.FIELD: "ellipse",
+    NodeKind.RUN: "hexagon",
+    NodeKind.DATASET_VERSION: "note",
+    NodeKind.INCIDENT: "octagon",
+}
+
+
+def _dot_quote(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _edge_style(edge: LineageEdge) -> tuple[str | None, str | None]:
+    """(label, style) for an edge: a column edge shows its transformation, an INDIRECT
+    one is dashed, a FLOWS_TO one (through hidden nodes) dotted."""
+    if edge.kind == EdgeKind.FEEDS.value:
+        kind, subtype = edge.props.get("type"), edge.props.get("subtype")
+        label = "/".join(str(p) for p in (kind, subtype) if p) or None
+        return label, "dashed" if kind == "INDIRECT" else None
+    if edge.kind in (EdgeKind.INPUT_TO.value, EdgeKind.PRODUCES.value):
+        return None, None
+    return edge.kind, "dotted" if edge.kind != EdgeKind.ALIAS_OF.value else "dashed"
+
+
+def _dot(graph: ExportGraph) -> Iterator[str]:
+    names = labels(graph)
+    yield "digraph lineage {\n  rankdir=LR;\n  node [fontname=Helvetica];\n"
+    for nid in graph.nodes:
+        kind = split_id(nid)[0]
+        shape = _DOT_SHAPES.get(kind, "box")
+        extra = ", style=bold" if nid in graph.starts else ""
+        yield (
+            f"  {_dot_quote(public_id(nid))} [label={_dot_quote(names[nid])}, "
+            f"shape={shape}{extra}];\n"
+        )
+    for edge in graph.edges:
+        label, style = _edge_style(edge)
+        attrs = []
+        if label:
+            attrs.append(f"label={_dot_quote(label)}")
+        if style:
+            attrs.append(f"style={style}")
+        suffix = f" [{', '.join(attrs)}]" if attrs else ""
+        yield f"  {_dot_quote(public_id(edge.source))} -> {_dot_quote(public_id(edge.target))}{suffix};\n"
+    yield "}\n"
+
+
+_MERMAID_SHAPES: Final[Mapping[NodeKind, tuple[str, str]]] = {
+    NodeKind.DATASET: ("[(", ")]"),
+    NodeKind.JOB: ("[", "]"),
+    NodeKind.FIELD: ("(", ")"),
+    NodeKind.RUN: ("{{", "}}"),
+    NodeKind.DATASET_VERSION: ("[/", "/]"),
+    NodeKind.INCIDENT: ("{", "}"),
+}
+
+
+def _mermaid_text(text: str) -> str:
+    escaped = text.replace("#", "#35;").replace('"', "#quot;").replace("\n", " ")
+    return f'"{escaped}"'
+
+
+def _mermaid(graph: ExportGraph) -> Iterator[str]:
+    names = labels(graph)
+    # Mermaid ids must be plain words; the readable id is kept in a comment.
+    short = {nid: f"n{i}" for i, nid in enumerate(graph.nodes)}
+    yield "flowchart LR\n"
+    for nid, sid in short.items():
+        opening, closing = _MERMAID_SHAPES.get(split_id(nid)[0], ("[", "]"))
+        yield f"  %% {sid}: {public_id(nid)}\n"
+        yield f"  {sid}{opening}{_mermaid_text(names[nid])}{closing}\n"
+    for edge in graph.edges:
+        label, style = _edge_style(edge)
+        arrow = "-.->" if style else "-->"
+        text = f"|{_mermaid_text(label)}|" if label else ""
+        yield f"  {short[edge.source]} {arrow}{text} {short[edge.target]}\n"

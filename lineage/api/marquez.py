@@ -1,0 +1,951 @@
+"""Marquez's read API, at its paths and in its JSON shapes, so tools written for Marquez
+(its web UI, its clients, scripts) keep working against this service.
+
+Namespaces, datasets (and their versions), jobs (and their runs), runs, search, and the
+lineage graph (``/lineage``, ``/column-lineage``) with Marquez's node ids
+(``dataset:<namespace>:<name>``, ``job:<namespace>:<name>``,
+``datasetField:<namespace>:<name>:<field>``).
+
+Where Marquez has something this graph does not (job versions, run arguments, UUID
+versions), the field is there with an empty or null value; dataset and job types are
+mapped to Marquez's (``DB_TABLE`` or ``STREAM``, ``BATCH`` or ``STREAM``) while every
+facet is kept verbatim in ``facets``. Errors are ``{"code", "message", "error"}``:
+Marquez clients read the first two, this service's own routes use ``error``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final
+from urllib.parse import unquote
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from lineage.analysis import (
+    MAX_DEPTH,
+    Granularity,
+    InvalidArgument,
+    LineageGraph,
+    NotFound,
+    Timeout,
+    lineage,
+    run_started,
+    schema_field,
+    version_at,
+    versions_of,
+)
+from lineage.analysis.export import parse_public_id, public_id
+from lineage.analysis.refs import describe, not_found_message
+from lineage.analysis.search import SEARCH_LIMIT, search
+from lineage.api.auth import require
+from lineage.graph.mapping import FACET_PREFIX
+from lineage.graph.model import (
+    EdgeKind,
+    NodeKind,
+    dataset_id,
+    job_id,
+    run_id,
+    split_id,
+    version_id,
+)
+from lineage.settings import Settings
+from lineage.store import Direction, GraphStore, Node, StoreUnavailable
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require("read"))], tags=["marquez"])
+
+#: Seconds one lineage request may take before it is answered 504.
+LINEAGE_TIMEOUT: Final = 30.0
+_PAGE: Final = 5_000
+
+#: OpenLineage run states as Marquez names them.
+_RUN_STATES: Final[Mapping[str, str]] = {
+    "START": "RUNNING",
+    "RUNNING": "RUNNING",
+    "COMPLETE": "COMPLETED",
+    "FAIL": "FAILED",
+    "ABORT": "ABORTED",
+}
+_STREAM_TYPES: Final = frozenset({"STREAM", "TOPIC"})
+
+Json = dict[str, Any]
+
+
+# -- answering ------------------------------------------------------------------------------
+
+
+def _json(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def _error(status: int, message: str) -> Response:
+    return _json({"code": status, "message": message, "error": message}, status)
+
+
+async def _answer(work: Callable[[], Response]) -> Response:
+    """Run a blocking read off the event loop; turn what can go wrong into JSON errors."""
+    try:
+        return await run_in_threadpool(work)
+    except NotFound as exc:
+        return _error(404, str(exc))
+    except InvalidArgument as exc:
+        return _error(400, str(exc))
+    except Timeout as exc:
+        return _error(504, str(exc))
+    except StoreUnavailable as exc:
+        response = _error(503, f"the store is unavailable: {exc}")
+        response.headers["Retry-After"] = "5"
+        return response
+
+
+def _store(request: Request) -> GraphStore:
+    store: GraphStore = request.app.state.store
+    return store
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _page(items: Sequence[Any], limit: int, offset: int) -> Sequence[Any]:
+    return items[offset : offset + limit]
+
+
+Limit = Annotated[int, Query(ge=0, le=10_000, description="Most items to return.")]
+Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
+
+
+# -- small conversions -------------------------------------------------------------------------
+
+
+def _iso(value: Any) -> str | None:
+    """Epoch seconds as Marquez writes instants: ISO 8601 in UTC with a ``Z``."""
+    if value is None:
+        return None
+    return datetime.fromtimestamp(float(value), UTC).isoformat().replace("+00:00", "Z")
+
+
+def _facets(props: Mapping[str, Any]) -> Json:
+    return {k[len(FACET_PREFIX) :]: v for k, v in props.items() if k.startswith(FACET_PREFIX)}
+
+
+def _key(nid: str) -> tuple[str, str]:
+    """(namespace, name) of a dataset or job id."""
+    _, parts = split_id(nid)
+    return parts[0], parts[1]
+
+
+def _tags(props: Mapping[str, Any]) -> list[str]:
+    """Marquez tags are names: a tags facet entry's key."""
+    keys = {t.get("key") for t in props.get("tags") or () if isinstance(t, Mapping)}
+    return sorted(str(k) for k in keys if k is not None)
+
+
+def _fields(schema: Any) -> list[Json]:
+    return [
+        {
+            "name": str(f.get("name", "")),
+            "type": f.get("type"),
+            "tags": [],
+            "description": f.get("description"),
+        }
+        for f in schema or ()
+        if isinstance(f, Mapping)
+    ]
+
+
+def _schema_of(dataset: Node, version: Node | None) -> Any:
+    facet = dataset.props.get(FACET_PREFIX + "schema")
+    if isinstance(facet, Mapping) and facet.get("fields") is not None:
+        return facet.get("fields")
+    return version.props.get("schema") if version is not None else None
+
+
+# -- reading the store, a few calls whatever the number of nodes ------------------------------
+
+
+def _scan(store: GraphStore, kind: NodeKind, namespace: str | None = None) -> Iterator[Node]:
+    """Every node of ``kind`` (in ``namespace``), in id order."""
+    offset = 0
+    while True:
+        page = store.nodes_of_kind(kind, limit=_PAGE, offset=offset)
+        for node in page:
+            if namespace is None or split_id(node.id)[1][0] == namespace:
+                yield node
+        if len(page) < _PAGE:
+            return
+        offset += _PAGE
+
+
+def _namespace_exists(store: GraphStore, namespace: str) -> None:
+    for kind in (NodeKind.DATASET, NodeKind.JOB):
+        if next(_scan(store, kind, namespace), None) is not None:
+            return
+    raise NotFound(f"no namespace {namespace!r}: no dataset or job has been seen in it")
+
+
+def _runs_of(store: GraphStore, jobs: Sequence[str]) -> dict[str, list[Node]]:
+    """Every run of each job, latest first."""
+    edges = store.edges_of(jobs, Direction.UPSTREAM, [EdgeKind.RUN_OF])
+    nodes = store.get_nodes(sorted({e.src for e in edges}))
+    found: dict[str, list[Node]] = {j: [] for j in jobs}
+    for edge in edges:
+        run = nodes.get(edge.src)
+        if run is not None and edge.dst in found:
+            found[edge.dst].append(run)
+    for runs in found.values():
+        runs.sort(key=lambda r: (run_started(r) or r.props.get("first_seen") or 0.0, r.id))
+        runs.reverse()
+    return found
+
+
+def _span(values: Iterable[Any]) -> tuple[float | None, float | None]:
+    present = [float(v) for v in values if v is not None]
+    return (min(present), max(present)) if present else (None, None)
+
+
+class _Catalog:
+    """What the Marquez shapes need about a set of datasets, jobs and runs, read in a few
+    batched store calls."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        datasets: Sequence[Node] = (),
+        jobs: Sequence[Node] = (),
+        runs: Sequence[Node] = (),
+    ) -> None:
+        self.store = store
+        ids = [d.id for d in datasets]
+        self.versions = versions_of(store, ids) if ids else {}
+        self.job_ids = [j.id for j in jobs]
+        self.runs = _runs_of(store, self.job_ids) if self.job_ids else {}
+        # What only the job and run shapes need is read on first use, for all at once.
+        self.links: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
+        self.io: dict[str, tuple[list[str], list[str]]] = {}
+        self.pending = {r.id for r in runs} | {rs[0].id for rs in self.runs.values() if rs}
+
+    def with_runs(self, runs: Sequence[Node]) -> _Catalog:
+        """Also shape ``runs``, with their inputs and outputs read in the same batch."""
+        self.pending |= {r.id for r in runs}
+        return self
+
+    def _links(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Each job's current inputs and outputs."""
+        if self.links is None:
+            inputs: dict[str, list[str]] = {j: [] for j in self.job_ids}
+            outputs: dict[str, list[str]] = {j: [] for j in self.job_ids}
+            if self.job_ids:
+                store = self.store
+                for e in store.edges_of(self.job_ids, Direction.UPSTREAM, [EdgeKind.INPUT_TO]):
+                    inputs.setdefault(e.dst, []).append(e.src)
+                for e in store.edges_of(self.job_ids, Direction.DOWNSTREAM, [EdgeKind.PRODUCES]):
+                    outputs.setdefault(e.src, []).append(e.dst)
+            self.links = (inputs, outputs)
+        return self.links
+
+    def _io(self, run: str) -> tuple[list[str], list[str]]:
+        """The versions a run read and wrote."""
+        if run not in self.io:
+            ids = sorted((self.pending | {run}) - set(self.io))
+            for rid in ids:
+                self.io[rid] = ([], [])
+            for e in self.store.edges_of(ids, Direction.DOWNSTREAM, [EdgeKind.READ]):
+                self.io[e.src][0].append(e.dst)
+            for e in self.store.edges_of(ids, Direction.DOWNSTREAM, [EdgeKind.WROTE]):
+                self.io[e.src][1].append(e.dst)
+        return self.io[run]
+
+    # Times -----------------------------------------------------------------------------
+
+    def dataset_times(self, dataset: str) -> tuple[float | None, float | None]:
+        return _span(v.props.get("created_at") for v in self.versions.get(dataset, ()))
+
+    def job_times(self, job: str) -> tuple[float | None, float | None]:
+        runs = self.runs.get(job, ())
+        first, _ = _span(r.props.get("first_seen") for r in runs)
+        _, last = _span(r.props.get("last_seen") for r in runs)
+        return first, last
+
+    # Shapes ----------------------------------------------------------------------------
+
+    def dataset(self, node: Node) -> Json:
+        namespace, name = _key(node.id)
+        props = node.props
+        versions = self.versions.get(node.id, [])
+        current = version_at(versions, None)
+        written = [v.props.get("created_at") for v in versions if not v.props.get("observed")]
+        created, updated = self.dataset_times(node.id)
+        kind = str(props.get("type") or "").upper()
+        return {
+            "id": {"namespace": namespace, "name": name},
+            "type": "STREAM" if kind in _STREAM_TYPES else "DB_TABLE",
+            "name": name,
+            "physicalName": name,
+            "createdAt": _iso(created),
+            "updatedAt": _iso(updated),
+            "namespace": namespace,
+            "sourceName": str(props.get("source") or namespace),
+            "fields": _fields(_schema_of(node, current)),
+            "tags": _tags(props),
+            "lastModifiedAt": _iso(_span(written)[1]),
+            "lastLifecycleState": current.props.get("lifecycle") if current else None,
+            "description": props.get("description"),
+            "facets": _facets(props),
+            "currentVersion": current.props.get("version") if current else None,
+            "deleted": bool(props.get("dropped")),
+        }
+
+    def dataset_version(self, dataset: Node, version: Node, run: Node | None) -> Json:
+        namespace, name = _key(dataset.id)
+        base = self.dataset(dataset)
+        return {
+            "id": {"namespace": namespace, "name": name, "version": version.props.get("version")},
+            "type": base["type"],
+            "name": name,
+            "physicalName": name,
+            "createdAt": _iso(version.props.get("created_at")),
+            "version": version.props.get("version"),
+            "namespace": namespace,
+            "sourceName": base["sourceName"],
+            "fields": _fields(version.props.get("schema")),
+            "tags": base["tags"],
+            "lifecycleState": version.props.get("lifecycle"),
+            "description": base["description"],
+            "createdByRun": self.run(run) if run is not None else None,
+            "facets": {},
+        }
+
+    def job(self, node: Node) -> Json:
+        namespace, name = _key(node.id)
+        props = node.props
+        runs = self.runs.get(node.id, [])
+        inputs, outputs = self._links()
+        created, updated = self.job_times(node.id)
+        streaming = str(props.get("processing_type") or "").upper() == "STREAMING"
+        return {
+            "id": {"namespace": namespace, "name": name},
+            "type": "STREAM" if streaming else "BATCH",
+            "name": name,
+            "simpleName": name,
+            "parentJobName": None,
+            "createdAt": _iso(created),
+            "updatedAt": _iso(updated),
+            "namespace": namespace,
+            "inputs": [_dataset_ref(d) for d in sorted(inputs.get(node.id, ()))],
+            "outputs": [_dataset_ref(d) for d in sorted(outputs.get(node.id, ()))],
+            "location": props.get("source_url"),
+            "context": {"sql": props["sql"]} if props.get("sql") else {},
+            "description": props.get("description"),
+            "latestRun": self.run(runs[0]) if runs else None,
+            "facets": _facets(props),
+            "currentVersion": None,
+            "tags": _tags(props),
+        }
+
+    def run(self, node: Node) -> Json:
+        props = node.props
+        started, ended = props.get("started_at"), props.get("ended_at")
+        job = str(props.get("job") or "")
+        namespace, name = _key(job) if job else (None, None)
+        inputs, outputs = self._io(node.id)
+        return {
+            "id": str(props.get("runId") or split_id(node.id)[1][0]),
+            "createdAt": _iso(props.get("first_seen")),
+            "updatedAt": _iso(props.get("last_seen")),
+            "nominalStartTime": _iso(props.get("nominal_start")),
+            "nominalEndTime": _iso(props.get("nominal_end")),
+            "state": _RUN_STATES.get(str(props.get("state") or ""), "NEW"),
+            "startedAt": _iso(started),
+            "endedAt": _iso(ended),
+            "durationMs": (
+                round((float(ended) - float(started)) * 1000)
+                if started is not None and ended is not None
+                else None
+            ),
+            "args": {},
+            "jobVersion": {"namespace": namespace, "name": name, "version": None},
+            "inputDatasetVersions": [_version_ref(v) for v in sorted(inputs)],
+            "outputDatasetVersions": [_version_ref(v) for v in sorted(outputs)],
+            "context": {},
+            "facets": _facets(props),
+        }
+
+
+def _dataset_ref(nid: str) -> Json:
+    namespace, name = _key(nid)
+    return {"namespace": namespace, "name": name}
+
+
+def _version_ref(nid: str) -> Json:
+    _, parts = split_id(nid)
+    return {
+        "datasetVersionId": {"namespace": parts[0], "name": parts[1], "version": parts[2]},
+        "facets": {},
+    }
+
+
+# -- namespaces, datasets, jobs, runs -------------------------------------------------------------
+
+
+def _list_namespaces(store: GraphStore) -> Json:
+    datasets = list(_scan(store, NodeKind.DATASET))
+    jobs = list(_scan(store, NodeKind.JOB))
+    catalog = _Catalog(store, datasets, jobs)
+    spans: dict[str, list[float | None]] = {}
+    for node in datasets:
+        spans.setdefault(_key(node.id)[0], []).extend(catalog.dataset_times(node.id))
+    for node in jobs:
+        spans.setdefault(_key(node.id)[0], []).extend(catalog.job_times(node.id))
+    return {"namespaces": [_namespace(ns, times) for ns, times in sorted(spans.items())]}
+
+
+def _namespace(name: str, times: Iterable[float | None]) -> Json:
+    created, updated = _span(times)
+    return {
+        "name": name,
+        "createdAt": _iso(created),
+        "updatedAt": _iso(updated),
+        # Marquez gives namespaces that OpenLineage events created this owner.
+        "ownerName": "anonymous",
+        "description": None,
+        "isHidden": False,
+    }
+
+
+def _get_namespace(store: GraphStore, namespace: str) -> Json:
+    datasets = list(_scan(store, NodeKind.DATASET, namespace))
+    jobs = list(_scan(store, NodeKind.JOB, namespace))
+    if not datasets and not jobs:
+        _namespace_exists(store, namespace)
+    catalog = _Catalog(store, datasets, jobs)
+    times = [t for d in datasets for t in catalog.dataset_times(d.id)]
+    times += [t for j in jobs for t in catalog.job_times(j.id)]
+    return _namespace(namespace, times)
+
+
+def _list_datasets(store: GraphStore, namespace: str, limit: int, offset: int) -> Json:
+    datasets = list(_scan(store, NodeKind.DATASET, namespace))
+    if not datasets:
+        _namespace_exists(store, namespace)
+    page = _page(datasets, limit, offset)
+    catalog = _Catalog(store, datasets=page)
+    return {"datasets": [catalog.dataset(d) for d in page], "totalCount": len(datasets)}
+
+
+def _dataset_node(store: GraphStore, namespace: str, name: str) -> Node:
+    nid = dataset_id(namespace, name)
+    node = store.get_nodes([nid]).get(nid)
+    if node is None:
+        raise NotFound(not_found_message(store, nid))
+    return node
+
+
+def _get_dataset(store: GraphStore, namespace: str, name: str) -> Json:
+    node = _dataset_node(store, namespace, name)
+    body = _Catalog(store, datasets=[node]).dataset(node)
+    body["columnLineage"] = _column_lineage_of(store, node)
+    return body
+
+
+def _how(feed: Mapping[str, Any]) -> Json:
+    """How a column derives from another, from a FEEDS edge's properties: the type and
+    the description of its main transformation, and every transformation reported."""
+    reported = []
+    for raw in feed.get("transformations") or ():
+        try:
+            entry = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(entry, Mapping):
+            reported.append(dict(entry))
+    main = next(
+        (
+            t
+            for t in reported
+            if (t.get("type"), t.get("subtype")) == (feed.get("type"), feed.get("subtype"))
+        ),
+        None,
+    )
+    if not reported:
+        reported = [{"type": feed.get("type"), "subtype": feed.get("subtype")}]
+    return {
+        "transformationDescription": main.get("description") if main else None,
+        "transformationType": feed.get("type"),
+        "transformations": reported,
+    }
+
+
+def _column_lineage_of(store: GraphStore, dataset: Node) -> list[Json]:
+    """Each field of ``dataset`` with the fields it is derived from (Marquez's
+    ``columnLineage`` of a dataset)."""
+    fields = store.edges_of([dataset.id], Direction.DOWNSTREAM, [EdgeKind.HAS_FIELD])
+    feeds = store.edges_of(sorted(e.dst for e in fields), Direction.UPSTREAM, [EdgeKind.FEEDS])
+    by_field: dict[str, list[Json]] = {}
+    for edge in feeds:
+        _, (namespace, name, path) = split_id(edge.src)
+        by_field.setdefault(split_id(edge.dst)[1][2], []).append(
+            {
+                "namespace": namespace,
+                "dataset": name,
+                "field": path,
+                **_how(edge.props),
+            }
+        )
+    return [
+        {
+            "name": path,
+            "inputFields": inputs,
+            "transformationDescription": None,
+            "transformationType": inputs[0]["transformationType"] if inputs else None,
+        }
+        for path, inputs in sorted(by_field.items())
+    ]
+
+
+def _list_versions(store: GraphStore, namespace: str, name: str, limit: int, offset: int) -> Json:
+    node = _dataset_node(store, namespace, name)
+    versions = list(reversed(versions_of(store, [node.id])[node.id]))
+    page = _page(versions, limit, offset)
+    runs = store.get_nodes(sorted({str(v.props["run"]) for v in page if v.props.get("run")}))
+    catalog = _Catalog(store, datasets=[node]).with_runs(list(runs.values()))
+    return {
+        "versions": [
+            catalog.dataset_version(node, v, runs.get(str(v.props.get("run")))) for v in page
+        ],
+        "totalCount": len(versions),
+    }
+
+
+def _get_version(store: GraphStore, namespace: str, name: str, version: str) -> Json:
+    node = _dataset_node(store, namespace, name)
+    versions = versions_of(store, [node.id])[node.id]
+    chosen = next((v for v in versions if v.props.get("version") == version), None)
+    if chosen is None:
+        raise NotFound(f"no version {version!r} of dataset {name!r} in namespace {namespace!r}")
+    runs = store.get_nodes([str(chosen.props["run"])] if chosen.props.get("run") else [])
+    catalog = _Catalog(store, datasets=[node]).with_runs(list(runs.values()))
+    return catalog.dataset_version(node, chosen, next(iter(runs.values()), None))
+
+
+def _list_jobs(store: GraphStore, namespace: str, limit: int, offset: int) -> Json:
+    jobs = list(_scan(store, NodeKind.JOB, namespace))
+    if not jobs:
+        _namespace_exists(store, namespace)
+    page = _page(jobs, limit, offset)
+    catalog = _Catalog(store, jobs=page)
+    return {"jobs": [catalog.job(j) for j in page], "totalCount": len(jobs)}
+
+
+def _job_node(store: GraphStore, namespace: str, name: str) -> Node:
+    nid = job_id(namespace, name)
+    node = store.get_nodes([nid]).get(nid)
+    if node is None:
+        raise NotFound(not_found_message(store, nid))
+    return node
+
+
+def _get_job(store: GraphStore, namespace: str, name: str) -> Json:
+    node = _job_node(store, namespace, name)
+    return _Catalog(store, jobs=[node]).job(node)
+
+
+def _list_runs(store: GraphStore, namespace: str, name: str, limit: int, offset: int) -> Json:
+    node = _job_node(store, namespace, name)
+    runs = _runs_of(store, [node.id])[node.id]
+    page = _page(runs, limit, offset)
+    catalog = _Catalog(store, runs=page)
+    return {"runs": [catalog.run(r) for r in page], "totalCount": len(runs)}
+
+
+def _get_run(store: GraphStore, rid: str) -> Json:
+    nid = run_id(rid.lower())
+    node = store.get_nodes([nid]).get(nid)
+    if node is None:
+        raise NotFound(f"no run {rid!r}")
+    return _Catalog(store, runs=[node]).run(node)
+
+
+# -- search -------------------------------------------------------------------------------------
+
+
+def _pattern(query: str) -> re.Pattern[str]:
+    """Marquez's search pattern: ``%`` any run of characters, ``_`` any one character,
+    matched anywhere in a name, ignoring case."""
+    parts = [".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in query]
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
+def _search(
+    store: GraphStore,
+    query: str,
+    kind: NodeKind | None,
+    namespace: str | None,
+    sort: str,
+    limit: int,
+) -> Json:
+    literal = max(re.split(r"[%_]", query), key=len)
+    kinds = [kind] if kind is not None else [NodeKind.DATASET, NodeKind.JOB]
+    pattern = _pattern(query)
+    found = [
+        n
+        for n in search(store, literal, kinds, namespace, SEARCH_LIMIT)
+        if pattern.search(_key(n.id)[1])
+    ]
+    datasets = [n for n in found if n.kind is NodeKind.DATASET]
+    jobs = [n for n in found if n.kind is NodeKind.JOB]
+    catalog = _Catalog(store, datasets, jobs)
+    results = []
+    for node in found:
+        namespace_, name = _key(node.id)
+        times = (
+            catalog.dataset_times(node.id)
+            if node.kind is NodeKind.DATASET
+            else catalog.job_times(node.id)
+        )
+        results.append(
+            {
+                "type": node.kind.value,
+                "name": name,
+                "updatedAt": _iso(times[1]),
+                "namespace": namespace_,
+                "nodeId": public_id(node.id),
+            }
+        )
+    if sort == "UPDATE_AT":
+        results.sort(key=lambda r: (r["updatedAt"] or "", r["name"]), reverse=True)
+    else:
+        results.sort(key=lambda r: (r["name"], r["namespace"], r["type"]))
+    results = results[:limit]
+    return {"totalCount": len(results), "results": results}
+
+
+# -- lineage ---------------------------------------------------------------------------------------
+
+
+def _graph_json(
+    answer: LineageGraph, data: Mapping[str, Json | None], kind_names: Mapping[NodeKind, str]
+) -> Json:
+    inbound: dict[str, list[Json]] = {nid: [] for nid in answer.nodes}
+    outbound: dict[str, list[Json]] = {nid: [] for nid in answer.nodes}
+    for edge in answer.edges:
+        link = {"origin": public_id(edge.source), "destination": public_id(edge.target)}
+        if link["origin"] == link["destination"]:
+            continue
+        outbound[edge.source].append(link)
+        inbound[edge.target].append(link)
+
+    def unique(links: list[Json]) -> list[Json]:
+        seen = {(link["origin"], link["destination"]): link for link in links}
+        return [seen[key] for key in sorted(seen)]
+
+    graph = [
+        {
+            "id": public_id(nid),
+            "type": kind_names.get(node.kind, node.kind.value),
+            "data": data.get(nid),
+            "inEdges": unique(inbound[nid]),
+            "outEdges": unique(outbound[nid]),
+        }
+        for nid, node in answer.nodes.items()
+    ]
+    graph.sort(key=lambda n: str(n["id"]))
+    return {"graph": graph}
+
+
+def _deadline() -> float:
+    return time.monotonic() + LINEAGE_TIMEOUT
+
+
+def _lineage(store: GraphStore, settings: Settings, node_id: str, depth: int) -> Response:
+    start = parse_public_id(store, node_id)
+    # Marquez counts depth in jobs: dataset -> job -> dataset is one step of depth, two edges.
+    hops = min(2 * depth, settings.max_depth, MAX_DEPTH)
+    answer = lineage(
+        store,
+        start,
+        Direction.BOTH,
+        hops,
+        node_budget=settings.node_budget,
+        deadline=_deadline(),
+    )
+    datasets = [n for n in answer.nodes.values() if n.kind is NodeKind.DATASET]
+    jobs = [n for n in answer.nodes.values() if n.kind is NodeKind.JOB]
+    catalog = _Catalog(store, datasets, jobs)
+    data: dict[str, Json | None] = {d.id: catalog.dataset(d) for d in datasets}
+    data.update({j.id: catalog.job(j) for j in jobs})
+    body = _graph_json(answer, data, {})
+    return _json(body, headers=_truncation(answer))
+
+
+def _truncation(answer: LineageGraph) -> dict[str, str]:
+    """Marquez's shape has no room to say an answer was cut: a header says it."""
+    return {"X-Lineage-Truncated": "true" if answer.truncated else "false"}
+
+
+def _column_starts(store: GraphStore, node_id: str) -> tuple[list[str], float | None]:
+    """Where a column lineage question starts, and the time it is asked at.
+
+    A field or a dataset starts from itself; a job from each output dataset that has
+    fields. A version (``dataset:<ns>:<name>#<version>``, or a field's
+    ``datasetField:<ns>:<name>:<field>#<version>``) asks as of when it was written.
+    """
+    text, version = node_id, None
+    if node_id.startswith("datasetField:") and "#" in node_id:
+        text, _, version = node_id.rpartition("#")
+    elif node_id.startswith("job:") and "#" in node_id:
+        raise InvalidArgument("job versions are not kept here; leave out the #<version> part")
+    start = parse_public_id(store, text)
+    kind, parts = split_id(start)
+    if kind is NodeKind.DATASET_VERSION:
+        start, version = dataset_id(parts[0], parts[1]), parts[2]
+    as_of = None
+    if version is not None:
+        namespace, name = split_id(start)[1][:2]
+        vid = version_id(namespace, name, version)
+        found = store.get_nodes([vid]).get(vid)
+        if found is None:
+            raise NotFound(not_found_message(store, vid))
+        as_of = float(found.props.get("created_at") or 0.0)
+    if kind is not NodeKind.JOB:
+        return [start], as_of
+    outputs = sorted(
+        e.dst for e in store.edges_of([start], Direction.DOWNSTREAM, [EdgeKind.PRODUCES])
+    )
+    fields = store.edges_of(outputs, Direction.DOWNSTREAM, [EdgeKind.HAS_FIELD])
+    with_fields = sorted({e.src for e in fields})
+    if not with_fields:
+        raise NotFound(f"{describe(start)} writes no dataset with known columns")
+    return with_fields, as_of
+
+
+def _merged(answers: Sequence[LineageGraph]) -> LineageGraph:
+    """One graph holding several answers (a job's output datasets, each asked alone)."""
+    merged = answers[0]
+    for other in answers[1:]:
+        merged.starts += [s for s in other.starts if s not in merged.starts]
+        for nid, node in other.nodes.items():
+            merged.nodes.setdefault(nid, node)
+        known = {e.id for e in merged.edges}
+        merged.edges += [e for e in other.edges if e.id not in known]
+        merged.truncated = merged.truncated or other.truncated
+    return merged
+
+
+def _column_lineage(
+    store: GraphStore, settings: Settings, node_id: str, depth: int, with_downstream: bool
+) -> Response:
+    starts, as_of = _column_starts(store, node_id)
+    deadline = _deadline()
+    answers = [
+        lineage(
+            store,
+            start,
+            Direction.BOTH if with_downstream else Direction.UPSTREAM,
+            min(depth, settings.max_depth, MAX_DEPTH),
+            as_of,
+            Granularity.COLUMN,
+            node_budget=settings.node_budget,
+            deadline=deadline,
+        )
+        for start in starts
+    ]
+    answer = _merged(answers)
+    owners = sorted({str(n.props.get("dataset")) for n in answer.nodes.values()})
+    datasets = store.get_nodes(owners)
+    current = {
+        d: (version_at(vs, None) if vs else None)
+        for d, vs in versions_of(store, sorted(datasets)).items()
+    }
+
+    def ref(nid: str) -> Json:
+        _, (namespace, name, path) = split_id(nid)
+        version = current.get(dataset_id(namespace, name))
+        return {
+            "namespace": namespace,
+            "dataset": name,
+            "datasetVersion": version.props.get("version") if version else None,
+            "field": path,
+        }
+
+    inputs: dict[str, list[Json]] = {}
+    for edge in answer.edges:
+        inputs.setdefault(edge.target, []).append({**ref(edge.source), **_how(edge.props)})
+    data: dict[str, Json | None] = {}
+    for nid in answer.nodes:
+        owner = datasets.get(dataset_id(*split_id(nid)[1][:2]))
+        base = ref(nid)
+        entry = None
+        if owner is not None:
+            schema = _schema_of(owner, current.get(owner.id))
+            entry = schema_field(schema, str(base["field"]))
+        mine = inputs.get(nid, [])
+        data[nid] = {
+            **base,
+            "fieldType": entry.get("type") if entry else None,
+            "transformationDescription": None,
+            "transformationType": mine[0]["transformationType"] if mine else None,
+            "inputFields": mine,
+        }
+    body = _graph_json(answer, data, {NodeKind.FIELD: "DATASET_FIELD"})
+    return _json(body, headers=_truncation(answer))
+
+
+# -- routes -------------------------------------------------------------------------------------------
+
+
+@router.get("/namespaces")
+async def list_namespaces(request: Request) -> Response:
+    """Every namespace a dataset or job has been seen in (Marquez's ``NamespaceList``)."""
+    store = _store(request)
+    return await _answer(lambda: _json(_list_namespaces(store)))
+
+
+def _segments(request: Request, rest: str) -> list[str]:
+    """The path after ``/namespaces/``, split at the slashes the client sent as slashes.
+
+    Namespaces hold ``://`` and names may hold ``/``: clients send them percent-encoded
+    (``postgres%3A%2F%2Fdb%3A5432``), so the undecoded path is split before decoding.
+    """
+    raw = request.scope.get("raw_path")
+    marker = b"/namespaces/"
+    if isinstance(raw, bytes) and marker in raw:
+        tail = raw.split(marker, 1)[1].decode("latin-1")
+        parts = [unquote(p) for p in tail.split("/")]
+    else:
+        parts = rest.split("/")
+    if len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def _resource(parts: list[str]) -> tuple[str, str, str | None, str | None, str | None]:
+    """(namespace, collection, name, sub-collection, item) of a path under ``/namespaces/``.
+
+    A namespace or name sent with unencoded slashes still reads right: the namespace runs
+    up to the first ``datasets`` or ``jobs``, a name up to a trailing ``versions`` or
+    ``runs``.
+    """
+    split = next((i for i, p in enumerate(parts) if i > 0 and p in ("datasets", "jobs")), None)
+    if split is None:
+        return "/".join(parts), "", None, None, None
+    namespace, collection, tail = "/".join(parts[:split]), parts[split], parts[split + 1 :]
+    if not tail:
+        return namespace, collection, None, None, None
+    sub = "versions" if collection == "datasets" else "runs"
+    if collection == "datasets" and len(tail) >= 3 and tail[-2] == sub:
+        return namespace, collection, "/".join(tail[:-2]), sub, tail[-1]
+    if len(tail) >= 2 and tail[-1] == sub:
+        return namespace, collection, "/".join(tail[:-1]), sub, None
+    return namespace, collection, "/".join(tail), None, None
+
+
+@router.get("/namespaces/{rest:path}")
+async def namespace_resource(
+    request: Request, rest: str, limit: Limit = 100, offset: Offset = 0
+) -> Response:
+    """A namespace, its datasets (one, its versions, one version), its jobs (one, its
+    runs): Marquez's ``/namespaces/{namespace}/...`` routes."""
+    store = _store(request)
+    namespace, collection, name, sub, item = _resource(_segments(request, rest))
+
+    def work() -> Response:
+        if not collection:
+            return _json(_get_namespace(store, namespace))
+        if collection == "datasets":
+            if name is None:
+                return _json(_list_datasets(store, namespace, limit, offset))
+            if sub is None:
+                return _json(_get_dataset(store, namespace, name))
+            if item is None:
+                return _json(_list_versions(store, namespace, name, limit, offset))
+            return _json(_get_version(store, namespace, name, item))
+        if name is None:
+            return _json(_list_jobs(store, namespace, limit, offset))
+        if sub is None:
+            return _json(_get_job(store, namespace, name))
+        return _json(_list_runs(store, namespace, name, limit, offset))
+
+    return await _answer(work)
+
+
+@router.get("/jobs/runs/{run}")
+async def get_run(request: Request, run: str) -> Response:
+    """One run by its id (Marquez's ``Run``)."""
+    store = _store(request)
+    return await _answer(lambda: _json(_get_run(store, run)))
+
+
+@router.get("/search")
+async def search_datasets_and_jobs(
+    request: Request,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            description="Part of a dataset's or job's name; % matches any run of "
+            "characters, _ any one character.",
+        ),
+    ],
+    filter: Annotated[str | None, Query(description="DATASET or JOB.")] = None,
+    sort: Annotated[str, Query(description="NAME or UPDATE_AT (newest first).")] = "NAME",
+    limit: Annotated[int, Query(ge=1, le=SEARCH_LIMIT)] = 10,
+    namespace: Annotated[str | None, Query(description="Only this namespace.")] = None,
+) -> Response:
+    """Datasets and jobs whose name matches ``q`` (Marquez's ``SearchResultList``)."""
+    store = _store(request)
+    wanted = (filter or "").upper()
+    if wanted not in ("", "DATASET", "JOB"):
+        return _error(400, f"filter must be DATASET or JOB (got {filter!r})")
+    order = sort.upper()
+    if order not in ("NAME", "UPDATE_AT"):
+        return _error(400, f"sort must be NAME or UPDATE_AT (got {sort!r})")
+    kind = NodeKind(wanted) if wanted else None
+    return await _answer(lambda: _json(_search(store, q, kind, namespace, order, limit)))
+
+
+NodeIdQuery = Annotated[
+    str,
+    Query(
+        alias="nodeId",
+        description="dataset:<namespace>:<name>, job:<namespace>:<name> (or for "
+        "column lineage datasetField:<namespace>:<name>:<field>).",
+    ),
+]
+
+
+@router.get("/lineage")
+async def get_lineage(
+    request: Request,
+    node_id: NodeIdQuery,
+    depth: Annotated[
+        int, Query(ge=0, description="Jobs to follow away from the node, as in Marquez.")
+    ] = 20,
+) -> Response:
+    """The datasets and jobs upstream and downstream of a node (Marquez's
+    ``LineageGraph``). ``X-Lineage-Truncated: true`` says the node budget cut it short."""
+    store, settings = _store(request), _settings(request)
+    return await _answer(lambda: _lineage(store, settings, node_id, depth))
+
+
+@router.get("/column-lineage")
+async def get_column_lineage(
+    request: Request,
+    node_id: NodeIdQuery,
+    depth: Annotated[int, Query(ge=0, description="Column hops to follow.")] = 20,
+    with_downstream: Annotated[
+        bool, Query(alias="withDownstream", description="Also the columns it feeds.")
+    ] = False,
+) -> Response:
+    """The columns a dataset's columns (or one column) are derived from, and with
+    ``withDownstream`` the ones derived from them (Marquez's column lineage graph)."""
+    store, settings = _store(request), _settings(request)
+    return await _answer(lambda: _column_lineage(store, settings, node_id, depth, with_downstream))
