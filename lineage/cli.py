@@ -727,6 +727,29 @@ def _export_from_server(
         raise typer.Exit(1) from exc
 
 
+@app.command()
+def migrate(store: StoreOption = None) -> None:
+    """Apply the store's schema (Neo4j constraints and indexes); safe to repeat.
+
+    The server applies it at start-up too; this makes it an explicit deploy step.
+    """
+    from lineage.store import StoreError, open_store
+
+    settings = _settings(store=store)
+    try:
+        target = open_store(settings.store, settings)
+        try:
+            apply = getattr(target, "migrate", None)
+            if apply is not None:
+                apply()
+        finally:
+            target.close()
+    except StoreError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    out.print(f"schema up to date ({settings.store})")
+
+
 schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,11 @@ def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     done = lineage_cli("ingest", str(tmp_path / "nope"), "--store", f"sqlite:///{tmp_path}/l.db")
     assert done.returncode == 2
     assert "does not exist" in done.stderr
+
+
+def test_migrate_applies_the_schema_and_can_be_repeated(tmp_path: Path) -> None:
+    url = os.environ.get("LINEAGE_TEST_NEO4J") or f"sqlite:///{tmp_path}/l.db"
+    for _ in range(2):
+        done = lineage_cli("migrate", "--store", url)
+        assert done.returncode == 0, done.stderr
+        assert "schema up to date" in done.stdout
