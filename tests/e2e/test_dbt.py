@@ -129,3 +129,50 @@ def test_model_runs_are_children_of_the_dbt_invocation(dbt_graph: tuple[GraphSto
     assert invocation.props["state"] == "FAIL"
     children = store.edges_of([invocation.id], Direction.UPSTREAM, [EdgeKind.CHILD_OF])
     assert len(children) == 10  # five models, five test jobs
+
+
+LINEAGE = """
+query ($start: NodeRef!, $granularity: Granularity!, $direction: Direction!) {
+  lineage(start: $start, direction: $direction, depth: 6, granularity: $granularity) {
+    nodes { kind ... on Dataset { name } ... on Field { name dataset { name } } ... on Job { name } }
+    edges { kind transformation { type } }
+    truncated
+  }
+}
+"""
+
+
+def test_graphql_answers_lineage_questions_on_the_dbt_graph(dbt_graph: tuple[GraphStore, str]) -> None:
+    from tests.graphql.conftest import open_client
+
+    store, ns = dbt_graph
+    [gql] = list(open_client(store))
+    upstream = gql.data(
+        LINEAGE,
+        start={"kind": "DATASET", "namespace": ns, "name": name("customers")},
+        granularity="DATASET",
+        direction="UPSTREAM",
+    )["lineage"]
+    datasets = {n["name"] for n in upstream["nodes"] if n["kind"] == "DATASET"}
+    assert datasets == {
+        name(t) for t in ("customers", "stg_customers", "stg_orders", "stg_payments", "raw_customers", "raw_payments")
+    }
+    assert upstream["truncated"] is False
+    columns = gql.data(
+        LINEAGE,
+        start={"kind": "FIELD", "namespace": ns, "name": name("stg_customers"), "field": "customer_id"},
+        granularity="COLUMN",
+        direction="UPSTREAM",
+    )["lineage"]
+    assert {(n["dataset"]["name"], n["name"]) for n in columns["nodes"]} == {
+        (name("stg_customers"), "customer_id"),
+        (name("raw_customers"), "id"),
+    }
+    downstream = gql.data(
+        LINEAGE,
+        start={"kind": "DATASET", "namespace": ns, "name": name("raw_payments")},
+        granularity="DATASET",
+        direction="DOWNSTREAM",
+    )["lineage"]
+    reached = {n["name"] for n in downstream["nodes"] if n["kind"] == "DATASET"}
+    assert {name("stg_payments"), name("orders"), name("customers")} <= reached
