@@ -267,6 +267,7 @@ TokenOption = Annotated[
 class Output(StrEnum):
     TEXT = "text"
     JSON = "json"
+    DOT = "dot"
 
 
 # The choices below repeat lineage.analysis' enums so that starting the CLI does not import
@@ -465,6 +466,34 @@ def _print_tree(answer: dict[str, Any], direction: Direction) -> None:
         )
 
 
+def _print_dot(answer: dict[str, Any]) -> None:
+    """The answer as a Graphviz digraph, data flowing left to right."""
+
+    def quote(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = ["digraph lineage {", "  rankdir=LR;"]
+    shapes = {"DATASET": "box", "JOB": "ellipse", "FIELD": "note"}
+    for node in answer["nodes"]:
+        shape = shapes.get(node["kind"], "box")
+        lines.append(f"  {quote(node['id'])} [label={quote(_plain_label(node))}, shape={shape}];")
+    for edge in answer["edges"]:
+        how = edge.get("transformation") or {}
+        style = ", style=dashed" if how.get("type") == "INDIRECT" else ""
+        lines.append(
+            f"  {quote(edge['source']['id'])} -> {quote(edge['target']['id'])}"
+            f" [label={quote(edge['kind'])}{style}];"
+        )
+    lines.append("}")
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _plain_label(node: dict[str, Any]) -> str:
+    if node["kind"] == "FIELD":
+        return f"{node['dataset']['name']}.{node['path']}"
+    return str(node.get("name") or node["id"])
+
+
 def _walk(
     direction: Direction,
     namespace: str,
@@ -477,9 +506,13 @@ def _walk(
     store: str | None,
     server: str | None,
     token: str | None,
+    columns: bool = False,
 ) -> None:
     if field and job:
         err.print("[red]error:[/] --field names a column of a dataset; a job has none")
+        raise typer.Exit(2)
+    if columns and job:
+        err.print("[red]error:[/] --columns follows the columns of a dataset; a job has none")
         raise typer.Exit(2)
     start: dict[str, Any] = {"kind": "JOB" if job else "DATASET", "namespace": namespace}
     start["name"] = name
@@ -490,11 +523,13 @@ def _walk(
         "direction": direction.value,
         "depth": depth,
         "asOf": _time(as_of, "--as-of"),
-        "granularity": "COLUMN" if field else "DATASET",
+        "granularity": "COLUMN" if field or columns else "DATASET",
     }
     answer = _graphql(LINEAGE_QUERY, variables, store, server, token)["lineage"]
     if output is Output.JSON:
         sys.stdout.write(orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif output is Output.DOT:
+        _print_dot(answer)
     else:
         _print_tree(answer, direction)
 
@@ -511,7 +546,12 @@ JobOption = Annotated[bool, typer.Option("--job", help="NAMESPACE NAME name a jo
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="The graph as it stood then (ISO 8601).")
 ]
-OutputOption = Annotated[Output, typer.Option("--format", help="A tree, or JSON.")]
+OutputOption = Annotated[
+    Output, typer.Option("--format", help="A tree, JSON, or a Graphviz digraph (dot).")
+]
+ColumnsOption = Annotated[
+    bool, typer.Option("--columns", help="Follow the column lineage of all the dataset's fields.")
+]
 
 
 @app.command()
@@ -523,6 +563,7 @@ def upstream(
     job: JobOption = False,
     as_of: AsOfOption = None,
     output: OutputOption = Output.TEXT,
+    columns: ColumnsOption = False,
     store: StoreOption = None,
     server: ServerOption = None,
     token: TokenOption = None,
@@ -532,7 +573,18 @@ def upstream(
     Exits 1 when it is not in the graph, 2 on usage errors.
     """
     _walk(
-        Direction.UPSTREAM, namespace, name, depth, field, job, as_of, output, store, server, token
+        Direction.UPSTREAM,
+        namespace,
+        name,
+        depth,
+        field,
+        job,
+        as_of,
+        output,
+        store,
+        server,
+        token,
+        columns,
     )
 
 
@@ -545,6 +597,7 @@ def downstream(
     job: JobOption = False,
     as_of: AsOfOption = None,
     output: OutputOption = Output.TEXT,
+    columns: ColumnsOption = False,
     store: StoreOption = None,
     server: ServerOption = None,
     token: TokenOption = None,
@@ -565,6 +618,7 @@ def downstream(
         store,
         server,
         token,
+        columns,
     )
 
 
@@ -768,6 +822,501 @@ def schema_export(
         sys.stdout.write(text)
     else:
         Path(output).write_text(text, encoding="utf-8")
+
+
+# -- impact: what a schema change breaks downstream (a CI gate) ----------------------------
+
+IMPACT_QUERY = """
+query Impact($dataset: DatasetRef!, $changes: [SchemaChangeInput!], $schema: [FieldInput!],
+             $depth: Int!) {
+  impact(dataset: $dataset, changes: $changes, proposedSchema: $schema, maxDepth: $depth) {
+    dataset { namespace name }
+    breaking
+    truncated
+    maxDepth
+    summary { breaking likely possible fields datasets models endpoints jobs deployments }
+    owners { name type severity }
+    changes {
+      change { kind field newName newType oldType nullable description }
+      breaking
+      note
+      items {
+        severity category distance reason uncertain
+        owners { name }
+        node {
+          id
+          kind
+          ... on Dataset { namespace name datasetType: type }
+          ... on Job { namespace name jobType: type }
+          ... on Field { path dataset { namespace name } }
+        }
+        chain { kind job { name } transformation { type subtype } }
+      }
+    }
+  }
+}
+"""
+
+SEARCH_DATASETS = """
+query Datasets($name: String!) {
+  search(query: $name, kinds: [DATASET], first: 100) { nodes { ... on Dataset { namespace name } } }
+}
+"""
+
+
+class ImpactFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+#: Exit statuses of `lineage impact`: a CI gate fails on anything but 0.
+IMPACT_OK, IMPACT_BREAKING, IMPACT_USAGE, IMPACT_UNANSWERED = 0, 1, 2, 3
+_USAGE_CODES = frozenset({"NOT_FOUND", "INVALID_ARGUMENT", "INVALID_QUERY"})
+
+impact_app = typer.Typer(
+    help="What a schema change to a dataset would break downstream, each item BREAKING, "
+    "LIKELY or POSSIBLE, with owners. Exits 0 when nothing is BREAKING, 1 when something "
+    "is, 2 on usage errors (or an unknown dataset or column), 3 when the store or server "
+    "cannot answer.",
+    invoke_without_command=True,
+)
+app.add_typer(impact_app, name="impact")
+
+
+def _impact_answer(
+    query: str,
+    variables: dict[str, Any],
+    store: str | None,
+    server: str | None,
+    token: str | None,
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The data and errors of one GraphQL answer; exits 3 when there is no answer at all."""
+    _one_source(store, server)
+    try:
+        if server:
+            body = _post_graphql(server, token, query, variables)
+        else:
+            body = _local_graphql(store, query, variables)
+    except typer.Exit as exc:
+        # The helpers exit 1 when the store or server cannot answer; 1 means BREAKING here.
+        raise typer.Exit(IMPACT_UNANSWERED if exc.exit_code == 1 else exc.exit_code) from exc
+    return body.get("data"), list(body.get("errors") or [])
+
+
+def _impact_failed(errors: list[dict[str, Any]]) -> int:
+    """Print each error; the exit status they call for (2: the question was wrong)."""
+    status = IMPACT_USAGE
+    for error in errors:
+        code = (error.get("extensions") or {}).get("code", "ERROR")
+        err.print(f"[red]error:[/] {escape(str(error.get('message')))} ({code})")
+        if code not in _USAGE_CODES:
+            status = IMPACT_UNANSWERED
+    return status
+
+
+def _schema_file(path: Path) -> list[dict[str, Any]]:
+    """A proposed schema file as FieldInput values: a JSON list of columns, or a schema
+    facet ({"fields": [...]}); nested columns (`fields`) become dotted paths."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        err.print(f"[red]error:[/] cannot read the schema in {path}: {exc}")
+        raise typer.Exit(IMPACT_USAGE) from exc
+    if isinstance(data, dict):
+        data = data.get("fields")
+    if not isinstance(data, list):
+        err.print(
+            f"[red]error:[/] {path} must hold a JSON list of columns "
+            '([{"name": "id", "type": "INT", "nullable": false}, ...]) or a schema facet'
+        )
+        raise typer.Exit(IMPACT_USAGE)
+    found: list[dict[str, Any]] = []
+
+    def walk(entries: list[Any], prefix: str) -> None:
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                err.print(f"[red]error:[/] {path}: every column needs a name (got {entry!r})")
+                raise typer.Exit(IMPACT_USAGE)
+            spec: dict[str, Any] = {"name": prefix + entry["name"]}
+            if entry.get("type") is not None:
+                spec["type"] = str(entry["type"])
+            if isinstance(entry.get("nullable"), bool):
+                spec["nullable"] = entry["nullable"]
+            renamed = entry.get("renamedFrom", entry.get("renamed_from"))
+            if isinstance(renamed, str):
+                spec["renamedFrom"] = renamed
+            found.append(spec)
+            if isinstance(entry.get("fields"), list):
+                walk(entry["fields"], spec["name"] + ".")
+
+    walk(data, "")
+    return found
+
+
+def _pairs(values: list[str] | None, option: str, what: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values or ():
+        left, sep, right = value.partition("=")
+        if not sep or not left or not right:
+            err.print(f"[red]error:[/] {option} {value!r} must look like {what}")
+            raise typer.Exit(IMPACT_USAGE)
+        pairs.append((left, right))
+    return pairs
+
+
+@impact_app.callback()
+def impact(
+    ctx: typer.Context,
+    dataset: Annotated[
+        tuple[str, str] | None,
+        typer.Option("--dataset", metavar="NAMESPACE NAME", help="The dataset that changes."),
+    ] = None,
+    drop: Annotated[
+        list[str] | None, typer.Option("--drop", metavar="COLUMN", help="Drop a column.")
+    ] = None,
+    rename: Annotated[
+        list[str] | None, typer.Option("--rename", metavar="OLD=NEW", help="Rename a column.")
+    ] = None,
+    retype: Annotated[
+        list[str] | None,
+        typer.Option("--type", metavar="COLUMN=TYPE", help="Give a column another type."),
+    ] = None,
+    drop_dataset: Annotated[
+        bool, typer.Option("--drop-dataset", help="Drop the whole dataset.")
+    ] = False,
+    rename_dataset: Annotated[
+        str | None,
+        typer.Option("--rename-dataset", metavar="NEW_NAME", help="Rename the dataset."),
+    ] = None,
+    schema_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--schema",
+            help="The proposed schema (a JSON list of {name, type, nullable, renamedFrom}, "
+            "or a schema facet), compared with the current one.",
+        ),
+    ] = None,
+    output: Annotated[
+        ImpactFormat, typer.Option("--format", help="text, json, or markdown (a PR comment).")
+    ] = ImpactFormat.TEXT,
+    depth: Annotated[
+        int, typer.Option(min=1, max=50, help="Most jobs between the change and an item.")
+    ] = 10,
+    store: StoreOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """What a schema change to a dataset would break: columns (through column lineage),
+    datasets, jobs, models and endpoints downstream, each BREAKING, LIKELY or POSSIBLE,
+    with their owners.
+
+    Exits 0 when nothing is BREAKING, 1 when something is, 2 on usage errors (or an
+    unknown dataset or column), 3 when the store or server cannot answer.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if dataset is None:
+        err.print("[red]error:[/] name the dataset: --dataset NAMESPACE NAME")
+        raise typer.Exit(IMPACT_USAGE)
+    changes: list[dict[str, Any]] = [{"kind": "DROP_FIELD", "field": f} for f in drop or ()]
+    for old, new in _pairs(rename, "--rename", "OLD=NEW"):
+        changes.append({"kind": "RENAME_FIELD", "field": old, "newName": new})
+    for column, kind in _pairs(retype, "--type", "COLUMN=TYPE"):
+        changes.append({"kind": "CHANGE_TYPE", "field": column, "newType": kind})
+    if drop_dataset:
+        changes.append({"kind": "DROP_DATASET"})
+    if rename_dataset:
+        changes.append({"kind": "RENAME_DATASET", "newName": rename_dataset})
+    variables: dict[str, Any] = {
+        "dataset": {"namespace": dataset[0], "name": dataset[1]},
+        "depth": depth,
+    }
+    if schema_path is not None:
+        if changes:
+            err.print("[red]error:[/] give --schema or the changes (--drop, ...), not both")
+            raise typer.Exit(IMPACT_USAGE)
+        variables["schema"] = _schema_file(schema_path)
+    elif changes:
+        variables["changes"] = changes
+    else:
+        err.print(
+            "[red]error:[/] say what changes: --drop, --rename, --type, --drop-dataset, "
+            "--rename-dataset or --schema"
+        )
+        raise typer.Exit(IMPACT_USAGE)
+    data, errors = _impact_answer(IMPACT_QUERY, variables, store, server, token)
+    if errors or not data:
+        raise typer.Exit(_impact_failed(errors))
+    report: dict[str, Any] = data["impact"]
+    _print_impact([report], output)
+    raise typer.Exit(IMPACT_BREAKING if report["breaking"] else IMPACT_OK)
+
+
+@impact_app.command("dbt")
+def impact_dbt(
+    manifest: Annotated[
+        Path, typer.Option("--manifest", help="The manifest.json of the proposed change.")
+    ],
+    base: Annotated[
+        Path, typer.Option("--base", help="The manifest.json of what runs now (production).")
+    ],
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            help="The datasets' namespace as dbt-ol reports it (duckdb://path, "
+            "postgres://host:port, ...). Default: found in the graph by dataset name.",
+        ),
+    ] = None,
+    output: Annotated[
+        ImpactFormat, typer.Option("--format", help="text, json, or markdown (a PR comment).")
+    ] = ImpactFormat.TEXT,
+    depth: Annotated[
+        int, typer.Option(min=1, max=50, help="Most jobs between the change and an item.")
+    ] = 10,
+    store: StoreOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """What a dbt change would break: the changes between two manifests (columns removed,
+    renamed via meta.renamed_from, retyped where contracts give types; models removed or
+    renamed), checked against the datasets dbt-ol reported (<database>.<schema>.<alias>).
+
+    Exits 0 when nothing is BREAKING, 1 when something is, 2 on usage errors or when a
+    change could not be checked, 3 when the store or server cannot answer.
+    """
+    from lineage.analysis.dbt_manifest import load_manifest, manifest_changes
+    from lineage.analysis.errors import InvalidArgument
+
+    try:
+        found = manifest_changes(load_manifest(base), load_manifest(manifest))
+    except InvalidArgument as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(IMPACT_USAGE) from exc
+    reports: list[dict[str, Any]] = []
+    unknown: list[str] = []
+    status = IMPACT_OK
+    for node in found:
+        where = namespace or _dbt_namespace(node.name, store, server, token)
+        if where is None:
+            unknown.append(node.name)
+            continue
+        changes = [
+            {
+                "kind": c.kind.value,
+                "field": c.field,
+                "newName": c.new_name,
+                "newType": c.new_type,
+                "nullable": c.nullable,
+            }
+            for c in node.changes
+        ]
+        variables = {
+            "dataset": {"namespace": where, "name": node.name},
+            "changes": changes,
+            "depth": depth,
+        }
+        data, errors = _impact_answer(IMPACT_QUERY, variables, store, server, token)
+        if errors or not data:
+            err.print(f"[yellow]warning:[/] {escape(node.unique_id)} could not be checked:")
+            status = max(status, _impact_failed(errors))
+            continue
+        reports.append(data["impact"])
+    for name in unknown:
+        err.print(
+            f"[yellow]warning:[/] {escape(name)} is not in the lineage graph (has it run under "
+            "dbt-ol?); its changes were not checked"
+        )
+    if output is ImpactFormat.JSON:
+        body = {"reports": reports, "notInGraph": unknown}
+        sys.stdout.write(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        _print_impact(reports, output, empty="no dbt model, seed or snapshot changed")
+    if any(r["breaking"] for r in reports):
+        raise typer.Exit(IMPACT_BREAKING)
+    raise typer.Exit(status)
+
+
+def _dbt_namespace(
+    name: str, store: str | None, server: str | None, token: str | None
+) -> str | None:
+    """The one namespace holding a dataset called ``name``; exits 2 when several do."""
+    data, errors = _impact_answer(SEARCH_DATASETS, {"name": name}, store, server, token)
+    if errors or not data:
+        raise typer.Exit(_impact_failed(errors))
+    spaces = sorted({n["namespace"] for n in data["search"]["nodes"] if n.get("name") == name})
+    if len(spaces) > 1:
+        err.print(
+            f"[red]error:[/] {escape(name)} is in several namespaces ({escape(', '.join(spaces))}); "
+            "give --namespace"
+        )
+        raise typer.Exit(IMPACT_USAGE)
+    return spaces[0] if spaces else None
+
+
+def _impact_label(node: dict[str, Any]) -> str:
+    if node.get("kind") == "FIELD":
+        return f"{(node.get('dataset') or {}).get('name')}.{node.get('path')}"
+    return str(node.get("name"))
+
+
+def _impact_kind(item: dict[str, Any]) -> str:
+    return str(item["category"]).lower()
+
+
+def _print_impact(
+    reports: list[dict[str, Any]], output: ImpactFormat, empty: str = "nothing to check"
+) -> None:
+    if output is ImpactFormat.JSON:
+        body: Any = reports[0] if len(reports) == 1 else reports
+        sys.stdout.write(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif output is ImpactFormat.MARKDOWN:
+        sys.stdout.write(_impact_markdown(reports, empty))
+    else:
+        _impact_text(reports, empty)
+
+
+def _counts(summary: dict[str, Any]) -> str:
+    return (
+        f"{summary['breaking']} breaking, {summary['likely']} likely, "
+        f"{summary['possible']} possible"
+    )
+
+
+def _reached(summary: dict[str, Any]) -> str:
+    parts = [
+        f"{summary[key]} {label if summary[key] == 1 else label + 's'}"
+        for key, label in (
+            ("fields", "column"),
+            ("datasets", "dataset"),
+            ("models", "model"),
+            ("endpoints", "endpoint"),
+            ("jobs", "job"),
+            ("deployments", "deployment"),
+        )
+        if summary[key]
+    ]
+    return ", ".join(parts) or "nothing"
+
+
+_SEVERITY_STYLE = {"BREAKING": "red", "LIKELY": "yellow", "POSSIBLE": "cyan"}
+
+
+def _impact_text(reports: list[dict[str, Any]], empty: str) -> None:
+    if not reports:
+        out.print(empty)
+    for report in reports:
+        dataset = report["dataset"]
+        verdict = "[red]BREAKING[/]" if report["breaking"] else "[green]nothing breaks[/]"
+        out.print(
+            f"[bold]{escape(dataset['name'])}[/] [dim]{escape(dataset['namespace'])}[/]: "
+            f"{verdict} ({_counts(report['summary'])}; reaches {_reached(report['summary'])})"
+        )
+        for change in report["changes"]:
+            out.print(f"  [bold]{escape(change['change']['description'])}[/]")
+            if change.get("note"):
+                out.print(f"    [dim]{escape(change['note'])}[/]")
+            distance = None
+            for item in change["items"]:
+                if item["distance"] != distance:
+                    distance = item["distance"]
+                    out.print(f"    distance {distance}")
+                style = _SEVERITY_STYLE.get(item["severity"], "white")
+                owners = ", ".join(o["name"] for o in item["owners"])
+                suffix = f" [dim](owners: {escape(owners)})[/]" if owners else ""
+                out.print(
+                    f"      [{style}]{item['severity']:<8}[/] {_impact_kind(item)} "
+                    f"[bold]{escape(_impact_label(item['node']))}[/]{suffix}: "
+                    f"{escape(item['reason'])}"
+                )
+        if report["owners"]:
+            notify = ", ".join(f"{o['name']} ({o['severity']})" for o in report["owners"])
+            out.print(f"  owners to notify: {escape(notify)}")
+        if report["truncated"]:
+            err.print(
+                "[yellow]warning:[/] the report stopped at the node budget "
+                "(LINEAGE_NODE_BUDGET); more may be affected"
+            )
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _impact_markdown(reports: list[dict[str, Any]], empty: str) -> str:
+    """A pull-request comment: a summary line, a table of what breaks with its owners, and
+    every item by change and distance in a collapsible section."""
+    if not reports:
+        return f"**lineage impact**: {empty}.\n"
+    breaking = any(r["breaking"] for r in reports)
+    totals = {"breaking": 0, "likely": 0, "possible": 0}
+    for report in reports:
+        for key in totals:
+            totals[key] += report["summary"][key]
+    names = ", ".join(f"`{r['dataset']['name']}`" for r in reports)
+    verdict = "**BREAKING**" if breaking else "nothing breaks"
+    lines = [
+        f"**lineage impact** of changes to {names}: {verdict} ({_counts(totals)})",
+        "",
+    ]
+    rows = [
+        (report, change, item)
+        for report in reports
+        for change in report["changes"]
+        for item in change["items"]
+        if item["severity"] == "BREAKING"
+    ]
+    if rows:
+        lines += [
+            "| change | breaks | kind | distance | owners |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for report, change, item in rows:
+            owners = ", ".join(o["name"] for o in item["owners"]) or "—"
+            what = f"`{report['dataset']['name']}`: {change['change']['description']}"
+            lines.append(
+                f"| {_cell(what)} | `{_cell(_impact_label(item['node']))}` | "
+                f"{_impact_kind(item)} | {item['distance']} | {_cell(owners)} |"
+            )
+        lines.append("")
+    notify = sorted(
+        {(o["name"], o["severity"]) for r in reports for o in r["owners"]},
+        key=lambda o: (["BREAKING", "LIKELY", "POSSIBLE"].index(o[1]), o[0]),
+    )
+    if notify:
+        lines += ["Owners to notify: " + ", ".join(f"{n} ({s})" for n, s in notify), ""]
+    if any(r["truncated"] for r in reports):
+        lines += ["The report stopped at the node budget: more may be affected.", ""]
+    count = sum(len(c["items"]) for r in reports for c in r["changes"])
+    lines += [
+        "<details>",
+        f"<summary>All {count} affected items, by change and distance</summary>",
+        "",
+    ]
+    for report in reports:
+        for change in report["changes"]:
+            title = f"`{report['dataset']['name']}`: {change['change']['description']}"
+            lines.append(f"#### {title}")
+            if change.get("note"):
+                lines.append(f"_{change['note']}_")
+            if not change["items"]:
+                lines.append("")
+                continue
+            distance = None
+            for item in change["items"]:
+                if item["distance"] != distance:
+                    distance = item["distance"]
+                    lines.append(f"- distance {distance}")
+                owners = ", ".join(o["name"] for o in item["owners"])
+                owned = f" (owners: {owners})" if owners else ""
+                lines.append(
+                    f"  - **{item['severity']}** {_impact_kind(item)} "
+                    f"`{_impact_label(item['node'])}`{owned}: {item['reason']}"
+                )
+            lines.append("")
+    lines += ["</details>", ""]
+    return "\n".join(lines)
 
 
 def main() -> None:

@@ -228,3 +228,21 @@ def test_schema_export_prints_the_graphql_schema(tmp_path: Path) -> None:
 )
 def test_the_cli_offers_every_export_format_and_granularity(offered: type, known: type) -> None:
     assert [c.value for c in offered] == [k.value for k in known]
+
+
+def test_columns_follows_every_column_of_a_dataset(tmp_path: Path) -> None:
+    url = store_with(tmp_path, graphs.column_lineage_with_a_filter)
+    done = lineage_cli("upstream", NS, "mart.customers", "--columns", "--format", "json", "--store", url)
+    assert done.returncode == 0, done.stderr
+    answer = orjson.loads(done.stdout)
+    paths = {(n["dataset"]["name"], n["path"]) for n in answer["nodes"] if n["kind"] == "FIELD"}
+    assert ("mart.customers", "total") in paths and ("stg.orders", "status") in paths
+
+
+def test_dot_output_is_a_graphviz_digraph_of_the_answer(tmp_path: Path) -> None:
+    url = store_with(tmp_path, graphs.diamond)
+    done = lineage_cli("upstream", NS, "d", "--format", "dot", "--store", url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("digraph lineage {")
+    assert done.stdout.count(" -> ") == 7
+    assert 'label="join", shape=ellipse' in done.stdout
