@@ -27,6 +27,7 @@ from lineage.analysis.refs import not_found_message
 from lineage.analysis.search import search as search_nodes
 from lineage.api.graphql.errors import ErrorCodes
 from lineage.api.graphql.ids import decode_id
+from lineage.api.graphql.impact import impact_field
 from lineage.api.graphql.types import (
     ALL_NODE_TYPES,
     DEFAULT_PAGE,
@@ -250,6 +251,8 @@ class Query:
             )
         )
         return diff_object(diff)
+
+    impact = impact_field
 
 
 class LineageSchema(strawberry.Schema):
