@@ -673,8 +673,8 @@ def export(
     as_of: AsOfOption = None,
     output_format: Annotated[FormatChoice, typer.Option("--format")] = FormatChoice.JSON,
     limit: Annotated[
-        int, typer.Option(min=1, max=1_000_000, help="Most nodes in the file.")
-    ] = 100_000,
+        int | None, typer.Option(min=1, help="Most nodes in the file (default: all).")
+    ] = None,
     output: Annotated[
         str, typer.Option("--output", "-o", help="File to write, or - for stdout.")
     ] = "-",
@@ -693,8 +693,9 @@ def export(
         "depth": depth,
         "granularity": granularity.value,
         "format": output_format.value,
-        "limit": limit,
     }
+    if limit is not None:
+        params["limit"] = limit
     if start:
         params["start"] = start
     if at:
@@ -737,7 +738,7 @@ def _export_from_store(store: str | None, params: dict[str, Any], sink: TextIO) 
             params["depth"],
             Granularity(params["granularity"]),
             at,
-            params["limit"],
+            params.get("limit"),
         )
         for chunk in render(graph, Format(params["format"])):
             sink.write(chunk)

@@ -42,10 +42,10 @@ from lineage.graph.model import (
 )
 from lineage.store.base import Direction, GraphStore, Node
 
-#: Most nodes an export holds unless told otherwise.
-DEFAULT_EXPORT_LIMIT: Final = 100_000
+#: Most nodes an export holds unless told otherwise: None, no cap.
+DEFAULT_EXPORT_LIMIT: Final[int | None] = None
 #: The largest limit an export may ask for.
-MAX_EXPORT_LIMIT: Final = 1_000_000
+MAX_EXPORT_LIMIT: Final = 1_000_000_000
 
 _PAGE: Final = 5_000
 
@@ -197,12 +197,12 @@ def export_graph(
     depth: int = DEFAULT_DEPTH,
     granularity: Granularity = Granularity.DATASET,
     as_of: float | None = None,
-    limit: int = DEFAULT_EXPORT_LIMIT,
+    limit: int | None = DEFAULT_EXPORT_LIMIT,
     *,
     deadline: float | None = None,
 ) -> ExportGraph:
     """The lineage around ``start`` (an internal node id), or with no start the whole graph
-    at ``granularity``, holding at most ``limit`` nodes.
+    at ``granularity``, holding at most ``limit`` nodes (None: all of it).
 
     With a start this is :func:`lineage.analysis.lineage` with ``limit`` as its node
     budget. Without one: every dataset and job (DATASET), every field (COLUMN), or every
@@ -216,7 +216,7 @@ def export_graph(
     >>> "".join(render(graph, Format.MERMAID)).splitlines()[0]  # doctest: +SKIP
     'flowchart LR'
     """
-    if not 1 <= limit <= MAX_EXPORT_LIMIT:
+    if limit is not None and not 1 <= limit <= MAX_EXPORT_LIMIT:
         raise InvalidArgument(f"limit must be between 1 and {MAX_EXPORT_LIMIT} (got {limit})")
     if start is not None:
         answer = lineage(
@@ -226,7 +226,7 @@ def export_graph(
             depth,
             as_of,
             granularity,
-            node_budget=limit,
+            node_budget=limit if limit is not None else MAX_EXPORT_LIMIT,
             deadline=deadline,
         )
         return ExportGraph(
@@ -244,7 +244,7 @@ def _whole_graph(
     store: GraphStore,
     granularity: Granularity,
     as_of: float | None,
-    limit: int,
+    limit: int | None,
     deadline: float | None,
 ) -> ExportGraph:
     node_kinds, edge_kinds = _WHOLE[granularity]
@@ -257,7 +257,7 @@ def _whole_graph(
             for node in page:
                 if not _existed(node, as_of):
                     continue
-                if len(graph.nodes) >= limit:
+                if limit is not None and len(graph.nodes) >= limit:
                     graph.truncated = True
                     break
                 graph.nodes[node.id] = node

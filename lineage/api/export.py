@@ -58,7 +58,8 @@ async def export(
     ] = None,
     format: Format = Format.JSON,
     limit: Annotated[
-        int, Query(ge=1, le=MAX_EXPORT_LIMIT, description="Most nodes in the file.")
+        int | None,
+        Query(ge=1, le=MAX_EXPORT_LIMIT, description="Most nodes in the file (default: all)."),
     ] = DEFAULT_EXPORT_LIMIT,
 ) -> Response:
     """The lineage around ``start`` (or every node at ``granularity``) as JSON (nodes and

@@ -255,3 +255,13 @@ def test_depth_beyond_the_servers_limit_is_refused(store: GraphStore) -> None:
         assert response.status_code == 400
         assert "LINEAGE_MAX_DEPTH" in response.json()["error"]
         assert client.get("/api/v1/export", params={"start": MART, "depth": 3}).status_code == 200
+
+
+def test_without_a_limit_the_whole_graph_is_exported_with_no_row_cap(store: GraphStore, client: TestClient) -> None:
+    events = []
+    for i in range(40):
+        events += pipeline_run(("etl", f"step{i}"), [dataset(NS, f"t{i}")], [dataset(NS, f"t{i + 1}")], start=i)
+    feed(store, events, batch=20)
+    text, headers = export(client, format="csv")
+    assert headers.get("x-lineage-truncated") != "true"
+    assert len(text.strip().splitlines()) == 1 + 80  # header + one row per edge
