@@ -176,3 +176,41 @@ def test_graphql_answers_lineage_questions_on_the_dbt_graph(dbt_graph: tuple[Gra
     )["lineage"]
     reached = {n["name"] for n in downstream["nodes"] if n["kind"] == "DATASET"}
     assert {name("stg_payments"), name("orders"), name("customers")} <= reached
+
+
+def test_paths_search_run_lineage_and_ids_work_on_the_dbt_graph(dbt_graph: tuple[GraphStore, str]) -> None:
+    from tests.graphql.conftest import open_client
+
+    store, ns = dbt_graph
+    [gql] = list(open_client(store))
+    paths = gql.data(
+        """query ($from: NodeRef!, $to: NodeRef!) {
+             paths(from: $from, to: $to, maxDepth: 6) { paths { length nodes { kind ... on Dataset { name } } } }
+           }""",
+        **{
+            "from": {"kind": "DATASET", "namespace": ns, "name": name("raw_payments")},
+            "to": {"kind": "DATASET", "namespace": ns, "name": name("customers")},
+        },
+    )["paths"]["paths"]
+    assert paths and paths[0]["length"] == 4
+    assert [n["name"] for n in paths[0]["nodes"] if n["kind"] == "DATASET"] == [
+        name("raw_payments"), name("stg_payments"), name("customers")
+    ]
+    found = gql.data(
+        """{ search(query: "stg_", kinds: [DATASET], first: 2) {
+               totalCount pageInfo { hasNextPage } nodes { id ... on Dataset { name } } } }"""
+    )["search"]
+    assert found["totalCount"] == 3 and found["pageInfo"]["hasNextPage"] is True
+    first_id = found["nodes"][0]["id"]
+    again = gql.data("query ($id: ID!) { node(id: $id) { id kind } }", id=first_id)["node"]
+    assert again == {"id": first_id, "kind": "DATASET"}
+    runs = gql.data(
+        """query ($start: NodeRef!) {
+             lineage(start: $start, direction: UPSTREAM, depth: 4, granularity: RUN) {
+               nodes { kind ... on DatasetVersion { dataset { name } } }
+             }
+           }""",
+        start={"kind": "DATASET", "namespace": ns, "name": name("orders")},
+    )["lineage"]["nodes"]
+    read_versions = {n["dataset"]["name"] for n in runs if n["kind"] == "DATASET_VERSION"}
+    assert {name("orders"), name("stg_orders"), name("stg_payments")} <= read_versions
