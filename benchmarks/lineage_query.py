@@ -13,7 +13,9 @@ the real ingest path, one run (START and COMPLETE) per job: ``lineage.ingest.pre
 point ``--neo4j`` at a scratch server (``tools/neo4j/neo4j.sh start --port P --dir D``).
 
 One store at a time is built, queried, profiled and released, so neither store's memory
-(and garbage collection) weighs on the other's figures. From random start nodes (fixed
+(and garbage collection) weighs on the other's figures. By default the queries run in the
+process that built the graph, as in a server that ingested it; ``--like-serve`` reopens the
+embedded store and sets up the garbage collector the way ``lineage serve`` does at startup. From random start nodes (fixed
 seed, the same ones on every store), upstream and downstream queries at each depth of
 ``--depths``:
 
@@ -81,6 +83,8 @@ TARGETS = {
 }
 DATASET_TARGET_DEPTH = 20
 WIPE_TIMEOUT = 1800.0
+#: What ``lineage serve`` sets once its store is loaded (with gc.collect() and gc.freeze()).
+SERVE_GC_THRESHOLD = (50_000, 50, 100)
 PROJECTION = (EdgeKind.INPUT_TO, EdgeKind.PRODUCES)
 
 
@@ -667,6 +671,14 @@ def main() -> None:
     parser.add_argument(
         "--no-profiles", action="store_true", help="skip profiling the series that miss a target"
     )
+    parser.add_argument(
+        "--like-serve",
+        action="store_true",
+        help="query as a freshly started `lineage serve` would: the embedded store reopened "
+        "from disk, then the loaded objects frozen out of the garbage collector and its "
+        "thresholds raised, as serve does at startup (default: the graph as ingested by a "
+        "running process, which serve does not freeze)",
+    )
     args = parser.parse_args()
     if args.reuse and not args.workdir and "embedded" in args.stores:
         parser.error("--reuse needs the --workdir of the run that built the embedded store")
@@ -688,6 +700,7 @@ def main() -> None:
     log(f"estate: {report['estate']}")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="lineage-query-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    default_gc = gc.get_threshold()
     for key in ("build", "graph", "starts", "queries", "profiles"):
         report[key] = {}
     report["targets"] = []
@@ -705,9 +718,19 @@ def main() -> None:
                 if name == "neo4j":  # queries run with their own, shorter timeout
                     store.close()
                     store = open_neo4j(args.neo4j, args.query_timeout)
+                elif args.like_serve and not args.reuse:  # a restart loads what was built
+                    store.close()
+                    del store
+                    gc.collect()
+                    store = open_store(name, args, workdir, fresh=False)
                 gc.collect()
+                if args.like_serve:
+                    gc.freeze()
+                    gc.set_threshold(*SERVE_GC_THRESHOLD)
                 report["graph"][name] = graph_size(name, store, args, workdir)
-                report["graph"][name]["python_objects_in_process"] = len(gc.get_objects())
+                size = report["graph"][name]
+                size["python_objects_in_process"] = len(gc.get_objects()) + gc.get_freeze_count()
+                size["python_objects_frozen"] = gc.get_freeze_count()
                 log(f"{name} graph: {report['graph'][name]}")
                 datasets, fields = sample_starts(
                     warehouse, store, args.queries + args.warmup, args.seed + 1
@@ -727,6 +750,8 @@ def main() -> None:
             finally:
                 store.close()
                 del store
+                gc.unfreeze()
+                gc.set_threshold(*default_gc)
                 gc.collect()
     finally:
         if not args.workdir:
