@@ -126,6 +126,13 @@ class Spec:
         return Registry().with_resources((doc["$id"], Resource.from_contents(doc)) for doc in docs)
 
     def validator(self, schema: Mapping[str, Any]) -> Draft202012Validator:
+        # Without its optional checker, jsonschema silently accepts any string as a
+        # date-time, and the oracle would stop judging event times at all.
+        if "date-time" not in Draft202012Validator.FORMAT_CHECKER.checkers:
+            raise RuntimeError(
+                "jsonschema cannot check format: date-time; install rfc3339-validator "
+                "(pip install -e '.[test]')"
+            )
         return Draft202012Validator(
             schema, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
         )
