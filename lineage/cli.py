@@ -153,7 +153,7 @@ def ingest(
     Exits 1 when any event was rejected (each is listed with the reason), 2 on usage errors.
     """
     from lineage.events import EventValidationError
-    from lineage.ingest import prepare
+    from lineage.ingest import prepare, write
     from lineage.store import IngestItem, StoreError, open_store
 
     if store and server:
@@ -200,7 +200,7 @@ def ingest(
                         except EventValidationError as exc:
                             rejected.append((where, "; ".join(map(str, exc.problems))))
                     if items:
-                        target.write(items)
+                        write(target, items, auto_resolve=settings.incident_auto_resolve)
                     accepted += len(items)
                 progress.advance(task, len(chunk))
     except StoreError as exc:

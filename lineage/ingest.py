@@ -21,6 +21,8 @@ from lineage.events import (
     parse_event,
 )
 from lineage.graph.mapping import mutations_for
+from lineage.incidents import observations_for
+from lineage.incidents import write as write_with_incidents
 from lineage.store.base import GraphStore, IngestItem
 
 
@@ -59,6 +61,7 @@ def item_for(event: LineageEvent, body: bytes) -> IngestItem:
         job_namespace=job.namespace if job else None,
         job_name=job.name if job else None,
         mutations=mutations_for(event),
+        observations=observations_for(event),
     )
 
 
@@ -73,9 +76,14 @@ def prepare_many(raws: Iterable[Any]) -> tuple[list[IngestItem], list[Rejection]
     return items, rejected
 
 
-def ingest(store: GraphStore, raws: Sequence[Any]) -> IngestResult:
+def write(store: GraphStore, items: Sequence[IngestItem], *, auto_resolve: bool = True) -> None:
+    """Write accepted events with the incidents they open or resolve, in one transaction."""
+    write_with_incidents(store, items, auto_resolve=auto_resolve)
+
+
+def ingest(store: GraphStore, raws: Sequence[Any], *, auto_resolve: bool = True) -> IngestResult:
     """Validate every event, write the valid ones, report the others by index."""
     items, rejected = prepare_many(raws)
     if items:
-        store.write(items)
+        write(store, items, auto_resolve=auto_resolve)
     return IngestResult(accepted=len(items), rejected=rejected)

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     max_batch_events: int = Field(default=10_000, description="Most events in one batch POST.")
     node_budget: int = Field(default=5_000, description="Most nodes one lineage answer holds.")
     max_depth: int = 50
+    incident_auto_resolve: bool = Field(
+        default=True,
+        description="Resolve an automatically opened incident when its failed checks pass again.",
+    )
     tokens: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(

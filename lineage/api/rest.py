@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import zlib
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 import orjson
@@ -15,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from lineage.api.auth import require
 from lineage.api.metrics import Metrics
 from lineage.events import EventValidationError, Problem
-from lineage.ingest import Rejection, prepare
+from lineage.ingest import Rejection, prepare, write
 from lineage.settings import Settings
 from lineage.store import GraphStore, IngestItem, StoreUnavailable
 
@@ -77,7 +78,8 @@ async def _write(request: Request, items: list[IngestItem]) -> None:
     store: GraphStore = request.app.state.store
     metrics: Metrics = request.app.state.metrics
     started = time.perf_counter()
-    await run_in_threadpool(store.write, items)
+    auto_resolve = request.app.state.settings.incident_auto_resolve
+    await run_in_threadpool(partial(write, store, items, auto_resolve=auto_resolve))
     metrics.store_write_seconds.observe(time.perf_counter() - started)
 
 

@@ -74,6 +74,15 @@ class IngestItem:
     job_namespace: str | None
     job_name: str | None
     mutations: Sequence[Mutation]
+    #: Check outcomes the event reported (``lineage.incidents.Observation``): ingest
+    #: turns them into incident mutations before the write; stores ignore them.
+    observations: Sequence[Any] = ()
+
+    @property
+    def is_event(self) -> bool:
+        """False for writes that are not events (a person acknowledging an incident):
+        stores apply their mutations but keep no raw event for them."""
+        return bool(self.body)
 
 
 @dataclass(frozen=True, slots=True)

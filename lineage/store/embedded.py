@@ -393,6 +393,7 @@ class EmbeddedStore:
                 [
                     (now, i.event_time, i.event_type, i.run_id, i.job_namespace, i.job_name, i.body)
                     for i in items
+                    if i.is_event
                 ],
             )
             db.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?)", node_rows)
@@ -413,7 +414,7 @@ class EmbeddedStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        self._event_count += len(items)
+        self._event_count += sum(1 for i in items if i.is_event)
 
     def _apply(self, m: Mutation, batch: _Batch) -> None:
         if isinstance(m, UpsertNode):

@@ -323,18 +323,19 @@ class Neo4jStore:
         if not items:
             return
         mutations = [m for item in items for m in item.mutations]
+        events = [item for item in items if item.is_event]
         write_id = uuid.uuid4().hex
         received_at = time.time()
         done: list[WorkingSet] = []  # the attempt that committed is the last one
 
         def work(tx: ManagedTransaction) -> None:
-            tx.run(LOCK, name=_COUNTER, n=len(items)).consume()
+            tx.run(LOCK, name=_COUNTER, n=len(events)).consume()
             counter = tx.run(COUNTER_VALUE, name=_COUNTER).single()
             if counter is None:
                 raise StoreError("the Neo4j schema is missing its event counter: run migrate()")
             if tx.run(ALREADY_WRITTEN, write_id=write_id).single() is not None:
                 return  # a retry of a transaction that did commit
-            first_seq = counter["value"] - len(items) + 1
+            first_seq = counter["value"] - len(events) + 1
 
             def read(cypher: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
                 return tx.run(cypher, dict(params)).data()
@@ -354,23 +355,24 @@ class Neo4jStore:
                 tx.run(REPORT_UPSERT, rows=report_rows).consume()
             if state_rows := working.run_state_rows():
                 tx.run(RUN_STATE_UPSERT, rows=state_rows).consume()
-            tx.run(
-                EVENT_CREATE,
-                rows=[
-                    {
-                        "seq": first_seq + i,
-                        "received_at": received_at,
-                        "event_time": item.event_time,
-                        "event_type": item.event_type,
-                        "run_id": item.run_id,
-                        "job_namespace": item.job_namespace,
-                        "job_name": item.job_name,
-                        "body": bytes(item.body),
-                        "write_id": write_id,
-                    }
-                    for i, item in enumerate(items)
-                ],
-            ).consume()
+            if events:
+                tx.run(
+                    EVENT_CREATE,
+                    rows=[
+                        {
+                            "seq": first_seq + i,
+                            "received_at": received_at,
+                            "event_time": item.event_time,
+                            "event_type": item.event_type,
+                            "run_id": item.run_id,
+                            "job_namespace": item.job_namespace,
+                            "job_name": item.job_name,
+                            "body": bytes(item.body),
+                            "write_id": write_id,
+                        }
+                        for i, item in enumerate(events)
+                    ],
+                ).consume()
             done.append(working)
 
         with self._lock:

@@ -1,0 +1,115 @@
+"""Reading incidents: what is open on a node, how healthy the node is, lists by filter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from lineage.graph.model import EdgeKind, NodeKind
+from lineage.incidents import ACTIVE, IncidentKind, IncidentStatus
+from lineage.store.base import Direction, GraphStore, Node
+
+#: Incidents read for a list without a node filter; the list says when it stopped there.
+SCAN_LIMIT = 50_000
+
+
+class Health(StrEnum):
+    OK = "OK"
+    WARNING = "WARNING"  # only acknowledged incidents
+    FAILING = "FAILING"  # at least one open incident
+
+
+def status_of(incident: Node) -> IncidentStatus:
+    try:
+        return IncidentStatus(str(incident.props.get("status")))
+    except ValueError:
+        return IncidentStatus.OPEN
+
+
+def is_active(incident: Node) -> bool:
+    return status_of(incident) in ACTIVE
+
+
+def health(incidents: Iterable[Node]) -> Health:
+    """FAILING while any incident is OPEN, WARNING while some are only ACKNOWLEDGED."""
+    statuses = {status_of(i) for i in incidents}
+    if IncidentStatus.OPEN in statuses:
+        return Health.FAILING
+    if IncidentStatus.ACKNOWLEDGED in statuses:
+        return Health.WARNING
+    return Health.OK
+
+
+def evidence(incident: Node) -> list[dict[str, Any]]:
+    """What opened the incident and was seen while it was open, oldest first."""
+    entries = []
+    for raw in incident.props.get("evidence") or ():
+        try:
+            entry = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    entries.sort(key=lambda e: (e.get("at") or 0.0, str(e.get("check"))))
+    return entries
+
+
+def incidents_on(store: GraphStore, ids: Sequence[str]) -> dict[str, list[Node]]:
+    """Every incident on each of ``ids`` (two store calls), newest first."""
+    found: dict[str, list[Node]] = {nid: [] for nid in ids}
+    if not ids:
+        return found
+    edges = store.edges_of(ids, Direction.UPSTREAM, [EdgeKind.ON])
+    nodes = store.get_nodes(sorted({e.src for e in edges}))
+    for edge in edges:
+        node = nodes.get(edge.src)
+        if node is not None and node.kind is NodeKind.INCIDENT and edge.dst in found:
+            found[edge.dst].append(node)
+    for incidents in found.values():
+        incidents.sort(key=_newest_first)
+    return found
+
+
+def find_incidents(
+    store: GraphStore,
+    *,
+    status: IncidentStatus | None = None,
+    kind: IncidentKind | None = None,
+    subject: str | None = None,
+) -> list[Node]:
+    """Incidents matching every filter given, newest first."""
+    if subject is not None:
+        candidates = incidents_on(store, [subject])[subject]
+    else:
+        candidates = store.nodes_of_kind(NodeKind.INCIDENT, limit=SCAN_LIMIT)
+    return sorted(
+        (
+            i
+            for i in candidates
+            if (status is None or status_of(i) is status)
+            and (kind is None or i.props.get("kind") == kind.value)
+        ),
+        key=_newest_first,
+    )
+
+
+def _newest_first(incident: Node) -> tuple[float, str]:
+    return (-float(incident.props.get("opened_at") or 0.0), incident.id)
+
+
+def describe_incident(incident: Node) -> Mapping[str, Any]:
+    """A plain summary (for the CLI and logs)."""
+    props = incident.props
+    return {
+        "id": incident.id,
+        "kind": props.get("kind"),
+        "status": status_of(incident).value,
+        "severity": props.get("severity"),
+        "title": props.get("title"),
+        "subject": props.get("subject"),
+        "opened_at": props.get("opened_at"),
+        "resolved_at": props.get("resolved_at"),
+    }

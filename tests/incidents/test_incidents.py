@@ -1,0 +1,201 @@
+"""Incidents open, deduplicate and resolve themselves from what events report, on both stores."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from lineage.analysis.incidents import Health, evidence, find_incidents, health, incidents_on
+from lineage.graph.model import dataset_id, field_id, job_id
+from lineage.incidents import IncidentKind, IncidentStatus, open_incident, set_status
+from lineage.ingest import prepare, write
+from lineage.store import GraphStore
+from tests.factories import dataset, facet, new_run_id, pipeline_run, run_event, schema
+
+NS = "postgres://warehouse:5432"
+ORDERS = dataset_id(NS, "shop.orders")
+TEST_JOB = ("dbt", "test.shop.orders")
+
+
+def ingest(store: GraphStore, events: Sequence[dict[str, Any]], auto_resolve: bool = True) -> None:
+    """One event per write, incidents included, as the server does."""
+    for event in events:
+        write(store, [prepare(event)], auto_resolve=auto_resolve)
+
+
+def assertions(*checks: tuple[str, bool, str | None]) -> dict[str, Any]:
+    return {
+        "dataQualityAssertions": facet(
+            "DataQualityAssertionsDatasetFacet",
+            assertions=[
+                {"assertion": name, "success": ok, **({"column": col} if col else {})}
+                for name, ok, col in checks
+            ],
+        )
+    }
+
+
+def tested(minute: float, *checks: tuple[str, bool, str | None]) -> list[dict[str, Any]]:
+    """A dbt test run reporting assertions on shop.orders as an input facet."""
+    tested_ds = {**dataset(NS, "shop.orders"), "inputFacets": assertions(*checks)}
+    return pipeline_run(TEST_JOB, [tested_ds], [], start=minute, seed=f"test-{minute}")
+
+
+def one(store: GraphStore, subject: str, kind: IncidentKind) -> list[Any]:
+    return [i for i in incidents_on(store, [subject])[subject] if i.props["kind"] == kind.value]
+
+
+def test_a_failed_assertion_opens_a_quality_incident_on_the_dataset_and_its_field(
+    store: GraphStore,
+) -> None:
+    ingest(store, tested(0, ("not_null", False, "status"), ("unique", True, "id")))
+    [on_dataset] = one(store, ORDERS, IncidentKind.QUALITY)
+    [on_field] = one(store, field_id(NS, "shop.orders", "status"), IncidentKind.QUALITY)
+    assert on_dataset.props["status"] == "OPEN"
+    assert on_dataset.props["severity"] == "MEDIUM"
+    assert "not_null failed on shop.orders.status" in on_dataset.props["title"]
+    assert [e["check"] for e in evidence(on_dataset)] == ["assertion:not_null:status"] * 2
+    assert one(store, field_id(NS, "shop.orders", "id"), IncidentKind.QUALITY) == []
+    assert on_field.props["subject"] == field_id(NS, "shop.orders", "status")
+
+
+def test_repeated_failures_add_evidence_to_the_open_incident_instead_of_opening_another(
+    store: GraphStore,
+) -> None:
+    ingest(store, tested(0, ("not_null", False, "status")))
+    ingest(store, tested(60, ("accepted_values", False, "status")))
+    [incident] = one(store, ORDERS, IncidentKind.QUALITY)
+    checks = {e["check"] for e in evidence(incident)}
+    assert checks == {"assertion:not_null:status", "assertion:accepted_values:status"}
+
+
+def test_the_incident_resolves_when_every_failed_check_passes_again(store: GraphStore) -> None:
+    ingest(store, tested(0, ("not_null", False, "status"), ("unique", False, "id")))
+    ingest(store, tested(60, ("not_null", True, "status"), ("unique", False, "id")))
+    [incident] = one(store, ORDERS, IncidentKind.QUALITY)
+    assert incident.props["status"] == "OPEN"
+    ingest(store, tested(120, ("not_null", True, "status"), ("unique", True, "id")))
+    [incident] = one(store, ORDERS, IncidentKind.QUALITY)
+    assert incident.props["status"] == "RESOLVED"
+    assert incident.props["resolution"].startswith("resolved automatically: assertion")
+    assert health(incidents_on(store, [ORDERS])[ORDERS]) is Health.OK
+
+    ingest(store, tested(180, ("not_null", False, "status")))
+    incidents = one(store, ORDERS, IncidentKind.QUALITY)
+    assert sorted(i.props["status"] for i in incidents) == ["OPEN", "RESOLVED"]
+
+
+def test_with_auto_resolve_off_a_passing_check_leaves_the_incident_open(store: GraphStore) -> None:
+    ingest(store, tested(0, ("not_null", False, "status")), auto_resolve=False)
+    ingest(store, tested(60, ("not_null", True, "status")), auto_resolve=False)
+    [incident] = one(store, ORDERS, IncidentKind.QUALITY)
+    assert incident.props["status"] == "OPEN"
+
+
+def test_a_late_failure_from_before_the_resolution_reopens_nothing(store: GraphStore) -> None:
+    ingest(store, tested(0, ("not_null", False, "status")))
+    ingest(store, tested(120, ("not_null", True, "status")))
+    ingest(store, tested(60, ("not_null", False, "status")))  # arrives late
+    [incident] = one(store, ORDERS, IncidentKind.QUALITY)
+    assert incident.props["status"] == "RESOLVED"
+    # START and COMPLETE of the first run, and of the late one.
+    assert len({e["at"] for e in evidence(incident)}) == 4
+
+
+def test_a_failed_run_opens_a_run_failure_on_its_job_and_a_later_success_resolves_it(
+    store: GraphStore,
+) -> None:
+    job = ("etl", "build_orders")
+    rid = new_run_id("failing")
+    error = {
+        "errorMessage": facet(
+            "ErrorMessageRunFacet", message="division by zero", programmingLanguage="python"
+        )
+    }
+    ingest(
+        store,
+        [
+            run_event("START", rid, job, time=0),
+            run_event("FAIL", rid, job, time=1, run_facets=error),
+        ],
+    )
+    [incident] = one(store, job_id(*job), IncidentKind.RUN_FAILURE)
+    assert incident.props["status"] == "OPEN"
+    assert incident.props["severity"] == "HIGH"
+    assert "division by zero" in incident.props["title"]
+    assert health([incident]) is Health.FAILING
+    ingest(store, pipeline_run(job, [], [], start=10))
+    [incident] = one(store, job_id(*job), IncidentKind.RUN_FAILURE)
+    assert incident.props["status"] == "RESOLVED"
+
+
+def _write_orders(minute: float, *columns: tuple[str, str]) -> list[dict[str, Any]]:
+    out = dataset(NS, "shop.orders", s=schema(*columns))
+    return pipeline_run(("etl", "load_orders"), [], [out], start=minute, seed=f"load-{minute}")
+
+
+def test_a_dropped_field_or_a_changed_type_opens_a_schema_change_incident(
+    store: GraphStore,
+) -> None:
+    ingest(store, _write_orders(0, ("id", "INTEGER"), ("amount", "DECIMAL"), ("note", "TEXT")))
+    ingest(
+        store,
+        _write_orders(
+            60, ("id", "INTEGER"), ("amount", "DECIMAL"), ("note", "TEXT"), ("extra", "TEXT")
+        ),
+    )
+    assert one(store, ORDERS, IncidentKind.SCHEMA_CHANGE) == []  # an added field breaks nothing
+    ingest(store, _write_orders(120, ("id", "INTEGER"), ("amount", "VARCHAR"), ("extra", "TEXT")))
+    [incident] = one(store, ORDERS, IncidentKind.SCHEMA_CHANGE)
+    detail = evidence(incident)[0]["detail"]
+    assert "field note dropped" in detail
+    assert "field amount changed type from DECIMAL to VARCHAR" in detail
+    assert incident.props["status"] == "OPEN"
+
+
+def test_a_drift_report_opens_a_drift_incident_on_the_endpoint_and_the_drifted_column(
+    store: GraphStore,
+) -> None:
+    endpoint = ("serving://prod", "churn-endpoint")
+    drift = {
+        "lineage_drift": {
+            "_producer": "https://example.com/monitor",
+            "_schemaURL": "https://example.com/LineageDriftDatasetFacet.json",
+            "method": "psi",
+            "threshold": 0.2,
+            "score": 0.41,
+            "drifted": True,
+            "columns": [
+                {"name": "tenure", "score": 0.41, "drifted": True},
+                {"name": "plan", "score": 0.05, "drifted": False},
+            ],
+        }
+    }
+    monitored = {
+        **dataset(*endpoint),
+        "inputFacets": {**drift, **assertions(("drift:tenure", False, "tenure"))},
+    }
+    ingest(store, pipeline_run(("monitors", "churn-drift"), [monitored], [], start=0))
+    [incident] = one(store, dataset_id(*endpoint), IncidentKind.DRIFT)
+    assert incident.props["severity"] == "HIGH"
+    assert "psi score 0.41 against threshold 0.2" in incident.props["title"]
+    assert one(store, dataset_id(*endpoint), IncidentKind.QUALITY) == []
+    assert len(one(store, field_id(*endpoint, "tenure"), IncidentKind.DRIFT)) == 1
+    assert one(store, field_id(*endpoint, "plan"), IncidentKind.DRIFT) == []
+
+
+def test_people_open_acknowledge_and_resolve_incidents(store: GraphStore) -> None:
+    ingest(store, _write_orders(0, ("id", "INTEGER")))
+    nid = open_incident(store, ORDERS, "Numbers look off in the revenue dashboard")
+    [incident] = find_incidents(store, kind=IncidentKind.MANUAL)
+    assert incident.id == nid and incident.props["status"] == "OPEN"
+    set_status(store, nid, IncidentStatus.ACKNOWLEDGED)
+    assert health(incidents_on(store, [ORDERS])[ORDERS]) is Health.WARNING
+    with pytest.raises(ValueError, match="reason"):
+        set_status(store, nid, IncidentStatus.RESOLVED)
+    set_status(store, nid, IncidentStatus.RESOLVED, "late upstream load, rerun fixed it")
+    [incident] = find_incidents(store, status=IncidentStatus.RESOLVED)
+    assert incident.props["resolution"] == "late upstream load, rerun fixed it"
+    assert store.count()["events"] == 2  # people's actions are not events
