@@ -1,0 +1,108 @@
+"""Deployments as OpenLineage runs: a model version in, an endpoint out.
+
+A deployment is a run of a DEPLOYMENT job (one job per endpoint, so each new deployment
+of the endpoint is the next run of the same job) that read the model version and wrote a
+new version of the ENDPOINT dataset, whose version is the deployment's run id. Asking the
+graph about the endpoint as of a time answers which model (DATASET granularity) and which
+model version (RUN granularity) served it then.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from openlineage.client import OpenLineageClient
+from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
+from openlineage.client.facet_v2 import dataset_type_dataset, dataset_version_dataset
+from openlineage.client.transport import Transport
+
+from lineage.integrations.emit import (
+    DatasetRef,
+    canonical_uuid,
+    event_time,
+    job_type,
+    new_run_id,
+    openlineage_client,
+)
+from lineage.integrations.facets import (
+    DEPLOYMENT,
+    PRODUCER,
+    DeployedModel,
+    DeploymentDatasetFacet,
+)
+
+
+def deployment_job_name(endpoint_name: str) -> str:
+    """The DEPLOYMENT job of an endpoint, unless one is named: ``deploy.<endpoint name>``."""
+    return f"deploy.{endpoint_name}"
+
+
+def emit_deployment(
+    model: tuple[str, str],
+    version: str | int,
+    endpoint: tuple[str, str],
+    environment: str,
+    *,
+    url: str | None = None,
+    job: tuple[str, str] | None = None,
+    client: OpenLineageClient | None = None,
+    transport: Transport | None = None,
+    openlineage_url: str | None = None,
+    api_key: str | None = None,
+    run_id: str | None = None,
+    deployed_at: datetime | None = None,
+    duration: timedelta = timedelta(seconds=0),
+) -> str:
+    """Report that ``model`` (namespace, name) version ``version`` now serves ``endpoint``.
+
+    ``job`` defaults to ``("deployments", "deploy.<endpoint name>")``. Emits START at
+    ``deployed_at`` (default now) and COMPLETE ``duration`` later. Returns the run id, which
+    is also the endpoint's new version. ``openlineage_url``/``api_key`` (else
+    ``OPENLINEAGE_URL``/``OPENLINEAGE_API_KEY``) say where to send the events.
+    """
+    for what, pair in (("model", model), ("endpoint", endpoint)):
+        if len(pair) != 2 or not all(isinstance(p, str) and p for p in pair):
+            raise ValueError(f"{what} must be (namespace, name), got {pair!r}")
+    if not environment:
+        raise ValueError("environment must not be empty (e.g. prod)")
+    sink = openlineage_client(client, transport, openlineage_url, api_key)
+    rid = canonical_uuid(run_id) if run_id else new_run_id(deployed_at)
+    job_ns, job_name = job or ("deployments", deployment_job_name(endpoint[1]))
+    deployed = DatasetRef(model[0], model[1], str(version))
+    inputs = [InputDataset(namespace=model[0], name=model[1], facets=deployed.facets())]
+    outputs = [
+        OutputDataset(
+            namespace=endpoint[0],
+            name=endpoint[1],
+            facets={
+                "version": dataset_version_dataset.DatasetVersionDatasetFacet(
+                    datasetVersion=rid, producer=PRODUCER
+                ),
+                "datasetType": dataset_type_dataset.DatasetTypeDatasetFacet(
+                    datasetType="ENDPOINT", producer=PRODUCER
+                ),
+                DEPLOYMENT: DeploymentDatasetFacet(
+                    environment=environment,
+                    model=DeployedModel(namespace=model[0], name=model[1], version=str(version)),
+                    url=url,
+                    producer=PRODUCER,
+                ),
+            },
+        )
+    ]
+    ol_job = Job(namespace=job_ns, name=job_name, facets={"jobType": job_type("DEPLOYMENT")})
+    start = deployed_at
+    end = deployed_at + duration if deployed_at is not None else None
+    for state, at in ((RunState.START, start), (RunState.COMPLETE, end)):
+        sink.emit(
+            RunEvent(
+                eventType=state,
+                eventTime=event_time(at),
+                run=Run(runId=rid),
+                job=ol_job,
+                producer=PRODUCER,
+                inputs=inputs,
+                outputs=outputs,
+            )
+        )
+    return rid
