@@ -256,18 +256,6 @@ def _flatten(
     return tuple(flat)
 
 
-def flat_schema(schema: Any, prefix: str = "") -> dict[str, str | None]:
-    """Every field of a stored schema (a schema facet's ``fields``) by dotted path, with its type."""
-    flat: dict[str, str | None] = {}
-    for entry in schema if isinstance(schema, list) else ():
-        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
-            path = prefix + entry["name"]
-            kind = entry.get("type")
-            flat[path] = str(kind) if kind is not None else None
-            flat.update(flat_schema(entry.get("fields"), path + "."))
-    return flat
-
-
 def breaking_changes(
     before: Mapping[str, str | None], after: Mapping[str, str | None]
 ) -> list[str]:
@@ -493,7 +481,7 @@ class _SchemaHistory:
     """
 
     def __init__(self, store: GraphStore, observations: Sequence[Observation]) -> None:
-        from lineage.analysis.versions import versions_of
+        from lineage.analysis.versions import flat_schema, versions_of
 
         datasets = sorted({o.subject for o in observations if o.kind is IncidentKind.SCHEMA_CHANGE})
         self.seen: dict[str, list[tuple[float, str, bool, dict[str, str | None]]]] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -19,7 +19,7 @@ from lineage.analysis.lineage import (
     lineage,
 )
 from lineage.analysis.refs import NodeRef
-from lineage.analysis.versions import version_at, versions_of
+from lineage.analysis.versions import flat_schema, version_at, versions_of
 from lineage.events import EventValidationError, RunEvent, get_facet, parse_event
 from lineage.events import facets as F
 from lineage.graph.model import NodeKind, split_id
@@ -116,7 +116,7 @@ def lineage_diff(
     every = {**before.nodes, **after.nodes}
     check_deadline(deadline)
     diff.schema_changes = _schema_changes(store, _datasets_in(every.values()), since, until)
-    jobs = sorted(nid for nid, node in every.items() if node.kind is NodeKind.JOB)
+    jobs = _jobs_in(every.values(), [*before.edges, *after.edges])
     diff.jobs_truncated = len(jobs) > MAX_JOBS_COMPARED
     for job in jobs[:MAX_JOBS_COMPARED]:
         check_deadline(deadline)
@@ -130,6 +130,19 @@ def _edge_keys(edges: Iterable[LineageEdge]) -> dict[tuple[str, str, str, str], 
     return {(e.kind, e.source, e.target, str(e.props.get("job") or "")): e for e in edges}
 
 
+def _jobs_in(nodes: Iterable[Node], edges: Iterable[LineageEdge]) -> list[str]:
+    """The jobs of a lineage: its jobs, the jobs of its runs, and the jobs behind its edges
+    (column and run lineage show no job nodes)."""
+    found: set[str] = set()
+    for node in nodes:
+        if node.kind is NodeKind.JOB:
+            found.add(node.id)
+        elif node.kind is NodeKind.RUN and node.props.get("job"):
+            found.add(str(node.props["job"]))
+    found.update(str(e.props["job"]) for e in edges if e.props.get("job"))
+    return sorted(found)
+
+
 def _datasets_in(nodes: Iterable[Node]) -> list[str]:
     found: set[str] = set()
     for node in nodes:
@@ -140,18 +153,6 @@ def _datasets_in(nodes: Iterable[Node]) -> list[str]:
     return sorted(found)
 
 
-def _flat_schema(schema: Any, prefix: str = "") -> dict[str, str | None]:
-    """Every field of a schema facet's ``fields`` by dotted path, with its type."""
-    flat: dict[str, str | None] = {}
-    for entry in schema if isinstance(schema, list) else ():
-        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
-            path = prefix + entry["name"]
-            kind = entry.get("type")
-            flat[path] = str(kind) if kind is not None else None
-            flat.update(_flat_schema(entry.get("fields"), path + "."))
-    return flat
-
-
 def _schema_changes(
     store: GraphStore, datasets: list[str], since: float, until: float | None
 ) -> list[SchemaChange]:
@@ -160,8 +161,8 @@ def _schema_changes(
         then, now = version_at(versions, since), version_at(versions, until)
         if (then.id if then else None) == (now.id if now else None):
             continue
-        old = _flat_schema(then.props.get("schema")) if then is not None else {}
-        new = _flat_schema(now.props.get("schema")) if now is not None else {}
+        old = flat_schema(then.props.get("schema")) if then is not None else {}
+        new = flat_schema(now.props.get("schema")) if now is not None else {}
         added = tuple(p for p in new if p not in old)
         removed = tuple(p for p in old if p not in new)
         retyped = tuple((p, old[p], new[p]) for p in new if p in old and old[p] != new[p])
@@ -174,14 +175,14 @@ def _job_change(store: GraphStore, job: str, since: float, until: float | None) 
     then, now = latest_run(store, job, since), latest_run(store, job, until)
     if then is None or now is None or then.id == now.id:
         return None
-    sql_then, source_then = _code_of(store, then)
-    sql_now, source_now = _code_of(store, now)
+    sql_then, source_then = code_of(store, then)
+    sql_now, source_now = code_of(store, now)
     if sql_then == sql_now and source_then == source_now:
         return None
     return JobChange(job, then, now, sql_then, sql_now, source_then, source_now)
 
 
-def _code_of(store: GraphStore, run: Node) -> tuple[str | None, str | None]:
+def code_of(store: GraphStore, run: Node) -> tuple[str | None, str | None]:
     """The SQL and source location a run's events reported for its job (newest wins)."""
     _, (run_uuid,) = split_id(run.id)
     sql: str | None = None

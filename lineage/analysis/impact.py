@@ -34,7 +34,7 @@ import orjson
 from lineage.analysis.errors import InvalidArgument, check_deadline
 from lineage.analysis.lineage import DEFAULT_DEPTH, DEFAULT_NODE_BUDGET, MAX_DEPTH
 from lineage.analysis.refs import NodeRef, resolve
-from lineage.analysis.versions import dataset_schema
+from lineage.analysis.versions import dataset_schema, flat_schema
 from lineage.graph.model import EdgeKind, NodeKind, dataset_id, field_id, split_id
 from lineage.store.base import Direction, Edge, GraphStore, Node
 
@@ -420,22 +420,6 @@ def schema_changes(current: Any, proposed: Sequence[FieldSpec]) -> list[Change]:
                 Change(ChangeKind.ADD_FIELD, spec.name, new_type=spec.type, nullable=spec.nullable)
             )
     return dropped + renamed + retyped + added
-
-
-def flat_schema(fields: Any, prefix: str = "") -> dict[str, str | None]:
-    """Every column of a schema facet's ``fields`` list by dotted path, with its type.
-
-    >>> flat_schema([{"name": "a", "type": "STRUCT", "fields": [{"name": "b"}]}])
-    {'a': 'STRUCT', 'a.b': None}
-    """
-    flat: dict[str, str | None] = {}
-    for entry in fields if isinstance(fields, list) else ():
-        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
-            path = prefix + entry["name"]
-            kind = entry.get("type")
-            flat[path] = str(kind) if kind is not None else None
-            flat.update(flat_schema(entry.get("fields"), path + "."))
-    return flat
 
 
 # -- checking changes ---------------------------------------------------------------------

@@ -90,3 +90,19 @@ def dataset_schema(dataset: Node) -> Any:
     """The ``fields`` of a dataset's schema facet, or None when it has none."""
     facet = dataset.props.get("facet:schema")
     return facet.get("fields") if isinstance(facet, Mapping) else None
+
+
+def flat_schema(schema: Any, prefix: str = "") -> dict[str, str | None]:
+    """Every column of a schema facet's ``fields`` list by dotted path, with its type.
+
+    >>> flat_schema([{"name": "a", "type": "STRUCT", "fields": [{"name": "b"}]}])
+    {'a': 'STRUCT', 'a.b': None}
+    """
+    flat: dict[str, str | None] = {}
+    for entry in schema if isinstance(schema, list) else ():
+        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+            path = prefix + entry["name"]
+            kind = entry.get("type")
+            flat[path] = str(kind) if kind is not None else None
+            flat.update(flat_schema(entry.get("fields"), path + "."))
+    return flat

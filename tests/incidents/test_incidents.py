@@ -37,7 +37,7 @@ def assertions(*checks: tuple[str, bool, str | None]) -> dict[str, Any]:
     }
 
 
-def tested(minute: float, *checks: tuple[str, bool, str | None]) -> list[dict[str, Any]]:
+def dbt_test_run(minute: float, *checks: tuple[str, bool, str | None]) -> list[dict[str, Any]]:
     """A dbt test run reporting assertions on shop.orders as an input facet."""
     tested_ds = {**dataset(NS, "shop.orders"), "inputFacets": assertions(*checks)}
     return pipeline_run(TEST_JOB, [tested_ds], [], start=minute, seed=f"test-{minute}")
@@ -50,7 +50,7 @@ def one(store: GraphStore, subject: str, kind: IncidentKind) -> list[Any]:
 def test_a_failed_assertion_opens_a_quality_incident_on_the_dataset_and_its_field(
     store: GraphStore,
 ) -> None:
-    ingest(store, tested(0, ("not_null", False, "status"), ("unique", True, "id")))
+    ingest(store, dbt_test_run(0, ("not_null", False, "status"), ("unique", True, "id")))
     [on_dataset] = one(store, ORDERS, IncidentKind.QUALITY)
     [on_field] = one(store, field_id(NS, "shop.orders", "status"), IncidentKind.QUALITY)
     assert on_dataset.props["status"] == "OPEN"
@@ -64,40 +64,40 @@ def test_a_failed_assertion_opens_a_quality_incident_on_the_dataset_and_its_fiel
 def test_repeated_failures_add_evidence_to_the_open_incident_instead_of_opening_another(
     store: GraphStore,
 ) -> None:
-    ingest(store, tested(0, ("not_null", False, "status")))
-    ingest(store, tested(60, ("accepted_values", False, "status")))
+    ingest(store, dbt_test_run(0, ("not_null", False, "status")))
+    ingest(store, dbt_test_run(60, ("accepted_values", False, "status")))
     [incident] = one(store, ORDERS, IncidentKind.QUALITY)
     checks = {e["check"] for e in evidence(incident)}
     assert checks == {"assertion:not_null:status", "assertion:accepted_values:status"}
 
 
 def test_the_incident_resolves_when_every_failed_check_passes_again(store: GraphStore) -> None:
-    ingest(store, tested(0, ("not_null", False, "status"), ("unique", False, "id")))
-    ingest(store, tested(60, ("not_null", True, "status"), ("unique", False, "id")))
+    ingest(store, dbt_test_run(0, ("not_null", False, "status"), ("unique", False, "id")))
+    ingest(store, dbt_test_run(60, ("not_null", True, "status"), ("unique", False, "id")))
     [incident] = one(store, ORDERS, IncidentKind.QUALITY)
     assert incident.props["status"] == "OPEN"
-    ingest(store, tested(120, ("not_null", True, "status"), ("unique", True, "id")))
+    ingest(store, dbt_test_run(120, ("not_null", True, "status"), ("unique", True, "id")))
     [incident] = one(store, ORDERS, IncidentKind.QUALITY)
     assert incident.props["status"] == "RESOLVED"
     assert incident.props["resolution"].startswith("resolved automatically: assertion")
     assert health(incidents_on(store, [ORDERS])[ORDERS]) is Health.OK
 
-    ingest(store, tested(180, ("not_null", False, "status")))
+    ingest(store, dbt_test_run(180, ("not_null", False, "status")))
     incidents = one(store, ORDERS, IncidentKind.QUALITY)
     assert sorted(i.props["status"] for i in incidents) == ["OPEN", "RESOLVED"]
 
 
 def test_with_auto_resolve_off_a_passing_check_leaves_the_incident_open(store: GraphStore) -> None:
-    ingest(store, tested(0, ("not_null", False, "status")), auto_resolve=False)
-    ingest(store, tested(60, ("not_null", True, "status")), auto_resolve=False)
+    ingest(store, dbt_test_run(0, ("not_null", False, "status")), auto_resolve=False)
+    ingest(store, dbt_test_run(60, ("not_null", True, "status")), auto_resolve=False)
     [incident] = one(store, ORDERS, IncidentKind.QUALITY)
     assert incident.props["status"] == "OPEN"
 
 
 def test_a_late_failure_from_before_the_resolution_reopens_nothing(store: GraphStore) -> None:
-    ingest(store, tested(0, ("not_null", False, "status")))
-    ingest(store, tested(120, ("not_null", True, "status")))
-    ingest(store, tested(60, ("not_null", False, "status")))  # arrives late
+    ingest(store, dbt_test_run(0, ("not_null", False, "status")))
+    ingest(store, dbt_test_run(120, ("not_null", True, "status")))
+    ingest(store, dbt_test_run(60, ("not_null", False, "status")))  # arrives late
     [incident] = one(store, ORDERS, IncidentKind.QUALITY)
     assert incident.props["status"] == "RESOLVED"
     # START and COMPLETE of the first run, and of the late one.
