@@ -48,6 +48,9 @@ def serve(
     store: StoreOption = None,
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load the demo story first (once per store).")
+    ] = False,
 ) -> None:
     """Serve the OpenLineage endpoint, REST API, GraphQL and the explorer."""
     import uvicorn
@@ -61,6 +64,15 @@ def serve(
     except StoreError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
+    if demo:
+        from lineage.demo import load_demo
+
+        try:
+            loaded = load_demo(application.state.store)
+        except StoreError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1) from exc
+        err.print(f"demo: {loaded.events} events loaded" if loaded else "demo: already loaded")
     # The graph just loaded lives as long as the process: keep its millions of objects out
     # of the cyclic collector's scans, which otherwise stall queries for seconds.
     gc.collect()
@@ -1324,6 +1336,21 @@ def _impact_markdown(reports: list[dict[str, Any]], empty: str) -> str:
             lines.append("")
     lines += ["</details>", ""]
     return "\n".join(lines)
+
+
+# -- ML lineage producers and the demo ---------------------------------------------------
+
+from lineage.integrations.cli import emit_app  # noqa: E402
+
+app.add_typer(emit_app, name="emit")
+
+
+@app.command()
+def demo(store: StoreOption = None, server: ServerOption = None, token: TokenOption = None) -> None:
+    """Load the demo: a churn model's four days, from raw tables to a drifting endpoint."""
+    from lineage.integrations.cli import demo_command
+
+    demo_command(store, server, token)
 
 
 def main() -> None:
