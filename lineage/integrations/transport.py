@@ -18,7 +18,8 @@ from lineage.store import GraphStore
 
 
 class StoreTransport(Transport):
-    """Writes each event into ``store``; raises ``EventValidationError`` for an invalid one.
+    """Writes each event into ``store`` with the incidents it opens or resolves, as the
+    server does; raises ``EventValidationError`` for an invalid event.
 
     ``sent`` keeps every event written, as JSON, in order (the demo and tests read it).
     """
@@ -26,8 +27,9 @@ class StoreTransport(Transport):
     kind = "lineage_store"
     config_class = Config
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, *, auto_resolve: bool = True) -> None:
         self.store = store
+        self.auto_resolve = auto_resolve
         self.sent: list[dict[str, Any]] = []
         self.name = "lineage_store"
         self.priority = 0
