@@ -230,6 +230,7 @@ def triage(
     report.suspects.sort(key=lambda s: (-s.score, s.distance, s.node))
 
     report.raw_sources = _raw_sources(versions, upstream)
+    report.nodes.update(store.get_nodes(report.raw_sources))
     if report.suspects:
         report.blast_radius = _blast_radius(store, report, report.suspects[0].node, deadline)
     return report

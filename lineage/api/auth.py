@@ -45,3 +45,16 @@ def require(scope: str) -> Callable[[Request], Coroutine[Any, Any, None]]:
         del settings
 
     return check
+
+
+def token_scopes_of(request: Request) -> frozenset[str] | None:
+    """The scopes of the request's bearer token (None when the server has no tokens; empty
+    when the token is missing or unknown)."""
+    table: dict[str, frozenset[str]] = request.app.state.token_scopes
+    if not table:
+        return None
+    kind, _, token = request.headers.get("authorization", "").partition(" ")
+    if kind.lower() != "bearer" or not token.strip():
+        return frozenset()
+    digest = hash_token(token.strip())
+    return next((s for d, s in table.items() if hmac.compare_digest(d, digest)), frozenset())

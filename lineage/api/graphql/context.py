@@ -131,9 +131,13 @@ class Context(BaseContext):
         node_budget: int,
         max_depth: int,
         timeout: float | None,
+        can_write: bool = True,
     ) -> None:
         super().__init__()
         self.store = store
+        #: Whether the caller may change things (incidents): its token has the ingest or
+        #: admin scope, or the server has no tokens.
+        self.can_write = can_write
         self.node_budget = node_budget
         self.max_depth = max_depth
         self.deadline = time.monotonic() + timeout if timeout is not None else None

@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, Request
 from strawberry.fastapi import GraphQLRouter
 
 from lineage.analysis import MAX_DEPTH
-from lineage.api.auth import require
+from lineage.api.auth import require, token_scopes_of
 from lineage.api.graphql.context import Context
 from lineage.api.graphql.schema import schema
 from lineage.settings import Settings
@@ -26,11 +26,13 @@ def graphql_router(app: FastAPI) -> GraphQLRouter[Context, None]:
     settings: Settings = app.state.settings
 
     async def context(request: Request) -> Context:
+        scopes = token_scopes_of(request)
         return Context(
             request.app.state.store,
             node_budget=settings.node_budget,
             max_depth=min(settings.max_depth, MAX_DEPTH),
             timeout=QUERY_TIMEOUT,
+            can_write=scopes is None or bool(scopes & {"ingest", "admin"}),
         )
 
     return GraphQLRouter(

@@ -28,6 +28,7 @@ from lineage.analysis.search import search as search_nodes
 from lineage.api.graphql.errors import ErrorCodes
 from lineage.api.graphql.ids import decode_id
 from lineage.api.graphql.impact import impact_field
+from lineage.api.graphql.incidents import Mutation, incidents_field, triage_field
 from lineage.api.graphql.types import (
     ALL_NODE_TYPES,
     DEFAULT_PAGE,
@@ -253,6 +254,8 @@ class Query:
         return diff_object(diff)
 
     impact = impact_field
+    incidents = incidents_field
+    triage = triage_field
 
 
 class LineageSchema(strawberry.Schema):
@@ -274,6 +277,7 @@ def _extensions() -> list[Any]:
 
 schema = LineageSchema(
     query=Query,
+    mutation=Mutation,
     types=ALL_NODE_TYPES,
     extensions=_extensions(),
     config=StrawberryConfig(scalar_map=SCALARS),

@@ -37,11 +37,15 @@ from lineage.analysis import (
     version_at,
 )
 from lineage.analysis.diff import MAX_JOBS_COMPARED
+from lineage.analysis.incidents import Health, is_active, status_of
+from lineage.analysis.incidents import evidence as incident_evidence
+from lineage.analysis.incidents import health as health_of
 from lineage.api.graphql.context import Context
 from lineage.api.graphql.ids import decode_cursor, decode_id, encode_cursor, encode_id
 from lineage.graph.mapping import FACET_PREFIX
 from lineage.graph.model import EdgeKind as StoredEdgeKind
 from lineage.graph.model import NodeKind, RunState
+from lineage.incidents import IncidentKind, IncidentStatus, Severity
 from lineage.store import Direction
 from lineage.store import Node as StoredNode
 
@@ -59,6 +63,10 @@ strawberry.enum(
     description="DATASET: datasets and jobs; COLUMN: fields; RUN: runs and exact versions.",
 )
 strawberry.enum(RunState, description="Where a run is in its life.")
+strawberry.enum(Health, description="OK, WARNING (acknowledged incidents), FAILING (open ones).")
+strawberry.enum(IncidentKind, description="What kind of trouble an incident is.")
+strawberry.enum(IncidentStatus, description="OPEN, ACKNOWLEDGED by a person, or RESOLVED.")
+strawberry.enum(Severity, description="How bad an incident is.")
 
 BigInt = NewType("BigInt", int)
 #: Registered in the schema's ``scalar_map``, so BigInt stays a real type for mypy.
@@ -370,6 +378,25 @@ class Node:
     raw: strawberry.Private[StoredNode]
     as_of: strawberry.Private[float | None]
 
+    @described("Every incident on this node, open or not, newest first.")
+    async def incidents(self, info: Info) -> list[Incident]:
+        found = await info.context.loaders.neighbours(
+            self.raw.id, Direction.UPSTREAM, StoredEdgeKind.ON
+        )
+        found.sort(key=lambda n: (-float(n.props.get("opened_at") or 0.0), n.id))
+        return objects(found, Incident)
+
+    @described("The incidents on this node that are OPEN or ACKNOWLEDGED, newest first.")
+    async def open_incidents(self, info: Info) -> list[Incident]:
+        return [i for i in await self.incidents(info) if is_active(i.raw)]
+
+    @described(
+        "FAILING while an incident on this node is OPEN, WARNING while its incidents are "
+        "only ACKNOWLEDGED, else OK."
+    )
+    async def health(self, info: Info) -> Health:
+        return health_of([i.raw for i in await self.incidents(info)])
+
 
 @strawberry.type(
     description="A table, view, file, topic, model, endpoint, feature set: anything jobs read "
@@ -432,10 +459,27 @@ class Dataset(Node):
 
     @described("Its columns, in schema order (nested ones by dotted path).")
     async def fields(self, info: Info) -> list[Field]:
-        found = await info.context.loaders.neighbours(
+        loaders = info.context.loaders
+        found = await loaders.neighbours(
             self.raw.id, Direction.DOWNSTREAM, StoredEdgeKind.HAS_FIELD
         )
-        order = {path: i for i, path in enumerate(_paths(self.raw.props.get("facet:schema")))}
+        versions = [
+            v
+            for v in await loaders.versions(self.raw.id)
+            if self.as_of is None or (v.props.get("created_at") or 0.0) <= self.as_of
+        ]
+        current = version_at(versions, self.as_of) if self.as_of is not None else None
+        if current is not None and current.props.get("schema"):
+            schema = _paths({"fields": current.props["schema"]})
+        else:
+            schema = _paths(self.raw.props.get("facet:schema"))
+        if schema:
+            # A column an earlier schema listed and this one does not was dropped; columns
+            # no schema listed (known from column lineage only) stay.
+            listed = {p for v in versions for p in _paths({"fields": v.props.get("schema")})}
+            dropped = listed - set(schema)
+            found = [f for f in found if str(f.props.get("path")) not in dropped]
+        order = {path: i for i, path in enumerate(schema)}
         found.sort(key=lambda f: (order.get(str(f.props.get("path")), len(order)), f.id))
         return objects(found, Field, self.as_of)
 
@@ -837,8 +881,62 @@ class Run(Node):
         return objects(found, DatasetVersion)
 
 
-@strawberry.type(description="Something wrong with a node: drift, a failed check, a failed run.")
+@strawberry.type(
+    description="Something wrong with a node: drift, a failed check, a failed run, a breaking "
+    "schema change, or what a person reported."
+)
 class Incident(Node):
+    @strawberry.field
+    def incident_kind(self) -> IncidentKind:
+        return IncidentKind(str(self.raw.props.get("kind")))
+
+    @strawberry.field
+    def title(self) -> str:
+        return str(self.raw.props.get("title") or "")
+
+    @strawberry.field
+    def severity(self) -> Severity:
+        try:
+            return Severity(str(self.raw.props.get("severity")))
+        except ValueError:
+            return Severity.MEDIUM
+
+    @strawberry.field
+    def status(self) -> IncidentStatus:
+        return status_of(self.raw)
+
+    @described("Whether it was opened from events (automatic) or by a person (manual).")
+    def origin(self) -> str:
+        return str(self.raw.props.get("origin") or "automatic")
+
+    @strawberry.field
+    def opened_at(self) -> datetime | None:
+        return timestamp(self.raw.props.get("opened_at"))
+
+    @strawberry.field
+    def acknowledged_at(self) -> datetime | None:
+        return timestamp(self.raw.props.get("acknowledged_at"))
+
+    @strawberry.field
+    def resolved_at(self) -> datetime | None:
+        return timestamp(self.raw.props.get("resolved_at"))
+
+    @described("Why it was resolved.")
+    def resolution(self) -> str | None:
+        return text(self.raw.props, "resolution")
+
+    @described("The dataset, field, job, model or endpoint it is on.")
+    async def subject(self, info: Info) -> Node | None:
+        found = await info.context.loaders.node(text(self.raw.props, "subject"))
+        return to_object(found) if found is not None else None
+
+    @described(
+        "What opened it and what was seen while it was open, oldest first: each entry has "
+        "at (epoch seconds), check, detail, run and version."
+    )
+    def evidence(self) -> JSON:
+        return JSON(incident_evidence(self.raw))
+
     @described("Everything recorded about it.")
     def properties(self) -> JSON:
         return JSON(dict(self.raw.props))
