@@ -1338,6 +1338,207 @@ def _impact_markdown(reports: list[dict[str, Any]], empty: str) -> str:
     return "\n".join(lines)
 
 
+# -- incidents and triage ------------------------------------------------------------------
+
+INCIDENTS_QUERY = """
+query Incidents($status: IncidentStatus, $kind: IncidentKind) {
+  incidents(status: $status, kind: $kind, first: 500) {
+    totalCount
+    nodes {
+      id incidentKind title severity status openedAt resolvedAt resolution
+      subject { id kind ... on Dataset { namespace name } ... on Job { namespace name }
+                ... on Field { path dataset { namespace name } } }
+    }
+  }
+}
+"""
+
+TRIAGE_QUERY = """
+query Triage($incident: ID, $node: NodeRef, $since: DateTime, $depth: Int!) {
+  triage(incident: $incident, node: $node, since: $since, maxDepth: $depth) {
+    scope truncated startedAt since
+    subject { ...label }
+    incident { id incidentKind title status openedAt }
+    suspects {
+      score distance why
+      node { ...label }
+      evidence { kind detail observedAt strength }
+      path { ...label }
+    }
+    rawSources { ...label }
+    blastRadius { ...label }
+  }
+}
+fragment label on Node {
+  id kind
+  ... on Dataset { namespace name type }
+  ... on Job { namespace name }
+  ... on Field { path dataset { namespace name } }
+  ... on DatasetVersion { version dataset { namespace name } }
+  ... on Run { runId job { namespace name } }
+}
+"""
+
+
+class TriageOutput(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+def _node_label(node: dict[str, Any] | None) -> str:
+    """``name``, ``name.field``, ``name@version`` or ``job run <id>``: short and unambiguous."""
+    if not node:
+        return "?"
+    if node.get("kind") == "DATASET_VERSION":
+        return f"{(node.get('dataset') or {}).get('name')}@{node.get('version')}"
+    if node.get("kind") == "RUN":
+        return f"{(node.get('job') or {}).get('name')} run {str(node.get('runId'))[:8]}"
+    if node.get("kind") == "FIELD":
+        return f"{(node.get('dataset') or {}).get('name')}.{node.get('path')}"
+    return str(node.get("name") or node.get("id"))
+
+
+@app.command()
+def incidents(
+    status: Annotated[
+        str | None, typer.Option(help="OPEN, ACKNOWLEDGED or RESOLVED.", case_sensitive=False)
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="DRIFT, QUALITY, RUN_FAILURE, SCHEMA_CHANGE or MANUAL."),
+    ] = None,
+    output: Annotated[Output, typer.Option("--format", help="text or json.")] = Output.TEXT,
+    store: StoreOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """List incidents, newest first; the ids are what `lineage triage` takes."""
+    variables = {
+        "status": status.upper() if status else None,
+        "kind": kind.upper() if kind else None,
+    }
+    data = _graphql(INCIDENTS_QUERY, variables, store, server, token)
+    found = data["incidents"]["nodes"]
+    if output is Output.JSON:
+        sys.stdout.write(orjson.dumps(found, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    if not found:
+        print("no incidents")
+        return
+    for item in found:
+        print(
+            f"{item['id']}  {item['status']:<12} {item['severity']:<8} {item['incidentKind']:<13} "
+            f"{_node_label(item['subject'])}: {item['title']}"
+        )
+
+
+@app.command("triage")
+def triage_command(
+    incident: Annotated[
+        str | None, typer.Argument(help="An incident id (from `lineage incidents`).")
+    ] = None,
+    node: Annotated[
+        tuple[str, str] | None,
+        typer.Option("--node", help="Triage a dataset or job instead: NAMESPACE NAME."),
+    ] = None,
+    field: Annotated[str | None, typer.Option(help="With --node: a field of that dataset.")] = None,
+    since: Annotated[str | None, typer.Option(help="With --node: when the trouble began.")] = None,
+    depth: Annotated[int, typer.Option(help="Hops upstream to walk.")] = 30,
+    output: Annotated[
+        TriageOutput, typer.Option("--format", help="text, json or markdown.")
+    ] = TriageOutput.TEXT,
+    store: StoreOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Rank the likely causes of an incident: suspects upstream, their evidence and paths.
+
+    Exits 0 with an answer, 1 when it cannot be answered, 2 on usage errors.
+    """
+    if (incident is None) == (node is None):
+        err.print("[red]error:[/] give an incident id, or --node NAMESPACE NAME with --since")
+        raise typer.Exit(2)
+    if node is not None and since is None:
+        err.print("[red]error:[/] --node needs --since (when the trouble began)")
+        raise typer.Exit(2)
+    ref: dict[str, Any] | None = None
+    if node is not None:
+        ref = {"namespace": node[0], "name": node[1]}
+        if field:
+            ref["field"] = field
+    variables = {
+        "incident": incident,
+        "node": ref,
+        "since": _time(since, "--since"),
+        "depth": depth,
+    }
+    report = _graphql(TRIAGE_QUERY, variables, store, server, token)["triage"]
+    if output is TriageOutput.JSON:
+        sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif output is TriageOutput.MARKDOWN:
+        sys.stdout.write(_triage_markdown(report))
+    else:
+        _triage_text(report)
+
+
+def _triage_text(report: dict[str, Any]) -> None:
+    incident = report.get("incident")
+    head = f"{incident['incidentKind']} on " if incident else ""
+    print(f"Triage of {head}{_node_label(report['subject'])} ({report['scope']})")
+    if incident:
+        print(f"  {incident['title']} [{incident['status']}, opened {incident['openedAt']}]")
+    if not report["suspects"]:
+        print("No suspects: nothing upstream shows evidence in the window.")
+    for rank, suspect in enumerate(report["suspects"][:10], 1):
+        print(f"{rank}. {_node_label(suspect['node'])}  score {suspect['score']:.3f}")
+        for e in suspect["evidence"]:
+            print(f"     {e['kind']}: {e['detail']}")
+        print("     path: " + " <- ".join(_node_label(n) for n in suspect["path"]))
+        print(f"     why: {suspect['why']}")
+    print("Raw sources: " + (", ".join(_node_label(n) for n in report["rawSources"]) or "none"))
+    print("Blast radius: " + (", ".join(_node_label(n) for n in report["blastRadius"]) or "none"))
+    if report["truncated"]:
+        print("(truncated: the walk hit the node budget; raise it or lower --depth)")
+
+
+def _triage_markdown(report: dict[str, Any]) -> str:
+    incident = report.get("incident")
+    title = f"{incident['incidentKind']}: {incident['title']}" if incident else "Triage"
+    lines = [
+        f"### {_cell(title)}",
+        "",
+        f"Subject `{_node_label(report['subject'])}`, {report['scope']}.",
+        "",
+    ]
+    if report["suspects"]:
+        lines += ["| # | suspect | score | evidence |", "| - | - | - | - |"]
+        for rank, s in enumerate(report["suspects"][:10], 1):
+            evidence = "<br>".join(_cell(f"{e['kind']}: {e['detail']}") for e in s["evidence"])
+            lines.append(f"| {rank} | `{_node_label(s['node'])}` | {s['score']:.3f} | {evidence} |")
+        top = report["suspects"][0]
+        lines += [
+            "",
+            "Path to the top suspect: " + " ← ".join(f"`{_node_label(n)}`" for n in top["path"]),
+        ]
+    else:
+        lines.append("No suspects: nothing upstream shows evidence in the window.")
+    lines += [
+        "",
+        "<details><summary>Raw sources and blast radius</summary>",
+        "",
+        "Raw sources: "
+        + (", ".join(f"`{_node_label(n)}`" for n in report["rawSources"]) or "none"),
+        "",
+        "Blast radius: "
+        + (", ".join(f"`{_node_label(n)}`" for n in report["blastRadius"]) or "none"),
+        "",
+        "</details>",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 # -- ML lineage producers and the demo ---------------------------------------------------
 
 from lineage.integrations.cli import emit_app  # noqa: E402
