@@ -69,7 +69,11 @@ def emit_deployment(
     rid = canonical_uuid(run_id) if run_id else new_run_id(deployed_at)
     job_ns, job_name = job or ("deployments", deployment_job_name(endpoint[1]))
     deployed = DatasetRef(model[0], model[1], str(version))
-    inputs = [InputDataset(namespace=model[0], name=model[1], facets=deployed.facets())]
+    model_facets = deployed.facets()
+    model_facets["datasetType"] = dataset_type_dataset.DatasetTypeDatasetFacet(
+        datasetType="MODEL", producer=PRODUCER
+    )
+    inputs = [InputDataset(namespace=model[0], name=model[1], facets=model_facets)]
     outputs = [
         OutputDataset(
             namespace=endpoint[0],

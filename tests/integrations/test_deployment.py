@@ -1,0 +1,156 @@
+"""Deployments: a DEPLOYMENT run from a model version to an ENDPOINT; as-of answers who served."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from lineage.integrations import RecordingTransport, StoreTransport, emit_deployment
+from lineage.integrations.emit import openlineage_client
+from lineage.store import GraphStore
+from tests.e2e.server import Server
+from tests.graphql.conftest import GraphQL, open_client
+from tests.integrations._check import check_events
+
+MODELS = "mlflow://registry"
+SERVING = "kserve://prod"
+ENDPOINT = (SERVING, "churn-scorer")
+DAY = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def deploy(transport: Any, model: str, version: str, day: int) -> str:
+    return emit_deployment(
+        (MODELS, model),
+        version,
+        ENDPOINT,
+        "prod",
+        url="https://churn.prod.example/v1",
+        client=openlineage_client(transport=transport),
+        deployed_at=DAY + timedelta(days=day, hours=9),
+        duration=timedelta(minutes=2),
+    )
+
+
+def test_a_deployment_reads_the_model_version_and_writes_an_endpoint_version() -> None:
+    sent = RecordingTransport()
+    rid = deploy(sent, "churn", "2", 2)
+    start, complete = sent.sent
+    assert [start["eventType"], complete["eventType"]] == ["START", "COMPLETE"]
+    assert complete["job"] == {
+        "namespace": "deployments",
+        "name": "deploy.churn-scorer",
+        "facets": {"jobType": complete["job"]["facets"]["jobType"]},
+    }
+    assert complete["job"]["facets"]["jobType"]["jobType"] == "DEPLOYMENT"
+    (model,) = complete["inputs"]
+    assert (model["namespace"], model["name"], model["facets"]["version"]["datasetVersion"]) == (MODELS, "churn", "2")
+    (endpoint,) = complete["outputs"]
+    assert (endpoint["namespace"], endpoint["name"]) == ENDPOINT
+    assert endpoint["facets"]["datasetType"]["datasetType"] == "ENDPOINT"
+    assert endpoint["facets"]["version"]["datasetVersion"] == rid
+    facet = {k: v for k, v in endpoint["facets"]["lineage_deployment"].items() if not k.startswith("_")}
+    assert facet == {
+        "environment": "prod",
+        "url": "https://churn.prod.example/v1",
+        "model": {"namespace": MODELS, "name": "churn", "version": "2"},
+    }
+    assert complete["eventTime"] == "2026-11-03T09:02:00+00:00"
+    check_events(sent.sent)
+
+
+def test_a_deployment_needs_an_environment() -> None:
+    with pytest.raises(ValueError, match="environment"):
+        emit_deployment((MODELS, "churn"), "1", ENDPOINT, "", transport=RecordingTransport())
+
+
+@pytest.fixture
+def deployed(store: GraphStore) -> Iterator[tuple[GraphQL, dict[str, str]]]:
+    """churn v1 on day 1, churn v2 on day 3, then a different model, churn_gbm v1, on day 5."""
+    sink = StoreTransport(store)
+    runs = {
+        "churn:1": deploy(sink, "churn", "1", 1),
+        "churn:2": deploy(sink, "churn", "2", 3),
+        "churn_gbm:1": deploy(sink, "churn_gbm", "1", 5),
+    }
+    yield from ((gql, runs) for gql in open_client(store))
+
+
+LINEAGE = """
+query($at: DateTime, $granularity: Granularity!) {
+  lineage(start: {kind: DATASET, namespace: "kserve://prod", name: "churn-scorer"},
+          direction: UPSTREAM, depth: 2, asOf: $at, granularity: $granularity) {
+    nodes {
+      kind
+      ... on Dataset { namespace name type }
+      ... on DatasetVersion { version dataset { name } }
+      ... on Run { runId }
+    }
+  }
+}
+"""
+
+
+def served(gql: GraphQL, at: str, granularity: str) -> set[tuple[str, ...]]:
+    nodes = gql.data(LINEAGE, at=at, granularity=granularity)["lineage"]["nodes"]
+    if granularity == "DATASET":
+        return {(n["name"], n["type"]) for n in nodes if n["kind"] == "DATASET" and n["type"] == "MODEL"}
+    return {(n["dataset"]["name"], n["version"]) for n in nodes if n["kind"] == "DATASET_VERSION"}
+
+
+@pytest.mark.parametrize(
+    ("at", "model", "version", "deployment"),
+    [
+        ("2026-11-02T12:00:00Z", "churn", "1", "churn:1"),
+        ("2026-11-03T12:00:00Z", "churn", "1", "churn:1"),
+        ("2026-11-04T12:00:00Z", "churn", "2", "churn:2"),
+        ("2026-11-06T12:00:00Z", "churn_gbm", "1", "churn_gbm:1"),
+    ],
+)
+def test_which_model_served_the_endpoint_is_an_as_of_question(
+    deployed: tuple[GraphQL, dict[str, str]], at: str, model: str, version: str, deployment: str
+) -> None:
+    gql, runs = deployed
+    assert served(gql, at, "DATASET") == {(model, "MODEL")}
+    assert served(gql, at, "RUN") == {("churn-scorer", runs[deployment]), (model, version)}
+
+
+def test_a_new_model_on_the_endpoint_closes_the_old_models_edge(deployed: tuple[GraphQL, dict[str, str]]) -> None:
+    gql, _ = deployed
+    answer = gql.data(
+        """{ job(namespace: "deployments", name: "deploy.churn-scorer") { inputs { name } } }"""
+    )
+    assert answer["job"]["inputs"] == [{"name": "churn_gbm"}]
+
+
+def test_the_cli_reports_a_deployment_to_a_real_server(server: Server, tmp_path: Any) -> None:
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "lineage.cli", "emit", "deployment",
+            "--model", MODELS, "churn", "--version", "4",
+            "--endpoint", SERVING, "churn-scorer", "--environment", "prod",
+            "--url", "https://churn.prod.example/v1",
+        ],
+        env={**os.environ, "OPENLINEAGE_URL": server.url},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "deployed churn 4 to churn-scorer (prod)" in done.stdout
+    events = httpx.get(server.url + "/api/v1/events/lineage").json()["events"]
+    assert {e["eventType"] for e in events} == {"START", "COMPLETE"}
+    assert events[0]["inputs"][0]["facets"]["version"]["datasetVersion"] == "4"
+
+
+def test_the_cli_names_a_missing_option() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "lineage.cli", "emit", "deployment", "--model", MODELS, "churn"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2
+    assert "--version" in done.stderr
