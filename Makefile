@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 NEO4J_PORT ?= 7687
 NEO4J_DIR ?= $(CURDIR)/tools/neo4j/run
 
-.PHONY: run test install lint typecheck pytest dbt-install neo4j-start neo4j-stop bench clean
+.PHONY: run test install lint typecheck pytest dbt-install neo4j-start neo4j-stop bench clean web web-test chromium bench-web
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,23 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+# The web explorer (web/), built into lineage/web/static, which `lineage serve` serves at /.
+WEB_STAMP := web/node_modules/.installed
+$(WEB_STAMP): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
+	cd web && npm run --silent build
+
+web-test: web
+	cd web && npm test --silent
+
+# Debian's chromium for the browser tests; without root (and CI unset) they skip instead.
+chromium:
+	bash tools/chromium/install.sh || test -z "$$CI"
+
+run: install web
 	$(BIN)/lineage serve
 
 dbt-install:
@@ -42,7 +58,7 @@ pytest: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Neo4j is started for the run and stopped afterwards, whatever the tests did.
-test: install dbt-install lint typecheck
+test: install dbt-install lint typecheck web-test chromium
 	$(MAKE) neo4j-start
 	status=0; \
 	LINEAGE_TEST_NEO4J=neo4j://127.0.0.1:$(NEO4J_PORT) $(MAKE) pytest || status=$$?; \
@@ -51,6 +67,9 @@ test: install dbt-install lint typecheck
 
 bench: install
 	$(BIN)/python benchmarks/ingest.py
+
+bench-web: install web chromium
+	$(BIN)/python benchmarks/web.py
 
 clean:
 	rm -rf $(VENV) .lineage .pytest_cache .mypy_cache .ruff_cache

@@ -14,6 +14,7 @@ from lineage.api import export, marquez, rest
 from lineage.api.auth import require
 from lineage.api.graphql import graphql_router
 from lineage.api.metrics import Metrics
+from lineage.api.web import mount_explorer
 from lineage.settings import Settings
 from lineage.store import GraphStore, open_store
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(marquez.router)
     app.include_router(export.router)
     app.include_router(graphql_router(app), prefix="/graphql")
+    mount_explorer(app)
 
     @app.get("/metrics", dependencies=[Depends(require("read"))], include_in_schema=False)
     async def metrics(request: Request) -> Response:

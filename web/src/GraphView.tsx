@@ -1,0 +1,249 @@
+// The canvas: Cytoscape.js draws what the model shows, where the layout put it.
+import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
+import cytoscape from "cytoscape";
+import type { Core, ElementDefinition } from "cytoscape";
+import svg from "cytoscape-svg";
+import type { GEdge, GNode } from "./model";
+import { shapeOf } from "./model";
+import type { Positions } from "./layout";
+import { sizeOf } from "./layout";
+import { stylesheet } from "./cystyle";
+
+cytoscape.use(svg);
+
+export interface GraphHandle {
+  fit(): void;
+  zoom(factor: number): void;
+  png(): string;
+  svg(): string;
+  focus(id: string): void;
+  cy(): Core | null;
+}
+
+export interface GraphProps {
+  nodes: GNode[];
+  fields: GNode[];
+  edges: GEdge[];
+  positions: Positions;
+  root: string | null;
+  selected: string | null;
+  /** Extra classes per element id (highlights, impact colours). */
+  classes: Map<string, string[]>;
+  /** Dim whatever has no class in `classes`. */
+  dim: boolean;
+  hidden: (id: string) => { up: number; down: number };
+  onSelect: (id: string | null) => void;
+  onOpen: (id: string) => void;
+  onKey: (key: string, id: string | null) => void;
+  /** Bumped when the view should fit the graph again. */
+  fitToken: number;
+}
+
+/** Below this zoom the 12px labels get too small to read at 1280x800. */
+const READABLE_ZOOM = 0.8;
+
+export function label(node: GNode, hidden: { up: number; down: number }): string {
+  if (node.kind === "FIELD") return node.type ? `${node.name}  ·  ${node.type.toLowerCase()}` : node.name;
+  const kind = node.kind === "JOB" ? (node.type ?? "job").toLowerCase() : (node.type ?? "table").toLowerCase();
+  const left = hidden.up ? `◂${hidden.up} ` : "";
+  const right = hidden.down ? ` ${hidden.down}▸` : "";
+  const health = node.health === "OK" ? "" : `  ⚠ ${node.health}`;
+  return `${node.name}\n${left}${kind}${health}${right}`;
+}
+
+function elements(props: GraphProps): ElementDefinition[] {
+  const out: ElementDefinition[] = [];
+  const parents = new Set(props.fields.map((f) => f.parent));
+  for (const n of props.nodes) {
+    const size = sizeOf(n);
+    const pos = props.positions.get(n.id);
+    const classes = [...(props.classes.get(n.id) ?? [])];
+    if (n.id === props.root) classes.push("root");
+    if (props.dim && !props.classes.has(n.id) && n.id !== props.root) classes.push("dim");
+    out.push({
+      group: "nodes",
+      data: { id: n.id, label: label(n, props.hidden(n.id)), shape: shapeOf(n), health: n.health, kind: n.kind, ...size },
+      position: parents.has(n.id) ? undefined : pos ? { ...pos } : { x: 0, y: 0 },
+      classes: classes.join(" "),
+      selected: n.id === props.selected,
+    });
+  }
+  for (const f of props.fields) {
+    const classes = [...(props.classes.get(f.id) ?? [])];
+    if (props.dim && !props.classes.has(f.id)) classes.push("dim");
+    out.push({
+      group: "nodes",
+      data: { id: f.id, parent: f.parent, label: label(f, { up: 0, down: 0 }), shape: "field", health: f.health, kind: "FIELD", ...sizeOf(f) },
+      position: { ...(props.positions.get(f.id) ?? { x: 0, y: 0 }) },
+      classes: classes.join(" "),
+      selected: f.id === props.selected,
+    });
+  }
+  for (const e of props.edges) {
+    const classes = [...(props.classes.get(e.id) ?? [])];
+    if (props.dim && !props.classes.has(e.id)) classes.push("dim");
+    out.push({
+      group: "edges",
+      data: { id: e.id, source: e.source, target: e.target, kind: e.kind, transformation: e.transformation ?? "" },
+      classes: classes.join(" "),
+    });
+  }
+  return out;
+}
+
+export const GraphView = forwardRef<GraphHandle, GraphProps>(function GraphView(props, ref) {
+  const container = useRef<HTMLDivElement>(null);
+  const cyRef = useRef<Core | null>(null);
+  const propsRef = useRef(props);
+  propsRef.current = props;
+
+  useEffect(() => {
+    const cy = cytoscape({
+      container: container.current,
+      style: stylesheet(),
+      layout: { name: "preset" },
+      minZoom: 0.05,
+      maxZoom: 3,
+      pixelRatio: 1,
+      textureOnViewport: false,
+      boxSelectionEnabled: false,
+      selectionType: "single",
+    });
+    cy.on("tap", "node", (event) => propsRef.current.onSelect(event.target.id()));
+    cy.on("tap", (event) => {
+      if (event.target === cy) propsRef.current.onSelect(null);
+    });
+    cy.on("dbltap", "node", (event) => propsRef.current.onOpen(event.target.id()));
+    cyRef.current = cy;
+    (window as unknown as { __cy?: Core }).__cy = cy;
+    return () => {
+      cy.destroy();
+      cyRef.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    const many = props.nodes.length + props.fields.length > 1000;
+    cy.batch(() => {
+      cy.elements().remove();
+      cy.add(elements(props));
+      cy.style().selector("edge").style("curve-style", many ? "straight" : "bezier").update();
+    });
+    // Big graphs: draw a cached bitmap while panning and zooming.
+    (cy as unknown as { renderer(): { textureOnViewport: boolean; hideEdgesOnViewport: boolean } }).renderer().textureOnViewport = many;
+    (cy as unknown as { renderer(): { textureOnViewport: boolean; hideEdgesOnViewport: boolean } }).renderer().hideEdgesOnViewport = many;
+  }, [props.nodes, props.fields, props.edges, props.positions, props.classes, props.dim, props.selected, props.root]);
+
+  // Fit a new graph, but never so far out that labels cannot be read: then centre the root.
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy || !cy.nodes().length) return;
+    cy.resize();
+    cy.fit(undefined, 40);
+    if (cy.zoom() > 1.3) {
+      cy.zoom(1.3);
+      cy.center();
+    } else if (cy.zoom() < READABLE_ZOOM) {
+      cy.zoom(READABLE_ZOOM);
+      const root = props.root ? cy.getElementById(props.root) : cy.collection();
+      cy.center(root.length ? root : undefined);
+    }
+  }, [props.fitToken]);
+
+  useEffect(() => {
+    const element = container.current;
+    if (!element) return;
+    const observer = new ResizeObserver(() => cyRef.current?.resize());
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+
+  useImperativeHandle(ref, () => ({
+    fit: () => cyRef.current?.fit(undefined, 40),
+    zoom: (factor: number) => {
+      const cy = cyRef.current;
+      if (!cy) return;
+      cy.zoom({ level: cy.zoom() * factor, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
+    },
+    png: () => cyRef.current?.png({ full: true, bg: "#ffffff", scale: 2 }) ?? "",
+    svg: () => (cyRef.current as unknown as { svg(o: object): string })?.svg({ full: true, bg: "#ffffff" }) ?? "",
+    focus: (id: string) => {
+      const node = cyRef.current?.getElementById(id);
+      if (node && node.length) cyRef.current?.animate({ center: { eles: node } }, { duration: 150 });
+    },
+    cy: () => cyRef.current,
+  }));
+
+  function onKeyDown(event: React.KeyboardEvent) {
+    const cy = cyRef.current;
+    if (!cy) return;
+    const current = props.selected ? cy.getElementById(props.selected) : null;
+    const move = (dx: number, dy: number) => {
+      const nodes = cy.nodes().filter((n) => !n.isParent() || true);
+      if (!current || !current.length) {
+        const first = cy.getElementById(props.root ?? "");
+        if (first.length) props.onSelect(first.id());
+        return;
+      }
+      const here = current.position();
+      let best: string | null = null;
+      let bestScore = Infinity;
+      nodes.forEach((n) => {
+        if (n.id() === current.id()) return;
+        const p = n.position();
+        const along = (p.x - here.x) * dx + (p.y - here.y) * dy;
+        if (along <= 1) return;
+        const across = Math.abs((p.x - here.x) * dy) + Math.abs((p.y - here.y) * dx);
+        const score = along + across * 3;
+        if (score < bestScore) {
+          bestScore = score;
+          best = n.id();
+        }
+      });
+      if (best) {
+        props.onSelect(best);
+        const target = cy.getElementById(best);
+        if (!target.renderedBoundingBox() || !inView(cy, target.renderedPosition())) cy.animate({ center: { eles: target } }, { duration: 120 });
+      }
+    };
+    const keys: Record<string, () => void> = {
+      ArrowLeft: () => move(-1, 0),
+      ArrowRight: () => move(1, 0),
+      ArrowUp: () => move(0, -1),
+      ArrowDown: () => move(0, 1),
+      Enter: () => props.selected && props.onOpen(props.selected),
+      "+": () => cy.zoom({ level: cy.zoom() * 1.2, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } }),
+      "=": () => cy.zoom({ level: cy.zoom() * 1.2, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } }),
+      "-": () => cy.zoom({ level: cy.zoom() / 1.2, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } }),
+      "0": () => cy.fit(undefined, 40),
+      Escape: () => props.onSelect(null),
+    };
+    const action = keys[event.key];
+    if (action) {
+      event.preventDefault();
+      action();
+    } else if ("[]{}c".includes(event.key)) {
+      event.preventDefault();
+      props.onKey(event.key, props.selected);
+    }
+  }
+
+  return (
+    <div
+      className="graph"
+      ref={container}
+      tabIndex={0}
+      role="application"
+      aria-label="Lineage graph. Arrow keys move between nodes, Enter opens the selected node, [ and ] expand upstream and downstream, { and } collapse them, c shows columns, + and - zoom, 0 fits the view."
+      onKeyDown={onKeyDown}
+      data-testid="graph"
+      data-nodes={props.nodes.length + props.fields.length}
+    />
+  );
+});
+
+function inView(cy: Core, p: { x: number; y: number }): boolean {
+  return p.x > 20 && p.y > 20 && p.x < cy.width() - 20 && p.y < cy.height() - 20;
+}

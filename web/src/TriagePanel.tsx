@@ -1,0 +1,104 @@
+// Triage mode: an open incident, its suspects ranked with evidence, paths and blast radius.
+import { useEffect, useState } from "react";
+import type { IncidentSummary, TriageReport } from "./incidents";
+import { openIncidents, triage } from "./incidents";
+import type { ViewState } from "./url";
+import { time } from "./Panel";
+
+function name(node: { __typename: string; id: string; name?: string; path?: string; dataset?: { name: string } | null } | null | undefined): string {
+  if (!node) return "?";
+  if (node.__typename === "Field") return `${node.dataset?.name ?? "?"}.${node.path}`;
+  return node.name ?? node.id;
+}
+
+export function TriagePanel(props: {
+  state: ViewState;
+  setState: (s: Partial<ViewState>) => void;
+  report: TriageReport | null;
+  setReport: (r: TriageReport | null) => void;
+  onOpenNode: (id: string) => void;
+}) {
+  const { state, setState, report, setReport } = props;
+  const [incidents, setIncidents] = useState<IncidentSummary[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    openIncidents()
+      .then(setIncidents)
+      .catch((e: Error) => setError(e.message));
+  }, []);
+
+  useEffect(() => {
+    setReport(null);
+    if (!state.incident) return;
+    let live = true;
+    triage(state.incident)
+      .then((r) => live && setReport(r))
+      .catch((e: Error) => live && setError(e.message));
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [state.incident]);
+
+  return (
+    <div>
+      <h2>Triage</h2>
+      {error && <div className="error">{error}</div>}
+      <label>
+        Open incident{" "}
+        <select
+          aria-label="Open incident"
+          value={state.incident ?? ""}
+          onChange={(e) => {
+            const chosen = incidents?.find((i) => i.id === e.target.value);
+            const subject = chosen?.subject;
+            const node = subject?.__typename === "Field" ? subject.dataset?.id : subject?.id;
+            setState({ incident: e.target.value || null, suspect: null, ...(node ? { node, sel: node, ops: [], field: null } : {}) });
+          }}
+        >
+          <option value="">choose…</option>
+          {incidents?.map((i) => (
+            <option key={i.id} value={i.id}>
+              [{i.severity}] {i.title}
+            </option>
+          ))}
+        </select>
+      </label>
+      {incidents && incidents.length === 0 && <p className="muted">No open incidents.</p>}
+      {report && (
+        <div data-testid="triage-report">
+          <p className="muted">
+            {report.incident?.title} · {report.scope}
+            {report.truncated ? " · truncated" : ""}
+          </p>
+          <h3>Suspects</h3>
+          <ol className="suspects">
+            {report.suspects.map((s, i) => (
+              <li key={s.node.id} className={(state.suspect ?? 0) === i ? "selected" : ""} data-testid="suspect">
+                <button className="link" onClick={() => setState({ suspect: i })} aria-pressed={(state.suspect ?? 0) === i}>
+                  <strong>{name(s.node as never)}</strong>
+                </button>{" "}
+                <span className="muted">score {s.score.toFixed(2)}</span>
+                <ul className="evidence">
+                  {s.evidence.map((e, j) => (
+                    <li key={j}>
+                      <span className="ev">{e.kind}</span> {e.detail} {e.observedAt && <span className="muted">({time(e.observedAt)})</span>}
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            ))}
+          </ol>
+          {report.suspects.length === 0 && <p>No suspects upstream.</p>}
+          <h3>Blast radius ({report.blastRadius.length})</h3>
+          <ul className="blast">
+            {report.blastRadius.map((n) => (
+              <li key={n.id}>{name(n as never)}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+// Incidents and triage (optional/incidents.graphql): used only when the server's schema
+// has them, found out once at start-up (see capabilities in App.tsx).
+import incidentsFile from "./graphql/optional/incidents.graphql?raw";
+import { gql, operation } from "./api";
+import type { RawNode } from "./model";
+
+export type Health = "OK" | "WARNING" | "FAILING";
+
+export interface IncidentSummary {
+  id: string;
+  title: string;
+  severity: string;
+  status?: string;
+  incidentKind: string;
+  openedAt: string;
+  subject?: { __typename: string; id: string; name?: string; path?: string; dataset?: { id: string; name: string } | null } | null;
+}
+
+export interface Evidence {
+  kind: string;
+  detail: string;
+  observedAt: string | null;
+}
+
+export interface Suspect {
+  score: number;
+  node: RawNode;
+  evidence: Evidence[];
+  path: RawNode[];
+}
+
+export interface TriageReport {
+  scope: string;
+  truncated: boolean;
+  subject: { __typename: string; id: string; kind: string };
+  incident: { id: string; title: string } | null;
+  suspects: Suspect[];
+  rawSources: { id: string }[];
+  blastRadius: RawNode[];
+}
+
+export interface Capabilities {
+  incidents: boolean;
+  triage: boolean;
+  health: boolean;
+}
+
+export const NO_CAPABILITIES: Capabilities = { incidents: false, triage: false, health: false };
+
+export async function openIncidents(): Promise<IncidentSummary[]> {
+  const data = await gql<{ incidents: { nodes: IncidentSummary[] } }>(operation(incidentsFile, "Incidents"));
+  return data.incidents.nodes;
+}
+
+export async function triage(incident: string): Promise<TriageReport> {
+  const data = await gql<{ triage: TriageReport }>(operation(incidentsFile, "Triage"), { incident });
+  return data.triage;
+}
+
+export async function healthOf(variables: Record<string, unknown>): Promise<Map<string, Health>> {
+  const data = await gql<{ lineage: { nodes: { id: string; health?: Health }[] } }>(operation(incidentsFile, "Health"), variables);
+  return new Map(data.lineage.nodes.filter((n) => n.health).map((n) => [n.id, n.health as Health]));
+}
+
+export async function incidentsOn(id: string): Promise<IncidentSummary[]> {
+  const data = await gql<{ node: { openIncidents?: IncidentSummary[] } | null }>(operation(incidentsFile, "NodeIncidents"), { id });
+  return data.node?.openIncidents ?? [];
+}
