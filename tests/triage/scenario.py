@@ -20,6 +20,7 @@ from uuid import NAMESPACE_URL, uuid5
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 from openlineage.client.facet_v2 import (
+    column_lineage_dataset,
     data_quality_assertions_dataset,
     data_quality_metrics_dataset,
     dataset_type_dataset,
@@ -184,7 +185,7 @@ class Pipeline:
                     self.read("stg.events", f"se{day}", EVENTS),
                     self.read("stg.orders", f"so{day}", staged),
                 ],
-                [self.out("features", f"f{day}", features)],
+                [self.out("features", f"f{day}", features, columnLineage=self.features_lineage())],
                 fail="relation stg.orders is locked" if fails else None,
             )
             if not fails:
@@ -213,6 +214,35 @@ class Pipeline:
             )
             self.run("dbt:test_clicks", day, 1.5, [tested], [])
         self.drift(self.days - 1)
+
+    @staticmethod
+    def features_lineage() -> column_lineage_dataset.ColumnLineageDatasetFacet:
+        """features.spend = SUM(stg.orders.amount); orders = COUNT(stg.orders.id);
+        user_id comes from stg.events (and joins stg.orders on user_id)."""
+
+        def source(
+            name: str, column: str, kind: str, sub: str
+        ) -> column_lineage_dataset.InputField:
+            return column_lineage_dataset.InputField(
+                namespace=WH,
+                name=name,
+                field=column,
+                transformations=[column_lineage_dataset.Transformation(type=kind, subtype=sub)],
+            )
+
+        return column_lineage_dataset.ColumnLineageDatasetFacet(
+            fields={
+                "spend": column_lineage_dataset.Fields(
+                    inputFields=[source("stg.orders", "amount", "DIRECT", "AGGREGATION")]
+                ),
+                "orders": column_lineage_dataset.Fields(
+                    inputFields=[source("stg.orders", "id", "DIRECT", "AGGREGATION")]
+                ),
+                "user_id": column_lineage_dataset.Fields(
+                    inputFields=[source("stg.events", "user_id", "DIRECT", "IDENTITY")]
+                ),
+            },
+        )
 
     def drift(self, day: int) -> None:
         drift = {

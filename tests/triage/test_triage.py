@@ -7,8 +7,8 @@ import pytest
 from lineage.analysis import InvalidArgument, NotFound
 from lineage.analysis.incidents import find_incidents
 from lineage.analysis.triage import EvidenceKind, TriageReport, triage
-from lineage.graph.model import dataset_id, job_id, version_id
-from lineage.incidents import IncidentKind
+from lineage.graph.model import dataset_id, field_id, job_id, version_id
+from lineage.incidents import IncidentKind, open_incident
 from lineage.store import GraphStore
 from tests.triage.scenario import ML, WH, build, when
 
@@ -100,3 +100,20 @@ def test_triage_says_what_is_missing(store: GraphStore) -> None:
         triage(store)
     with pytest.raises(NotFound, match="no incident"):
         triage(store, incident="INCIDENT\x1fnope")
+
+
+def test_a_field_incident_is_triaged_within_its_column_lineage_cone(store: GraphStore) -> None:
+    # Both plants at once: only the one feeding features.spend is in spend's cone.
+    build(store, null_jump=True, staging_type_change=True)
+    spend = field_id(WH, "features", "spend")
+    nid = open_incident(store, spend, "spend looks wrong")
+    # The incident opened after the story (now): count evidence from the story's first day.
+    report = triage(store, incident=nid, since=when(0, 0).timestamp())
+    assert report.scope.startswith("column lineage of field 'spend'")
+    suspects = [s.node for s in report.suspects]
+    assert version_id(WH, "stg.orders", "so4") in suspects
+    assert version_id(WH, "raw.events", "e4") not in suspects  # user_id's branch, not spend's
+
+    whole = triage(store, start=dataset_id(WH, "features"), since=when(3, 12).timestamp())
+    assert whole.scope == "whole datasets"
+    assert version_id(WH, "raw.events", "e4") in [s.node for s in whole.suspects]
