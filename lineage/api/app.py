@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import lineage
-from lineage.api import export, marquez, rest
+from lineage.api import analysis, export, marquez, rest
 from lineage.api.auth import require
 from lineage.api.graphql import graphql_router
 from lineage.api.metrics import Metrics
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(rest.router)
     app.include_router(marquez.router)
     app.include_router(export.router)
+    app.include_router(analysis.router)
     app.include_router(graphql_router(app), prefix="/graphql")
     mount_explorer(app)
 
