@@ -7,11 +7,11 @@ export default defineConfig({
   plugins: [react()],
   base: "/",
   build: {
-    outDir: resolve(__dirname, "../lineage/web/static"),
+    outDir: resolve(import.meta.dirname, "../lineage/web/static"),
     emptyOutDir: true,
     chunkSizeWarningLimit: 2500,
     rollupOptions: {
-      input: { main: resolve(__dirname, "index.html"), bench: resolve(__dirname, "bench.html") },
+      input: { main: resolve(import.meta.dirname, "index.html"), bench: resolve(import.meta.dirname, "bench.html") },
     },
   },
   server: { proxy: { "/graphql": "http://127.0.0.1:8000", "/api": "http://127.0.0.1:8000" } },

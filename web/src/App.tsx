@@ -8,7 +8,7 @@ import pathsFile from "./graphql/paths.graphql?raw";
 import capabilitiesFile from "./graphql/capabilities.graphql?raw";
 import { gql } from "./api";
 import type { CapabilitiesQuery, ColumnLineageQuery, FieldsQuery, LineageQuery, PathsQuery, TimelineQuery } from "./generated/graphql";
-import { LineageModel, edgeKey } from "./model";
+import { LineageModel, edgeKey, topLevel } from "./model";
 import type { GNode, RawNode } from "./model";
 import { layout } from "./layout";
 import type { Positions } from "./layout";
@@ -229,12 +229,14 @@ export function App() {
     if (state.mode === "impact" && impact) for (const c of impact.changes) for (const i of c.items) if (i.node.__typename !== "Field") raws.push(i.node as RawNode);
     if (state.mode === "triage" && triage) {
       for (const s of triage.suspects) {
-        raws.push(...s.path);
-        for (let i = 0; i + 1 < s.path.length; i++) links.push([s.path[i + 1].id, s.path[i].id]);
+        const path = s.path.map(topLevel).filter((r): r is RawNode => !!r);
+        raws.push(...path);
+        for (let i = 0; i + 1 < path.length; i++) links.push([path[i + 1].id, path[i].id]);
       }
       raws.push(...triage.blastRadius);
     }
-    const top = raws.filter((r) => r.__typename === "Dataset" || r.__typename === "Job");
+    const seen = new Set<string>();
+    const top = raws.map(topLevel).filter((r): r is RawNode => !!r && !seen.has(r.id) && !!seen.add(r.id));
     const missing = top.filter((r) => !model.visible.has(r.id));
     const key = missing.map((r) => r.id).join(",");
     if (!missing.length || key === extraKey.current) return;
@@ -311,14 +313,14 @@ export function App() {
     }
     if (state.mode === "triage" && triage) {
       dim = true;
-      for (const n of triage.blastRadius) add(model.owner(n.id), "blast");
-      add(model.owner(triage.subject.id), "path-end");
+      const owner = (raw: RawNode) => topLevel(raw)?.id ?? model.owner(raw.id);
+      for (const n of triage.blastRadius) add(owner(n), "blast");
+      add(owner(triage.subject as RawNode), "path-end");
       const chosen = triage.suspects[state.suspect ?? 0];
-      triage.suspects.forEach((s) => add(model.owner(s.node.id), "suspect-any"));
       if (chosen) {
-        const ids = chosen.path.map((n) => n.id);
-        for (const id of ids) add(model.owner(id), "hl");
-        add(model.owner(chosen.node.id), "suspect");
+        const ids = chosen.path.map(owner).filter((id, i, all) => id !== all[i - 1]);
+        for (const id of ids) add(id, "hl");
+        add(owner(chosen.node), "suspect");
         linkEdges(ids);
       }
     }

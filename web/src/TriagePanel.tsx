@@ -3,11 +3,14 @@ import { useEffect, useState } from "react";
 import type { IncidentSummary, TriageReport } from "./incidents";
 import { openIncidents, triage } from "./incidents";
 import type { ViewState } from "./url";
+import type { RawNode } from "./model";
 import { time } from "./Panel";
 
-function name(node: { __typename: string; id: string; name?: string; path?: string; dataset?: { name: string } | null } | null | undefined): string {
+function name(node: RawNode | null | undefined): string {
   if (!node) return "?";
   if (node.__typename === "Field") return `${node.dataset?.name ?? "?"}.${node.path}`;
+  if (node.__typename === "DatasetVersion") return `${node.dataset?.name ?? "?"} (version ${(node.version ?? "").slice(0, 12)})`;
+  if (node.__typename === "Run") return `${node.job?.name ?? "?"} (run ${(node.runId ?? "").slice(0, 8)})`;
   return node.name ?? node.id;
 }
 
@@ -77,9 +80,10 @@ export function TriagePanel(props: {
             {report.suspects.map((s, i) => (
               <li key={s.node.id} className={(state.suspect ?? 0) === i ? "selected" : ""} data-testid="suspect">
                 <button className="link" onClick={() => setState({ suspect: i })} aria-pressed={(state.suspect ?? 0) === i}>
-                  <strong>{name(s.node as never)}</strong>
+                  <strong>{name(s.node)}</strong>
                 </button>{" "}
                 <span className="muted">score {s.score.toFixed(2)}</span>
+                {s.why && <div className="muted small">{s.why}</div>}
                 <ul className="evidence">
                   {s.evidence.map((e, j) => (
                     <li key={j}>
@@ -94,7 +98,7 @@ export function TriagePanel(props: {
           <h3>Blast radius ({report.blastRadius.length})</h3>
           <ul className="blast">
             {report.blastRadius.map((n) => (
-              <li key={n.id}>{name(n as never)}</li>
+              <li key={n.id}>{name(n)}</li>
             ))}
           </ul>
         </div>

@@ -24,6 +24,7 @@ export interface Evidence {
 
 export interface Suspect {
   score: number;
+  why?: string;
   node: RawNode;
   evidence: Evidence[];
   path: RawNode[];
@@ -32,7 +33,7 @@ export interface Suspect {
 export interface TriageReport {
   scope: string;
   truncated: boolean;
-  subject: { __typename: string; id: string; kind: string };
+  subject: RawNode;
   incident: { id: string; title: string } | null;
   suspects: Suspect[];
   rawSources: { id: string }[];

@@ -58,6 +58,19 @@ export interface RawNode {
   inputs?: { id: string }[];
   outputs?: { id: string }[];
   dataset?: { id: string; namespace: string; name: string } | null;
+  version?: string;
+  runId?: string;
+  job?: { id: string; namespace: string; name: string } | null;
+}
+
+/** The dataset or job a node stands for in the dataset-level graph: a version's dataset,
+ * a run's job, a column's dataset. */
+export function topLevel(raw: RawNode): RawNode | null {
+  if (raw.__typename === "Dataset" || raw.__typename === "Job") return raw;
+  const ds = raw.dataset;
+  if ((raw.__typename === "DatasetVersion" || raw.__typename === "Field") && ds) return { __typename: "Dataset", id: ds.id, namespace: ds.namespace, name: ds.name };
+  if (raw.__typename === "Run" && raw.job) return { __typename: "Job", id: raw.job.id, namespace: raw.job.namespace, name: raw.job.name, jtype: "ETL" };
+  return null;
 }
 
 export function fromRaw(raw: RawNode): GNode | null {
