@@ -91,7 +91,10 @@ def page(browser_context: Any) -> Iterator[Any]:
     """A fresh tab; the test fails on any console error or uncaught exception in it."""
     tab = browser_context.new_page()
     errors = ConsoleErrors()
-    tab.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    tab.on(
+        "console",
+        lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None,
+    )
     tab.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
     tab.errors = errors
     yield tab

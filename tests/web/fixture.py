@@ -28,7 +28,11 @@ AFTER = 700.0
 
 
 def owners(*names: str) -> dict[str, Any]:
-    return {"ownership": facet("OwnershipDatasetFacet", owners=[{"name": n, "type": "MAINTAINER"} for n in names])}
+    return {
+        "ownership": facet(
+            "OwnershipDatasetFacet", owners=[{"name": n, "type": "MAINTAINER"} for n in names]
+        )
+    }
 
 
 def kind(name: str) -> dict[str, Any]:
@@ -36,7 +40,11 @@ def kind(name: str) -> dict[str, Any]:
 
 
 def job_type(name: str, integration: str = "SPARK") -> dict[str, Any]:
-    return {"jobType": facet("JobTypeJobFacet", processingType="BATCH", integration=integration, jobType=name)}
+    return {
+        "jobType": facet(
+            "JobTypeJobFacet", processingType="BATCH", integration=integration, jobType=name
+        )
+    }
 
 
 def sql(query: str) -> dict[str, Any]:
@@ -48,7 +56,8 @@ def assertions(*checks: tuple[str, bool, str | None]) -> dict[str, Any]:
         "dataQualityAssertions": facet(
             "DataQualityAssertionsDatasetFacet",
             assertions=[
-                {"assertion": name, "success": ok, **({"column": col} if col else {})} for name, ok, col in checks
+                {"assertion": name, "success": ok, **({"column": col} if col else {})}
+                for name, ok, col in checks
             ],
         )
     }
@@ -62,7 +71,9 @@ def _run(
     job_facets: dict[str, Any],
     final: str = "COMPLETE",
 ) -> list[dict[str, Any]]:
-    events = pipeline_run(job, inputs, outputs, start=start, end=start + 3, final=final, seed=f"{job}-{start}")
+    events = pipeline_run(
+        job, inputs, outputs, start=start, end=start + 3, final=final, seed=f"{job}-{start}"
+    )
     for event in events:
         event["job"]["facets"] = job_facets
     return events
@@ -70,8 +81,19 @@ def _run(
 
 def events() -> list[dict[str, Any]]:
     """Every event of the fixture, in time order."""
-    customers = ("raw.customers", ("customer_id", "BIGINT"), ("signup_date", "DATE"), ("plan", "VARCHAR"), ("monthly_spend", "DECIMAL"))
-    raw_events = ("raw.events", ("customer_id", "BIGINT"), ("event_type", "VARCHAR"), ("ts", "TIMESTAMP"))
+    customers = (
+        "raw.customers",
+        ("customer_id", "BIGINT"),
+        ("signup_date", "DATE"),
+        ("plan", "VARCHAR"),
+        ("monthly_spend", "DECIMAL"),
+    )
+    raw_events = (
+        "raw.events",
+        ("customer_id", "BIGINT"),
+        ("event_type", "VARCHAR"),
+        ("ts", "TIMESTAMP"),
+    )
     out: list[dict[str, Any]] = []
     for start in (0.0, CHANGE - 10):
         for name, *cols in (customers, raw_events):
@@ -85,7 +107,12 @@ def events() -> list[dict[str, Any]]:
     staging = dataset(
         NS,
         "staging.customers",
-        s=schema(("customer_id", "BIGINT"), ("tenure_days", "INTEGER"), ("plan", "VARCHAR"), ("monthly_spend", "DECIMAL")),
+        s=schema(
+            ("customer_id", "BIGINT"),
+            ("tenure_days", "INTEGER"),
+            ("plan", "VARCHAR"),
+            ("monthly_spend", "DECIMAL"),
+        ),
         o=owners("team:analytics"),
         c=column_lineage(
             {
@@ -97,7 +124,9 @@ def events() -> list[dict[str, Any]]:
             dataset=[(NS, "raw.customers", "plan", "INDIRECT", "FILTER")],
         ),
     )
-    stage_sql = sql("SELECT customer_id, current_date - signup_date AS tenure_days, plan, monthly_spend FROM raw.customers WHERE plan <> 'test'")
+    stage_sql = sql(
+        "SELECT customer_id, current_date - signup_date AS tenure_days, plan, monthly_spend FROM raw.customers WHERE plan <> 'test'"
+    )
     out += _run(("etl", "stage_customers"), [dataset(NS, "raw.customers")], [staging], 5, stage_sql)
     features_v1 = dataset(
         NS,
@@ -113,22 +142,53 @@ def events() -> list[dict[str, Any]]:
             }
         ),
     )
-    out += _run(("etl", "build_features"), [dataset(NS, "staging.customers")], [features_v1], 10, sql("SELECT ... FROM staging.customers"))
+    out += _run(
+        ("etl", "build_features"),
+        [dataset(NS, "staging.customers")],
+        [features_v1],
+        10,
+        sql("SELECT ... FROM staging.customers"),
+    )
     model = dataset(ML, "models.churn_classifier", k=kind("MODEL"), o=owners("team:ml"))
     features_in = dataset(NS, "features.churn")
     out += _run(("ml", "train_churn"), [features_in], [model], 15, job_type("TRAINING", "PYTHON"))
-    endpoint = dataset("https://serving.example.com", "churn-api/predict", k=kind("ENDPOINT"), o=owners("team:ml-serving"))
-    out += _run(("ml", "deploy_churn"), [dataset(ML, "models.churn_classifier")], [endpoint], 20, job_type("DEPLOYMENT", "PYTHON"))
+    endpoint = dataset(
+        "https://serving.example.com",
+        "churn-api/predict",
+        k=kind("ENDPOINT"),
+        o=owners("team:ml-serving"),
+    )
+    out += _run(
+        ("ml", "deploy_churn"),
+        [dataset(ML, "models.churn_classifier")],
+        [endpoint],
+        20,
+        job_type("DEPLOYMENT", "PYTHON"),
+    )
 
     # Later: staging gets a failing check on tenure_days (the planted cause), the feature
     # job starts reading raw.events, and the feature table drifts.
     staging_bad = dict(staging)
-    staging_bad["facets"] = {**staging["facets"], **assertions(("not_null", False, "tenure_days"), ("row_count_positive", True, None))}
-    out += _run(("etl", "stage_customers"), [dataset(NS, "raw.customers")], [staging_bad], CHANGE - 5, stage_sql)
+    staging_bad["facets"] = {
+        **staging["facets"],
+        **assertions(("not_null", False, "tenure_days"), ("row_count_positive", True, None)),
+    }
+    out += _run(
+        ("etl", "stage_customers"),
+        [dataset(NS, "raw.customers")],
+        [staging_bad],
+        CHANGE - 5,
+        stage_sql,
+    )
     features_v2 = dataset(
         NS,
         "features.churn",
-        s=schema(("customer_id", "BIGINT"), ("tenure_days", "INTEGER"), ("spend_30d", "DECIMAL"), ("events_30d", "INTEGER")),
+        s=schema(
+            ("customer_id", "BIGINT"),
+            ("tenure_days", "INTEGER"),
+            ("spend_30d", "DECIMAL"),
+            ("events_30d", "INTEGER"),
+        ),
         k=kind("FEATURE_SET"),
         o=owners("team:ml-features"),
         c=column_lineage(
@@ -148,7 +208,9 @@ def events() -> list[dict[str, Any]]:
         CHANGE,
         sql("SELECT ... FROM staging.customers JOIN raw.events USING (customer_id)"),
     )
-    out += _run(("ml", "train_churn"), [features_in], [model], CHANGE + 5, job_type("TRAINING", "PYTHON"))
+    out += _run(
+        ("ml", "train_churn"), [features_in], [model], CHANGE + 5, job_type("TRAINING", "PYTHON")
+    )
     drift = {
         "lineage_drift": {
             "_producer": "https://example.com/monitor",
@@ -160,7 +222,13 @@ def events() -> list[dict[str, Any]]:
             "columns": [{"name": "tenure_days", "score": 0.41, "drifted": True}],
         }
     }
-    out += _run(("monitor", "churn_features_drift"), [dataset(NS, "features.churn", d=drift)], [], CHANGE + 10, job_type("MONITOR", "PYTHON"))
+    out += _run(
+        ("monitor", "churn_features_drift"),
+        [dataset(NS, "features.churn", d=drift)],
+        [],
+        CHANGE + 10,
+        job_type("MONITOR", "PYTHON"),
+    )
     return out
 
 

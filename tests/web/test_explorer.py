@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
@@ -135,7 +136,9 @@ def test_impact_mode_shows_breaking_items_and_a_markdown_report(served: Server, 
     report = page.get_by_test_id("impact-report")
     report.wait_for()
     breaking = report.locator("li[data-severity=BREAKING]")
-    item = breaking.filter(has=page.locator("strong", has_text=re.compile(r"^features\.churn\.tenure_days$")))
+    item = breaking.filter(
+        has=page.locator("strong", has_text=re.compile(r"^features\.churn\.tenure_days$"))
+    )
     assert item.count() == 1
     assert "team:ml-features" in item.inner_text()
     page.wait_for_function(
@@ -206,9 +209,9 @@ def test_keyboard_and_export(served: Server, page: Any) -> None:
     with page.expect_download() as csv:
         page.get_by_role("link", name="Graph as CSV").click()
     path = csv.value.path()
-    assert path and "staging.customers" in open(path).read()
+    assert path and "staging.customers" in Path(path).read_text()
     with page.expect_download() as graph_json:
         page.get_by_role("link", name="Graph as JSON").click()
-    body = json.loads(open(graph_json.value.path()).read())
+    body = json.loads(Path(graph_json.value.path()).read_text())
     assert body["nodes"]
     screenshot(page, "08-keyboard")
