@@ -254,7 +254,7 @@ class _Counter:
 
 
 def run_demo(client: OpenLineageClient) -> DemoResult:
-    """Emit the whole story through ``client``, oldest event first."""
+    """Emit the whole story through ``client``, day by day."""
     out = _Counter(client)
     runs: dict[str, str] = {}
 
