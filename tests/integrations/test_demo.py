@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 import pytest
 from openlineage.client import OpenLineageClient
@@ -98,7 +99,7 @@ def test_the_endpoint_goes_back_to_the_changed_raw_orders_version_by_version(
         (D.RAW_ORDERS, "2026-11-24"),
         runs["extract_shop_orders:2"],
     ]
-    for downstream, upstream in zip(chain, chain[1:], strict=False):
+    for downstream, upstream in pairwise(chain):
         assert (upstream, downstream) in feeds, f"{upstream} does not feed {downstream}"
     # Only the day-2 and day-3 runs are upstream of what serves now.
     assert runs["train:1"] not in label.values()
