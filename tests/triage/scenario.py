@@ -27,6 +27,7 @@ from openlineage.client.facet_v2 import (
     dataset_version_dataset,
     error_message_run,
     schema_dataset,
+    sql_job,
 )
 
 from lineage.integrations.transport import StoreTransport
@@ -51,6 +52,7 @@ class Plant:
     null_jump: bool = False  # raw.events.user_id is suddenly mostly null
     staging_type_change: bool = False  # stg.orders.amount becomes VARCHAR
     features_fail: bool = False  # dbt.features fails on days 3 and 4
+    features_sql_change: bool = False  # dbt.features gets new SQL on day 4
 
 
 @dataclass
@@ -74,6 +76,7 @@ class Pipeline:
         outputs: list[OutputDataset],
         *,
         fail: str | None = None,
+        sql: str | None = None,
     ) -> None:
         rid = str(uuid5(NAMESPACE_URL, f"{job}/{day}"))
         namespace, _, name = job.partition(":")
@@ -92,7 +95,11 @@ class Pipeline:
                     eventType=state,
                     eventTime=at.isoformat(),
                     run=Run(runId=rid, facets=facets),
-                    job=Job(namespace=namespace, name=name),
+                    job=Job(
+                        namespace=namespace,
+                        name=name,
+                        facets={"sql": sql_job.SQLJobFacet(query=sql)} if sql else {},
+                    ),
                     producer=PRODUCER,
                     inputs=inputs,
                     outputs=[] if fail else outputs,
@@ -187,6 +194,13 @@ class Pipeline:
                 ],
                 [self.out("features", f"f{day}", features, columnLineage=self.features_lineage())],
                 fail="relation stg.orders is locked" if fails else None,
+                sql=(
+                    "select user_id, count(o.id) as orders, sum(o.amount) as spend"
+                    " from stg.events e join stg.orders o using (user_id) group by 1"
+                    if not (last and self.plant.features_sql_change)
+                    else "select user_id, count(o.id) as orders, sum(o.amount) / 100 as spend"
+                    " from stg.events e left join stg.orders o using (user_id) group by 1"
+                ),
             )
             if not fails:
                 last_features = f"f{day}"

@@ -69,6 +69,16 @@ def test_a_failed_upstream_run_and_the_stale_version_it_left_rank_first(store: G
     assert "an upstream suspect came first" in second.why
 
 
+def test_a_job_whose_sql_changed_right_before_ranks_first(store: GraphStore) -> None:
+    build(store, features_sql_change=True)
+    report = drift_triage(store)
+    top = report.suspects[0]
+    assert report.nodes[top.node].props["job"] == job_id("dbt", "features")
+    [change] = top.evidence
+    assert change.kind is EvidenceKind.CODE_CHANGE
+    assert change.detail.startswith("job 'features' in namespace 'dbt': SQL changed since run")
+
+
 def test_a_failing_dataset_that_is_not_upstream_never_appears(store: GraphStore) -> None:
     build(store, null_jump=True)
     assert find_incidents(store, kind=IncidentKind.QUALITY)  # raw.clicks is failing
