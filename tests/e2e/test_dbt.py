@@ -468,7 +468,8 @@ def test_the_failing_dbt_test_is_a_fail_run_that_read_the_version_it_tested(api:
     job = gql.data(
         """query ($ns: String!, $name: String!) { job(namespace: $ns, name: $name) {
              jobType sql inputs { name } outputs { name }
-             runs { totalCount nodes { state inputs { version } outputs { version } parent { state job { name } } } }
+             runs { totalCount nodes { state errorMessage inputs { version } outputs { version }
+                                       parent { state job { name } } } }
            } }""",
         ns=JOBS_NS,
         name=TEST_JOB,
@@ -477,7 +478,7 @@ def test_the_failing_dbt_test_is_a_fail_run_that_read_the_version_it_tested(api:
     assert job["inputs"] == [{"name": name("orders")}] and job["outputs"] == []
     assert job["runs"]["totalCount"] == 1
     [run] = job["runs"]["nodes"]
-    assert run["state"] == "FAIL"
+    assert run["state"] == "FAIL" and run["errorMessage"] is None  # dbt-ol sends no errorMessage facet
     assert run["inputs"] == [{"version": f"run:{build['runId']}"}] and run["outputs"] == []
     assert run["parent"] == {"state": "FAIL", "job": {"name": WRAPPER}}
 
@@ -699,7 +700,8 @@ def test_lineage_diff_of_columns_lists_the_closed_feeds_of_the_dropped_column_an
         f"""query ($start: NodeRef!, $since: DateTime!) {{
               lineageDiff(start: $start, since: $since, depth: 6, granularity: COLUMN) {{
                 addedEdges {{ kind }} addedNodes {{ kind }} removedNodes {{ kind }}
-                removedEdges {{ kind source {{ {NODE} }} target {{ {NODE} }} job {{ name }} validUntil }}
+                removedEdges {{ kind source {{ {NODE} }} target {{ {NODE} }} job {{ name }} validUntil
+                                transformation {{ type }} transformations {{ type }} }}
                 schemaChanges {{ dataset {{ name }} removed }}
                 jobChanges {{ job {{ name }} before {{ runId }} after {{ runId }} }}
               }} }}""",
@@ -717,6 +719,8 @@ def test_lineage_diff_of_columns_lists_the_closed_feeds_of_the_dropped_column_an
         assert edge["target"]["dataset"] == {"name": name("orders")}
         assert edge["job"] == {"name": ORDERS_JOB}
         assert edge["validUntil"] == rebuild["endedAt"]
+        # dbt-ol reports an empty list of transformations: the column is taken DIRECT.
+        assert (edge["transformation"], edge["transformations"]) == ({"type": "DIRECT"}, [{"type": "DIRECT"}])
     assert diff["schemaChanges"] == [{"dataset": {"name": name("orders")}, "removed": ["gift_card_amount"]}]
     # The job behind the closed edges changed its SQL, though a column lineage shows no jobs.
     assert diff["jobChanges"] == [
