@@ -38,6 +38,7 @@ import orjson
 
 from lineage.events import DatasetEvent, LineageEvent, RunEvent, get_facet
 from lineage.events import facets as F
+from lineage.graph.mapping import observed_version_id, schema_fields
 from lineage.graph.model import (
     EdgeKind,
     Merge,
@@ -145,7 +146,11 @@ def observations_for(event: LineageEvent) -> tuple[Observation, ...]:
         )
     for ds in event.inputs:
         version = get_facet(ds.facets, "version", F.DatasetVersionDatasetFacet)
-        vid = version_id(ds.namespace, ds.name, version.datasetVersion) if version else None
+        vid = (
+            version_id(ds.namespace, ds.name, version.datasetVersion)
+            if version
+            else observed_version_id(ds.namespace, ds.name, schema_fields(ds.facets))
+        )
         found.extend(
             _dataset_checks(
                 ds.namespace, ds.name, [ds.facets, ds.inputFacets], at, run, vid, observed=True
@@ -286,6 +291,7 @@ class _State:
 
 
 _LOCK = threading.Lock()
+_EMPTY: Final = Node("", NodeKind.DATASET, {})
 
 
 def write(store: GraphStore, items: Sequence[IngestItem], *, auto_resolve: bool = True) -> None:
@@ -474,39 +480,113 @@ def _status(
 
 
 class _SchemaHistory:
-    """The schema of each dataset's version before a time, from the store and the batch.
+    """The schema a dataset had before a time, read from the store only when it may differ.
 
-    Written versions are compared with written ones, and what readers saw with what
-    readers saw before, never one with the other.
+    Written versions are compared with the dataset's current version (a schema seen again
+    in the same version, or older than the current version, is passed over: a late event
+    never claims a change). What readers saw is compared with what readers saw before, and
+    only when it is a schema not seen before: a reader may report just the columns it
+    selected, so never with what a writer wrote.
     """
 
     def __init__(self, store: GraphStore, observations: Sequence[Observation]) -> None:
-        from lineage.analysis.versions import flat_schema, versions_of
+        from lineage.analysis.versions import versions_of
 
-        datasets = sorted({o.subject for o in observations if o.kind is IncidentKind.SCHEMA_CHANGE})
-        self.seen: dict[str, list[tuple[float, str, bool, dict[str, str | None]]]] = {}
-        for dsid, versions in (versions_of(store, datasets) if datasets else {}).items():
-            for v in versions:
-                if v.props.get("schema") is not None:
-                    self.seen.setdefault(dsid, []).append(
-                        (
-                            float(v.props.get("created_at") or 0.0),
-                            v.id,
-                            bool(v.props.get("observed")),
-                            flat_schema(v.props["schema"]),
-                        )
+        schema_obs = [o for o in observations if o.kind is IncidentKind.SCHEMA_CHANGE]
+        datasets = sorted({o.subject for o in schema_obs})
+        versions = sorted({o.version for o in schema_obs if o.version})
+        found = store.get_nodes([*datasets, *versions]) if datasets else {}
+        current_ids = sorted(
+            {
+                str(n.props["current_version"])
+                for n in found.values()
+                if n.props.get("current_version")
+            }
+        )
+        found.update(store.get_nodes([c for c in current_ids if c not in found]))
+        self.nodes = found
+        # What readers saw counts only for datasets no run wrote (raw sources): a writer's
+        # schema is compared on the writer's side. New schemas are rare: one read for all.
+        unwritten = sorted(
+            {
+                o.subject
+                for o in schema_obs
+                if o.observed
+                and o.version not in found
+                and not (found.get(o.subject) and found[o.subject].props.get("current_version"))
+            }
+        )
+        self.observed_history = versions_of(store, unwritten) if unwritten else {}
+        # A run whose START named its output without a schema: the version before it is
+        # not the current one (that is the run's own), so read the history.
+        unknown = sorted(
+            {
+                o.subject
+                for o in schema_obs
+                if not o.observed
+                and (
+                    n := found.get(
+                        str((found.get(o.subject) or _EMPTY).props.get("current_version"))
                     )
+                )
+                is not None
+                and n.id == o.version
+                and n.props.get("schema") is None
+            }
+        )
+        self.written_history = versions_of(store, unknown) if unknown else {}
+        self.flat: dict[str, dict[str, str | None]] = {}
+        #: What this batch has shown of each dataset so far: (at, version, observed, schema).
+        self.batch: dict[str, list[tuple[float, str, bool, dict[str, str | None]]]] = {}
 
     def breaking(self, obs: Observation) -> list[str]:
-        history = self.seen.setdefault(obs.subject, [])
+        if obs.observed and obs.subject not in self.observed_history:
+            return []  # a schema readers saw before, or a dataset a run writes
         after = dict(obs.schema or ())
-        before = [
-            h for h in history if h[0] < obs.at and h[1] != obs.version and h[2] == obs.observed
+        before = self._before(obs)
+        self.batch.setdefault(obs.subject, []).append(
+            (obs.at, obs.version or "", obs.observed, after)
+        )
+        return breaking_changes(before, after) if before is not None else []
+
+    def _before(self, obs: Observation) -> dict[str, str | None] | None:
+        from lineage.analysis.versions import flat_schema
+
+        earlier = [
+            h
+            for h in self.batch.get(obs.subject, [])
+            if h[0] <= obs.at and h[1] != obs.version and h[2] == obs.observed
         ]
-        history.append((obs.at, obs.version or "", obs.observed, after))
-        if not before:
-            return []
-        return breaking_changes(max(before, key=lambda h: (h[0], h[1]))[3], after)
+        if earlier:
+            return max(earlier, key=lambda h: (h[0], h[1]))[3]
+        if obs.observed:
+            olds = [
+                v
+                for v in self.observed_history[obs.subject]
+                if v.props.get("observed")
+                and v.props.get("schema") is not None
+                and float(v.props.get("created_at") or 0.0) < obs.at
+            ]
+            return flat_schema(olds[-1].props["schema"]) if olds else None
+        if obs.subject in self.written_history:
+            olds = [
+                v
+                for v in self.written_history[obs.subject]
+                if not v.props.get("observed")
+                and v.id != obs.version
+                and v.props.get("schema") is not None
+                and float(v.props.get("created_at") or 0.0) < obs.at
+            ]
+            return flat_schema(olds[-1].props["schema"]) if olds else None
+        dataset = self.nodes.get(obs.subject)
+        current = self.nodes.get(str(dataset.props.get("current_version"))) if dataset else None
+        if current is None or current.id == obs.version or current.props.get("schema") is None:
+            return None
+        if float(current.props.get("created_at") or 0.0) >= obs.at:
+            return None  # a late event: the current version came after it
+        if current.id not in self.flat:
+            self.flat[current.id] = flat_schema(current.props["schema"])
+        return self.flat[current.id]
 
 
 # -- people -----------------------------------------------------------------------------

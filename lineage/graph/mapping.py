@@ -151,7 +151,7 @@ def _input(
         dataset=dsid,
         at=at,
         version=version_id(ds.namespace, ds.name, version.datasetVersion) if version else None,
-        observed=version_id(ds.namespace, ds.name, "observed:" + _schema_digest(schema)),
+        observed=observed_version_id(ds.namespace, ds.name, schema),
         observed_props=observed_props,
         observed_known=schema is not None,
         edge_props=edge_props,
@@ -260,7 +260,7 @@ def _column_lineage(
             dataset=dsid,
             at=at,
             version=None,
-            observed=version_id(namespace, name, "observed:" + _schema_digest(None)),
+            observed=observed_version_id(namespace, name, None),
             observed_props={"created_at": Prop(at, Merge.MIN)},
             edge_props={
                 "declared": Prop(False, Merge.MAX),
@@ -560,6 +560,16 @@ def _schema_fields(facets: Mapping[str, Any]) -> list[Any] | None:
         return None
     fields = facets["schema"].get("fields")
     return fields if isinstance(fields, list) else None
+
+
+def observed_version_id(namespace: str, name: str, fields: list[Any] | None) -> str:
+    """The version a reader saw of a dataset no run named a version of: one per schema."""
+    return version_id(namespace, name, "observed:" + _schema_digest(fields))
+
+
+def schema_fields(facets: Mapping[str, Any]) -> list[Any] | None:
+    """The schema facet's ``fields`` exactly as sent, or None without a schema facet."""
+    return _schema_fields(facets)
 
 
 def _schema_digest(fields: list[Any] | None) -> str:

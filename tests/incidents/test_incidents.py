@@ -199,3 +199,17 @@ def test_people_open_acknowledge_and_resolve_incidents(store: GraphStore) -> Non
     [incident] = find_incidents(store, status=IncidentStatus.RESOLVED)
     assert incident.props["resolution"] == "late upstream load, rerun fixed it"
     assert store.count()["events"] == 2  # people's actions are not events
+
+
+def test_a_schema_sent_only_when_the_run_completes_is_compared_with_the_version_before(
+    store: GraphStore,
+) -> None:
+    ingest(store, _write_orders(0, ("id", "INTEGER"), ("amount", "DECIMAL")))
+    rid = new_run_id("schema-on-complete")
+    job = ("etl", "load_orders")
+    bare = dataset(NS, "shop.orders")
+    typed = dataset(NS, "shop.orders", s=schema(("id", "INTEGER"), ("amount", "VARCHAR")))
+    ingest(store, [run_event("START", rid, job, time=60, outputs=[bare])])
+    ingest(store, [run_event("COMPLETE", rid, job, time=61, outputs=[typed])])
+    [incident] = one(store, ORDERS, IncidentKind.SCHEMA_CHANGE)
+    assert "amount changed type from DECIMAL to VARCHAR" in evidence(incident)[0]["detail"]
