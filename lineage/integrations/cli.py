@@ -153,11 +153,8 @@ def drift(
 
 def demo_command(store: str | None, server: str | None, token: str | None) -> None:
     """Emit the demo story into a running server or a store (see ``lineage.demo``)."""
-    from openlineage.client import OpenLineageClient
-
-    from lineage.demo import ENDPOINT, run_demo
+    from lineage.demo import ENDPOINT, load_demo, run_demo
     from lineage.integrations.emit import openlineage_client
-    from lineage.integrations.transport import StoreTransport
     from lineage.settings import Settings
     from lineage.store import StoreError, open_store
 
@@ -177,12 +174,16 @@ def demo_command(store: str | None, server: str | None, token: str | None) -> No
         except StoreError as exc:
             raise _fail(exc) from exc
         try:
-            result = run_demo(OpenLineageClient(transport=StoreTransport(graph)))
+            loaded = load_demo(graph)
         except StoreError as exc:
             raise _fail(exc) from exc
         finally:
             graph.close()
         where = settings.store
+        if loaded is None:
+            out.print(f"demo: already loaded in {where}")
+            return
+        result = loaded
     out.print(f"demo: {result.events} events sent to {where}")
     out.print(
         "try:  lineage upstream "

@@ -67,3 +67,17 @@ def test_serve_demo_loads_the_story_once(tmp_path: Path) -> None:
         finally:
             process.terminate()
             process.wait(10)
+
+
+def test_lineage_demo_into_a_store_loads_it_once(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path}/lineage.db"
+    outputs = []
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "lineage.cli", "demo", "--store", store],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert "demo: 60 events sent" in outputs[0]
+    assert "demo: already loaded" in outputs[1]
