@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 NEO4J_PORT ?= 7687
 NEO4J_DIR ?= $(CURDIR)/tools/neo4j/run
 
-.PHONY: run test install lint typecheck pytest dbt-install neo4j-start neo4j-stop bench clean web web-test chromium bench-web
+.PHONY: run test install lint typecheck pytest dbt-install neo4j-start neo4j-stop bench clean web web-test chromium bench-web airflow-install
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ run: install web
 dbt-install:
 	bash tools/dbt/install.sh
 
+airflow-install:
+	bash tools/airflow/install.sh
+
 neo4j-start:
 	bash tools/neo4j/neo4j.sh start --port $(NEO4J_PORT) --dir $(NEO4J_DIR)
 
@@ -58,7 +61,7 @@ pytest: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Neo4j is started for the run and stopped afterwards, whatever the tests did.
-test: install dbt-install lint typecheck web-test chromium
+test: install dbt-install airflow-install lint typecheck web-test chromium
 	$(MAKE) neo4j-start
 	status=0; \
 	LINEAGE_TEST_NEO4J=neo4j://127.0.0.1:$(NEO4J_PORT) $(MAKE) pytest || status=$$?; \
