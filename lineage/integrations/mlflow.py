@@ -271,11 +271,7 @@ def _identity(dataset: Any) -> tuple[str, str]:
     except ValueError:
         source = {}
     uri = next(
-        (
-            source[k]
-            for k in ("uri", "url", "path", "table_name")
-            if isinstance(source, dict) and source.get(k)
-        ),
+        (source[k] for k in ("uri", "url", "path") if isinstance(source, dict) and source.get(k)),
         None,
     )
     if not uri:

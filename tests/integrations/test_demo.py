@@ -10,7 +10,7 @@ from openlineage.client import OpenLineageClient
 
 from lineage import demo as D
 from lineage.analysis.incidents import find_incidents
-from lineage.graph.model import NodeKind, dataset_id, field_id
+from lineage.graph.model import NodeKind, dataset_id, field_id, job_id
 from lineage.incidents import IncidentKind
 from lineage.integrations import RecordingTransport
 from lineage.store import GraphStore
@@ -164,3 +164,21 @@ def test_which_churn_version_served_prod_is_an_as_of_answer(
     nodes = gql.data(AS_OF, at=at, granularity="RUN")["lineage"]["nodes"]
     versions = {(n["dataset"]["name"], n["version"]) for n in nodes if n["kind"] == "DATASET_VERSION"}
     assert versions == {("churn-scorer", result.runs[f"deploy:{model_version}"]), ("churn", model_version)}
+
+
+def test_the_story_opens_exactly_its_incidents(demo: tuple[GraphStore, D.DemoResult, GraphQL]) -> None:
+    store, _, _ = demo
+    opened = {
+        (i.props["kind"], i.props["subject"], i.props["opened_at"]) for i in find_incidents(store)
+    }
+    stg_test = job_id(D.DBT_NS, f"analytics.staging.{D.DBT_PROJECT}.stg_orders.build.test")
+    assert opened == {
+        ("SCHEMA_CHANGE", dataset_id(*D.SOURCE_ORDERS), D.TYPE_CHANGE_AT.timestamp()),
+        ("SCHEMA_CHANGE", dataset_id(*D.RAW_ORDERS), D.TYPE_CHANGE_AT.timestamp()),
+        ("QUALITY", dataset_id(*D.STG_ORDERS), D.TEST_FAILS_AT.timestamp()),
+        ("QUALITY", field_id(*D.STG_ORDERS, "amount_usd"), D.TEST_FAILS_AT.timestamp()),
+        ("RUN_FAILURE", stg_test, D.TEST_FAILS_AT.timestamp() + 30),
+        ("RUN_FAILURE", job_id(D.DBT_NS, f"dbt-run-{D.DBT_PROJECT}"), D.DBT_AT[2].timestamp() + 9 * 60),
+        ("DRIFT", dataset_id(*D.ENDPOINT), D.DRIFT_AT.timestamp()),
+        ("DRIFT", field_id(*D.ENDPOINT, "avg_order_value"), D.DRIFT_AT.timestamp()),
+    }
