@@ -132,6 +132,8 @@ export function App() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fitToken, setFitToken] = useState(0);
+  const [fitTo, setFitTo] = useState<string[] | null>(null);
+  const lastField = useRef<string | null>(null);
   const graph = useRef<GraphHandle>(null);
   const generation = useRef(0);
 
@@ -182,7 +184,14 @@ export function App() {
       setPositions(placed);
       setColumnHighlight(highlight);
       setError(null);
-      if (first) setFitToken((t) => t + 1);
+      if (first) {
+        setFitTo(null);
+        setFitToken((t) => t + 1);
+      } else if (state.field && state.field !== lastField.current) {
+        setFitTo([...highlight]);
+        setFitToken((t) => t + 1);
+      }
+      lastField.current = state.field;
     })()
       .catch((e: Error) => mine === generation.current && setError(e.message))
       .finally(() => mine === generation.current && setBusy(false));
@@ -329,7 +338,7 @@ export function App() {
 
   const view = useMemo(() => model.view(), [model]);
   const hidden = useCallback((id: string) => model.hidden(id), [model]);
-  const selected = state.sel ? model.nodes.get(state.sel) ?? model.columns.get(model.owner(state.sel))?.find((f) => f.id === state.sel) : undefined;
+  const selected = state.sel ? model.nodes.get(state.sel) ?? view.fields.find((f) => f.id === state.sel) : undefined;
 
   function openHit(hit: Hit) {
     if (hit.__typename === "Field" && hit.dataset) {
@@ -390,6 +399,12 @@ export function App() {
     else setState({ asOf: new Date(Date.parse(ticks[index]) + 1000).toISOString() });
   }
 
+  const nameOf = (id: string): string => {
+    const known = model.nodes.get(id) ?? view.fields.find((f) => f.id === id);
+    if (known) return known.name;
+    for (const p of paths?.paths ?? []) for (const n of p.nodes) if (n.id === id && "name" in n) return n.name;
+    return "a node outside the graph";
+  };
   const root = model.root ? model.nodes.get(model.root) : undefined;
   const start = exportStart(root);
   const exportUrl = (format: string) => {
@@ -487,7 +502,7 @@ export function App() {
         {state.mode !== "explore" && hasGraph && (
           <aside className="modepanel" aria-label={`${state.mode} mode`} data-testid="modepanel">
             {state.mode === "path" && (
-              <PathHelp state={state} paths={paths} name={(id) => model.nodes.get(id)?.name ?? id} onClear={() => setState({ from: null, to: null })} />
+              <PathHelp state={state} paths={paths} name={(id) => nameOf(id)} onClear={() => setState({ from: null, to: null })} />
             )}
             {state.mode === "impact" && (
               <ImpactPanel dataset={selected?.kind === "DATASET" ? selected : root?.kind === "DATASET" ? root : undefined} state={state} setState={setState} report={impact} setReport={setImpact} />
@@ -516,6 +531,7 @@ export function App() {
             }}
             onKey={onKey}
             fitToken={fitToken}
+            fitTo={fitTo}
           />
         ) : (
           <Welcome />

@@ -35,8 +35,9 @@ export interface GraphProps {
   onSelect: (id: string | null) => void;
   onOpen: (id: string) => void;
   onKey: (key: string, id: string | null) => void;
-  /** Bumped when the view should fit the graph again. */
+  /** Bumped when the view should fit the graph (or `fitTo`) again. */
   fitToken: number;
+  fitTo?: string[] | null;
 }
 
 /** Below this zoom the 12px labels get too small to read at 1280x800. */
@@ -141,14 +142,16 @@ export const GraphView = forwardRef<GraphHandle, GraphProps>(function GraphView(
     const cy = cyRef.current;
     if (!cy || !cy.nodes().length) return;
     cy.resize();
-    cy.fit(undefined, 40);
+    let focus = props.fitTo?.length ? cy.collection() : null;
+    for (const id of props.fitTo ?? []) focus = focus!.union(cy.getElementById(id));
+    cy.fit(focus && focus.length ? focus : undefined, 40);
     if (cy.zoom() > 1.3) {
       cy.zoom(1.3);
       cy.center();
     } else if (cy.zoom() < READABLE_ZOOM) {
       cy.zoom(READABLE_ZOOM);
       const root = props.root ? cy.getElementById(props.root) : cy.collection();
-      cy.center(root.length ? root : undefined);
+      cy.center(focus && focus.length ? focus : root.length ? root : undefined);
     }
   }, [props.fitToken]);
 

@@ -1,7 +1,7 @@
 // Rendering benchmark page (bench.html): window.__bench(n) lays out and draws a generated
 // graph of n nodes the way the explorer does, and reports the times in milliseconds.
 import cytoscape from "cytoscape";
-import { layout } from "./layout";
+import { engineFor, layout } from "./layout";
 import { stylesheet } from "./cystyle";
 import { syntheticGraph } from "./synthetic";
 import { label } from "./GraphView";
@@ -46,6 +46,7 @@ async function bench(size: number) {
   const result = {
     nodes: nodes.length,
     edges: edges.length,
+    layout_engine: engineFor(nodes.length),
     layout_ms: Math.round(t1 - t0),
     first_render_ms: Math.round(t2 - t1),
     zoom_frame_ms: Math.round(((z1 - z0) / 20) * 10) / 10,

@@ -66,8 +66,8 @@ export function stylesheet(): StylesheetJson {
       style: {
         "text-valign": "top",
         "text-halign": "center",
-        "text-margin-y": 26,
-        "padding-top": "0px",
+        "text-margin-y": -3,
+        padding: "8px",
         "background-opacity": 0.55,
         shape: "round-rectangle",
       },

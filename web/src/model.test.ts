@@ -101,3 +101,25 @@ describe("synthetic graphs", () => {
     expect(g.edges.every((e) => ids.has(e.source) && ids.has(e.target))).toBe(true);
   });
 });
+
+import { fastLayered, sizeOf } from "./layout";
+
+describe("fast layered layout", () => {
+  it("puts sources left and never overlaps boxes", () => {
+    const g = syntheticGraph(2000);
+    const pos = fastLayered(g.nodes, [], g.edges);
+    const byId = new Map(g.nodes.map((n) => [n.id, n]));
+    for (const e of g.edges) expect(pos.get(e.source)!.x).toBeLessThan(pos.get(e.target)!.x);
+    const boxes = g.nodes.map((n) => {
+      const p = pos.get(n.id)!;
+      const s = sizeOf(byId.get(n.id)!);
+      return { x1: p.x - s.width / 2, x2: p.x + s.width / 2, y1: p.y - s.height / 2, y2: p.y + s.height / 2 };
+    });
+    boxes.sort((a, b) => a.x1 - b.x1);
+    let overlaps = 0;
+    for (let i = 0; i < boxes.length; i++)
+      for (let k = i + 1; k < boxes.length && boxes[k].x1 < boxes[i].x2; k++)
+        if (boxes[k].y1 < boxes[i].y2 && boxes[i].y1 < boxes[k].y2) overlaps++;
+    expect(overlaps).toBe(0);
+  });
+});
