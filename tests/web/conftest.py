@@ -110,3 +110,24 @@ def screenshot(page: Any, name: str) -> Path:
 
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+
+
+@pytest.fixture(scope="module")
+def demo_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server with `lineage demo` posted to it over HTTP."""
+    import subprocess
+    import sys
+
+    require_browser()
+    folder = tmp_path_factory.mktemp("demo")
+    server = Server(f"sqlite:///{folder}/lineage.db", folder / "server.log").start()
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "lineage.cli", "demo", "--server", server.url],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        yield server
+    finally:
+        server.stop()
