@@ -43,13 +43,18 @@ export interface GraphProps {
 /** Below this zoom the 12px labels get too small to read at 1280x800. */
 const READABLE_ZOOM = 0.8;
 
+/** Long names keep their end, the most telling part (schema.table, the dbt node). */
+export function shorten(name: string, max: number): string {
+  return name.length <= max ? name : `…${name.slice(name.length - max + 1)}`;
+}
+
 export function label(node: GNode, hidden: { up: number; down: number }): string {
   if (node.kind === "FIELD") return node.type ? `${node.name}  ·  ${node.type.toLowerCase()}` : node.name;
   const kind = node.kind === "JOB" ? (node.type ?? "job").toLowerCase() : (node.type ?? "table").toLowerCase();
   const left = hidden.up ? `◂${hidden.up} ` : "";
   const right = hidden.down ? ` ${hidden.down}▸` : "";
   const health = node.health === "OK" ? "" : `  ⚠ ${node.health}`;
-  return `${node.name}\n${left}${kind}${health}${right}`;
+  return `${shorten(node.name, node.kind === "JOB" ? 24 : 28)}\n${left}${kind}${health}${right}`;
 }
 
 function elements(props: GraphProps): ElementDefinition[] {
