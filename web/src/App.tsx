@@ -184,7 +184,8 @@ export function App() {
       setPositions(placed);
       setColumnHighlight(highlight);
       setError(null);
-      if (first) {
+      const grew = next.visible.size !== model.visible.size || next.expandedColumns.size !== model.expandedColumns.size;
+      if (first || (grew && !(state.field && state.field !== lastField.current))) {
         setFitTo(null);
         setFitToken((t) => t + 1);
       } else if (state.field && state.field !== lastField.current) {
