@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from lineage.api.graphql.ids import encode_id
 from lineage.graph.model import dataset_id, field_id, job_id
@@ -105,6 +106,8 @@ def test_search_open_expand_columns_and_time_travel(served: Server, page: Any) -
     )
     assert ["DIRECT", "solid"] in edges
     assert ["INDIRECT", "dashed"] in edges
+    # The column drifted: its panel lists the open incident and says FAILING.
+    expect(page.get_by_test_id("health")).to_have_text("FAILING")
     screenshot(page, "03-columns")
 
     # Time travel: the slider's first point in time draws another graph, and the feature

@@ -69,14 +69,22 @@ export function Panel(props: {
   }, [node.id, asOf, props.capabilities.incidents]);
 
   const a = props.actions;
+  // The server's rule: an OPEN incident makes a node FAILING, acknowledged ones WARNING.
+  // Columns are drawn without a health of their own, so the panel derives it from the list.
+  const health =
+    incidents && incidents.length
+      ? incidents.some((i) => i.status !== "ACKNOWLEDGED")
+        ? "FAILING"
+        : "WARNING"
+      : node.health;
   return (
     <aside className="panel" aria-label="Selected node" data-testid="panel">
       <header>
         <div className="panel-kind">{node.kind === "FIELD" ? "column" : (node.type ?? node.kind).toLowerCase()}</div>
         <h2>{node.name}</h2>
         <div className="panel-ns">{node.namespace}</div>
-        <div className={`health health-${node.health}`} data-testid="health">
-          {node.health}
+        <div className={`health health-${health}`} data-testid="health">
+          {health}
         </div>
       </header>
       {node.kind !== "FIELD" && (
