@@ -6,7 +6,7 @@ import fieldsFile from "./graphql/fields.graphql?raw";
 import timelineFile from "./graphql/timeline.graphql?raw";
 import pathsFile from "./graphql/paths.graphql?raw";
 import capabilitiesFile from "./graphql/capabilities.graphql?raw";
-import { gql } from "./api";
+import { TOKEN_KEY, getWithToken, gql } from "./api";
 import type { CapabilitiesQuery, ColumnLineageQuery, FieldsQuery, LineageQuery, PathsQuery, TimelineQuery } from "./generated/graphql";
 import { LineageModel, edgeKey, topLevel } from "./model";
 import type { GNode, RawNode } from "./model";
@@ -101,6 +101,13 @@ async function loadColumnPath(model: LineageModel, field: string, asOf: string |
   model.merge([], data.lineage.edges);
   for (const e of data.lineage.edges) if (e.kind === "FEEDS") highlight.add(edgeKey(e.source.id, e.target.id, e.kind));
   return highlight;
+}
+
+/** A plain link downloads on an open server; with a token the download must carry it. */
+function exportWithToken(event: { preventDefault(): void }, url: string, name: string) {
+  if (!sessionStorage.getItem(TOKEN_KEY)) return;
+  event.preventDefault();
+  void getWithToken(url).then((blob) => download(name, URL.createObjectURL(blob)));
 }
 
 function download(name: string, href: string) {
@@ -463,8 +470,8 @@ export function App() {
               <div className="menu">
                 <button onClick={() => download("lineage.png", graph.current?.png() ?? "")}>View as PNG</button>
                 <button onClick={() => download("lineage.svg", URL.createObjectURL(new Blob([graph.current?.svg() ?? ""], { type: "image/svg+xml" })))}>View as SVG</button>
-                {start && <a href={exportUrl("json")} download>Graph as JSON</a>}
-                {start && <a href={exportUrl("csv")} download>Graph as CSV</a>}
+                {start && <a href={exportUrl("json")} download onClick={(e) => exportWithToken(e, exportUrl("json"), "lineage.json")}>Graph as JSON</a>}
+                {start && <a href={exportUrl("csv")} download onClick={(e) => exportWithToken(e, exportUrl("csv"), "lineage.csv")}>Graph as CSV</a>}
               </div>
             </details>
           </div>

@@ -30,13 +30,48 @@ export function operation(file: string, name: string): string {
   return found;
 }
 
-export async function gql<T>(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
-  const response = await fetch("/graphql", {
+/** Where a bearer token given by the person is kept for this tab (servers with LINEAGE_TOKENS). */
+export const TOKEN_KEY = "lineage-token";
+let asking: Promise<string | null> | null = null;
+
+/** Ask once for a token, however many requests were refused at the same time. */
+function askForToken(): Promise<string | null> {
+  asking ??= Promise.resolve(
+    window.prompt("This server needs a bearer token with the 'read' scope (and 'ingest' to change incidents):"),
+  ).then((token) => {
+    asking = null;
+    const given = token?.trim() || null;
+    if (given) sessionStorage.setItem(TOKEN_KEY, given);
+    return given;
+  });
+  return asking;
+}
+
+function post(query: string, variables: Record<string, unknown>, signal?: AbortSignal): Promise<Response> {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return fetch("/graphql", {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify({ query: document(query), variables }),
     signal,
   });
+}
+
+export async function gql<T>(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
+  let response = await post(query, variables, signal);
+  if (response.status === 401 || response.status === 403) {
+    if (response.status === 403 || (await askForToken())) {
+      if (response.status === 401) response = await post(query, variables, signal);
+    }
+    if (response.status === 401 || response.status === 403) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      throw new GraphQLFailure("the server refused the token: reload the page to give another", "UNAUTHORIZED");
+    }
+  }
   let body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
   try {
     body = await response.json();
@@ -49,4 +84,12 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   }
   if (!body.data) throw new GraphQLFailure(`the server answered ${response.status} without data`);
   return body.data;
+}
+
+/** GET a REST route (the export), sending the tab's token when the person gave one. */
+export async function getWithToken(url: string): Promise<Blob> {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (!response.ok) throw new GraphQLFailure(`the export failed: ${response.status} ${response.statusText}`);
+  return response.blob();
 }
