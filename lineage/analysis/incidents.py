@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -22,20 +22,32 @@ class Health(StrEnum):
     FAILING = "FAILING"  # at least one open incident
 
 
-def status_of(incident: Node) -> IncidentStatus:
+def status_of(incident: Node, at: float | None = None) -> IncidentStatus | None:
+    """Its status now, or at ``at`` (epoch seconds; None when it was not open yet)."""
+    if at is not None:
+        props = incident.props
+        if float(props.get("opened_at") or 0.0) > at:
+            return None
+        resolved, acked = props.get("resolved_at"), props.get("acknowledged_at")
+        if resolved is not None and float(resolved) <= at:
+            return IncidentStatus.RESOLVED
+        if acked is not None and float(acked) <= at:
+            return IncidentStatus.ACKNOWLEDGED
+        return IncidentStatus.OPEN
     try:
         return IncidentStatus(str(incident.props.get("status")))
     except ValueError:
         return IncidentStatus.OPEN
 
 
-def is_active(incident: Node) -> bool:
-    return status_of(incident) in ACTIVE
+def is_active(incident: Node, at: float | None = None) -> bool:
+    return status_of(incident, at) in ACTIVE
 
 
-def health(incidents: Iterable[Node]) -> Health:
-    """FAILING while any incident is OPEN, WARNING while some are only ACKNOWLEDGED."""
-    statuses = {status_of(i) for i in incidents}
+def health(incidents: Iterable[Node], at: float | None = None) -> Health:
+    """FAILING while any incident is OPEN, WARNING while some are only ACKNOWLEDGED
+    (now, or as things stood at ``at``)."""
+    statuses = {status_of(i, at) for i in incidents}
     if IncidentStatus.OPEN in statuses:
         return Health.FAILING
     if IncidentStatus.ACKNOWLEDGED in statuses:
@@ -98,18 +110,3 @@ def find_incidents(
 
 def _newest_first(incident: Node) -> tuple[float, str]:
     return (-float(incident.props.get("opened_at") or 0.0), incident.id)
-
-
-def describe_incident(incident: Node) -> Mapping[str, Any]:
-    """A plain summary (for the CLI and logs)."""
-    props = incident.props
-    return {
-        "id": incident.id,
-        "kind": props.get("kind"),
-        "status": status_of(incident).value,
-        "severity": props.get("severity"),
-        "title": props.get("title"),
-        "subject": props.get("subject"),
-        "opened_at": props.get("opened_at"),
-        "resolved_at": props.get("resolved_at"),
-    }

@@ -82,6 +82,25 @@ def test_nodes_show_their_health_and_open_incidents(gql: GraphQL) -> None:
     assert data["clean"] == {"health": "OK", "openIncidents": []}
 
 
+def test_health_in_an_as_of_answer_is_the_health_then(gql: GraphQL) -> None:
+    query = (
+        """
+    query($asOf: DateTime) {
+      lineage(start: {namespace: "%s", name: "churn"}, depth: 0, asOf: $asOf) {
+        nodes { ... on Dataset { name health openIncidents { incidentKind } } }
+      }
+    }
+    """
+        % ML
+    )
+    before = gql.data(query, asOf="2026-11-06T11:00:00Z")["lineage"]["nodes"]
+    assert before == [{"name": "churn", "health": "OK", "openIncidents": []}]
+    after = gql.data(query, asOf="2026-11-06T13:00:00Z")["lineage"]["nodes"]
+    assert after == [
+        {"name": "churn", "health": "FAILING", "openIncidents": [{"incidentKind": "DRIFT"}]}
+    ]
+
+
 def test_triage_over_graphql_ranks_the_planted_type_change_first(gql: GraphQL) -> None:
     report = gql.data(TRIAGE, id=drift_id(gql))["triage"]
     assert report["subject"] == {"kind": "DATASET", "name": "churn"}

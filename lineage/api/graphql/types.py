@@ -386,16 +386,19 @@ class Node:
         found.sort(key=lambda n: (-float(n.props.get("opened_at") or 0.0), n.id))
         return objects(found, Incident)
 
-    @described("The incidents on this node that are OPEN or ACKNOWLEDGED, newest first.")
+    @described(
+        "The incidents on this node that are OPEN or ACKNOWLEDGED, newest first (inside an "
+        "answer asked asOf a time: those open then)."
+    )
     async def open_incidents(self, info: Info) -> list[Incident]:
-        return [i for i in await self.incidents(info) if is_active(i.raw)]
+        return [i for i in await self.incidents(info) if is_active(i.raw, self.as_of)]
 
     @described(
         "FAILING while an incident on this node is OPEN, WARNING while its incidents are "
-        "only ACKNOWLEDGED, else OK."
+        "only ACKNOWLEDGED, else OK (inside an answer asked asOf a time: as things stood then)."
     )
     async def health(self, info: Info) -> Health:
-        return health_of([i.raw for i in await self.incidents(info)])
+        return health_of([i.raw for i in await self.incidents(info)], self.as_of)
 
 
 @strawberry.type(
@@ -903,7 +906,7 @@ class Incident(Node):
 
     @strawberry.field
     def status(self) -> IncidentStatus:
-        return status_of(self.raw)
+        return status_of(self.raw) or IncidentStatus.OPEN
 
     @described("Whether it was opened from events (automatic) or by a person (manual).")
     def origin(self) -> str:
