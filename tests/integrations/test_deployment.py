@@ -7,13 +7,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import requests
 
 from lineage.integrations import RecordingTransport, StoreTransport, emit_deployment
 from lineage.integrations.emit import openlineage_client
+from lineage.settings import hash_token
 from lineage.store import GraphStore
 from tests.e2e.server import Server
 from tests.graphql.conftest import GraphQL, open_client
@@ -154,3 +157,24 @@ def test_the_cli_names_a_missing_option() -> None:
     )
     assert done.returncode == 2
     assert "--version" in done.stderr
+
+
+def test_the_api_key_comes_from_openlineage_api_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server = Server(
+        f"sqlite:///{tmp_path}/l.db",
+        tmp_path / "server.log",
+        env={"LINEAGE_TOKENS": f"{hash_token('ci-key')}=ingest+read"},
+    ).start()
+    try:
+        monkeypatch.setenv("OPENLINEAGE_URL", server.url)
+        monkeypatch.delenv("OPENLINEAGE_API_KEY", raising=False)
+        with pytest.raises(requests.HTTPError, match="401"):
+            emit_deployment((MODELS, "churn"), "1", ENDPOINT, "prod")
+        monkeypatch.setenv("OPENLINEAGE_API_KEY", "ci-key")
+        rid = emit_deployment((MODELS, "churn"), "1", ENDPOINT, "prod")
+        listed = httpx.get(
+            server.url + "/api/v1/events/lineage", headers={"Authorization": "Bearer ci-key"}
+        ).json()["events"]
+        assert {e["run"]["runId"] for e in listed} == {rid}
+    finally:
+        server.stop()
