@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -56,6 +56,12 @@ ML_JOB_KINDS = frozenset(
 )
 
 FACET_PREFIX = "facet:"
+
+#: The project's own dataset facets (``lineage.integrations``): the kind of dataset each
+#: implies when no ``datasetType`` facet says, and which every version it is sent with
+#: keeps, so that each model version has its own metrics and each endpoint version its
+#: own deployment.
+ML_DATASET_FACETS: Final = {"lineage_model": "MODEL", "lineage_deployment": "ENDPOINT"}
 
 
 def mutations_for(event: LineageEvent) -> list[Mutation]:
@@ -191,6 +197,9 @@ def _output(
     lifecycle = get_facet(ds.facets, "lifecycleStateChange", F.LifecycleStateChangeDatasetFacet)
     if lifecycle is not None:
         props["lifecycle"] = Prop(lifecycle.lifecycleStateChange, at=at)
+    for name in ML_DATASET_FACETS:
+        if _has_facet(ds.facets, name):
+            props[FACET_PREFIX + name] = Prop(ds.facets[name], at=at)
     yield UpsertNode(vid, NodeKind.DATASET_VERSION, props)
     yield UpsertEdge(EdgeKind.VERSION_OF, vid, dsid)
     yield UpsertEdge(EdgeKind.WROTE, run, vid, props=_facet_props(ds.outputFacets, at))
@@ -467,6 +476,10 @@ def _dataset(namespace: str, name: str, facets: Mapping[str, Any], at: float) ->
     kind = get_facet(facets, "datasetType", F.DatasetTypeDatasetFacet)
     if kind is not None:
         props["type"] = Prop(kind.datasetType.upper(), at=at)
+    else:
+        implied = next((t for f, t in ML_DATASET_FACETS.items() if _has_facet(facets, f)), None)
+        if implied is not None:
+            props["type"] = Prop(implied, at=at)
     source = get_facet(facets, "dataSource", F.DatasourceDatasetFacet)
     if source is not None:
         props["source"] = Prop(source.uri or source.name, at=at)
