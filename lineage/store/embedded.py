@@ -91,6 +91,10 @@ COLD_PROPS: Final = frozenset(
 )
 
 
+#: Nodes whose cold properties one query reads (SQLite allows 32,766 parameters).
+_COLD_CHUNK: Final = 500
+
+
 def _is_cold(name: str) -> bool:
     return name in COLD_PROPS or name.startswith(FACET_PREFIX)
 
@@ -910,13 +914,35 @@ class EmbeddedStore:
             return None
         props = {k: v for k, v in rec.props.items() if v is not None}
         if rec.cold:
-            for name, value in self._db.execute(
-                "SELECT name, value FROM cold WHERE node = ?", (nid,)
-            ):
-                decoded = orjson.loads(value)
-                if decoded is not None:
-                    props[name] = decoded
+            self._fill_cold({nid: props})
         return Node(nid, rec.kind, props)
+
+    def _light_node(self, nid: str, cold: dict[str, dict[str, Any]]) -> Node | None:
+        """The node with its in-memory properties; one with cold ones joins ``cold``, for
+        :meth:`_fill_cold` to complete in one read with the others of the same answer."""
+        rec = self._nodes.get(nid)
+        if rec is None:
+            return None
+        props = {k: v for k, v in rec.props.items() if v is not None}
+        if rec.cold:
+            cold[nid] = props
+        return Node(nid, rec.kind, props)
+
+    def _fill_cold(self, pending: dict[str, dict[str, Any]]) -> None:
+        """Adds each node's cold properties to its ``props``, reading them from disk a few
+        hundred nodes per query rather than one query per node."""
+        ids = list(pending)
+        loads = orjson.loads
+        for start in range(0, len(ids), _COLD_CHUNK):
+            chunk = ids[start : start + _COLD_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for nid, name, value in self._db.execute(
+                f"SELECT node, name, value FROM cold WHERE node IN ({marks}) ORDER BY node, name",
+                chunk,
+            ):
+                decoded = loads(value)
+                if decoded is not None:
+                    pending[nid][name] = decoded
 
     def _edge(self, eid: str, rec: _EdgeRec) -> Edge:
         props = dict(rec.props)
@@ -927,10 +953,14 @@ class EmbeddedStore:
     def get_nodes(self, ids: Iterable[str]) -> dict[str, Node]:
         with self._lock:
             found: dict[str, Node] = {}
+            cold: dict[str, dict[str, Any]] = {}
             for nid in ids:
-                node = self._node(nid)
+                if nid in found:
+                    continue
+                node = self._light_node(nid, cold)
                 if node is not None:
                     found[nid] = node
+            self._fill_cold(cold)
             return found
 
     def edges_of(
@@ -978,9 +1008,12 @@ class EmbeddedStore:
     ) -> Subgraph:
         with self._lock:
             graph = Subgraph()
+            cold: dict[str, dict[str, Any]] = {}
             queue: deque[tuple[str, int]] = deque()
             for nid in starts:
-                node = self._node(nid)
+                if nid in graph.nodes:
+                    continue
+                node = self._light_node(nid, cold)
                 if node is not None and nid not in graph.nodes:
                     graph.nodes[nid] = node
                     queue.append((nid, 0))
@@ -999,12 +1032,13 @@ class EmbeddedStore:
                             if nid not in graph.frontier:
                                 graph.frontier.append(nid)
                             continue
-                        node = self._node(other)
+                        node = self._light_node(other, cold)
                         if node is None:
                             continue
                         graph.nodes[other] = node
                         queue.append((other, depth + 1))
                     graph.edges[eid] = self._edge(eid, rec)
+            self._fill_cold(cold)
             return graph
 
     def search(
