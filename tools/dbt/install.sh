@@ -10,81 +10,23 @@
 #   DBT_PYTHON  interpreter used to create it (default: python3; dbt 1.11 supports 3.10-3.13)
 #   DBT_FORCE   set to 1 to rebuild even when the virtualenv is up to date
 #
-# Idempotent: the virtualenv records a hash of tools/dbt/requirements.txt together with the
-# interpreter version. When both match and the entry points are present, nothing is
-# installed. Otherwise the virtualenv is removed and rebuilt from scratch, so it never holds
-# leftovers of an older pin set. Safe to run concurrently (serialised with flock when present).
+# Idempotent and safe to run concurrently: see tools/pinned-venv.sh.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$here/../.." && pwd)"
+name=dbt
 requirements="$here/requirements.txt"
 venv="${DBT_VENV:-$repo_root/.venv-dbt}"
 python_bin="${DBT_PYTHON:-python3}"
-stamp_name=".requirements.sha256"
+force="${DBT_FORCE:-0}"
+entry_points="dbt dbt-ol"
+report_re='^(dbt-core|dbt-duckdb|openlineage-dbt|duckdb)$'
 
-log() { printf '[dbt-install] %s\n' "$*" >&2; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-t0="$(now)"
-
-if ! command -v "$python_bin" >/dev/null 2>&1; then
-    log "interpreter '$python_bin' not found (set DBT_PYTHON)"
-    exit 1
-fi
-python_version="$("$python_bin" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
-
-# The stamp covers the pins and the interpreter: a new Python means a new virtualenv.
-want="$( { cat "$requirements"; printf 'python=%s\n' "$python_version"; } | sha256sum | cut -d' ' -f1)"
-
-up_to_date() {
-    [[ -f "$venv/$stamp_name" ]] \
-        && [[ "$(cat "$venv/$stamp_name")" == "$want" ]] \
-        && [[ -x "$venv/bin/dbt" && -x "$venv/bin/dbt-ol" ]] \
-        && "$venv/bin/python" -c 'import sys' >/dev/null 2>&1
+# dbt, the adapter and the integration import. (Not `dbt --version`: it asks the package
+# index for the latest release.)
+smoke() {
+    "$venv/bin/python" -c 'import dbt.cli.main, dbt.adapters.duckdb, openlineage.dbt' >/dev/null
 }
 
-# Serialise concurrent installs (the lock is held on requirements.txt itself, so no lock file
-# is left behind).
-mkdir -p "$(dirname "$venv")"
-if command -v flock >/dev/null 2>&1; then
-    exec 9<"$requirements"
-    flock 9
-fi
-
-if [[ "${DBT_FORCE:-0}" != "1" ]] && up_to_date; then
-    log "up to date: $venv (python $python_version) — nothing to do [$(elapsed "$t0")s]"
-    exit 0
-fi
-
-if [[ -e "$venv" ]]; then
-    # Only ever delete something that is recognisably a virtualenv (or an empty directory).
-    if [[ -f "$venv/pyvenv.cfg" ]] || [[ -d "$venv" && -z "$(ls -A "$venv")" ]]; then
-        log "removing stale virtualenv $venv"
-        rm -rf "$venv"
-    else
-        log "refusing to replace $venv: it exists and is not a virtualenv"
-        exit 1
-    fi
-fi
-
-log "creating virtualenv $venv with $python_bin ($python_version)"
-"$python_bin" -m venv "$venv"
-log "virtualenv created [$(elapsed "$t0")s]"
-
-t_pip="$(now)"
-log "installing $(grep -cE '^[A-Za-z0-9_.-]+==' "$requirements") pinned packages from $requirements"
-PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
-    "$venv/bin/python" -m pip install --quiet -r "$requirements"
-log "packages installed [$(elapsed "$t_pip")s]"
-
-# Smoke check: the entry points exist and dbt, the adapter and the integration import.
-# (Not `dbt --version`: it asks the package index for the latest release.)
-[[ -x "$venv/bin/dbt" && -x "$venv/bin/dbt-ol" ]]
-"$venv/bin/python" -c 'import dbt.cli.main, dbt.adapters.duckdb, openlineage.dbt' >/dev/null
-
-printf '%s\n' "$want" > "$venv/$stamp_name"
-log "ready: $venv ($("$venv/bin/python" -m pip --disable-pip-version-check list 2>/dev/null \
-    | awk '$1 ~ /^(dbt-core|dbt-duckdb|openlineage-dbt|duckdb)$/ { printf "%s %s  ", $1, $2 }'))"
-log "total [$(elapsed "$t0")s]"
+source "$here/../pinned-venv.sh"
