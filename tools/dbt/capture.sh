@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Capture what dbt-ol really sends for tests/dbt_project_classic, as JSON-lines fixtures.
+#
+#   tools/dbt/capture.sh                  # writes tests/events/data/captured/dbt_classic_*.jsonl
+#   tools/dbt/capture.sh --out /tmp/cap   # somewhere else
+#
+# Four streams, each from a fresh copy of the project and a fresh DuckDB file, each received
+# by tools/dbt/receiver.py on 127.0.0.1 (one event a line, in the order received):
+#
+#   dbt_classic_dev.jsonl             dbt-ol build                          (target dev)
+#   dbt_classic_dev_structured.jsonl  dbt-ol --consume-structured-logs build (target dev)
+#   dbt_classic_prod.jsonl            dbt-ol build --target prod
+#   dbt_classic_dev_failures.jsonl    dbt build, then (captured) dbt-ol build --vars
+#                                     '{plant_failures: true}': `orders` fails to build and
+#                                     one data test fails, after a passing build
+#
+# Jobs go to the namespace dbt_classic. The project is run from a temporary folder with the
+# relative DuckDB paths of its profiles.yml (dev/jaffle_shop.duckdb, prod/jaffle_shop.duckdb),
+# so the dataset namespaces (duckdb://dev/jaffle_shop.duckdb, duckdb://prod/jaffle_shop.duckdb)
+# are the same on every machine.
+#
+# Exit status: 0 when every stream was captured and dbt exited as expected (0 for the
+# passing builds, 1 for the planted failures); 1 otherwise, with the dbt output.
+#
+# Environment: DBT_VENV (default <repo>/.venv-dbt, built by tools/dbt/install.sh if needed).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo_root="$(cd "$here/../.." && pwd)"
+project_src="$repo_root/tests/dbt_project_classic"
+venv="${DBT_VENV:-$repo_root/.venv-dbt}"
+out_dir="$repo_root/tests/events/data/captured"
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --out) out_dir="$2"; shift 2 ;;
+        *) printf 'usage: %s [--out DIR]\n' "$0" >&2; exit 2 ;;
+    esac
+done
+
+log() { printf '[dbt-capture] %s\n' "$*" >&2; }
+
+DBT_VENV="$venv" "$here/install.sh"
+mkdir -p "$out_dir"
+out_dir="$(cd "$out_dir" && pwd)"
+
+work="$(mktemp -d)"
+receiver_pid=""
+stop_receiver() {
+    if [[ -n "$receiver_pid" ]]; then
+        kill "$receiver_pid" 2>/dev/null || true
+        wait "$receiver_pid" 2>/dev/null || true
+        receiver_pid=""
+    fi
+}
+cleanup() { stop_receiver; rm -rf "$work"; }
+trap cleanup EXIT
+
+# dbt-ol starts `dbt` from PATH. Nothing but the receiver may be configured as transport.
+export PATH="$venv/bin:$PATH"
+export DBT_SEND_ANONYMOUS_USAGE_STATS=false
+export OPENLINEAGE_NAMESPACE=dbt_classic
+unset OPENLINEAGE_CONFIG OPENLINEAGE_API_KEY OPENLINEAGE_ENDPOINT OPENLINEAGE_DISABLED \
+    OPENLINEAGE_PARENT_ID OPENLINEAGE_ROOT_PARENT_ID OPENLINEAGE_CONTEXT OPENLINEAGE_DBT_JOB_NAME \
+    DBT_DUCKDB_PATH DBT_DUCKDB_PROD_PATH DBT_TARGET_PATH DBT_LOG_PATH DBT_PROJECT_DIR
+
+# A fresh copy of the project: no target/, logs/ or DuckDB files from an earlier run.
+fresh_project() {
+    rm -rf "$work/project"
+    cp -r "$project_src" "$work/project"
+    rm -rf "$work/project/target" "$work/project/logs" "$work/project"/dbt-logs-* \
+        "$work/project/dev" "$work/project/prod"
+    mkdir "$work/project/dev" "$work/project/prod"
+    export DBT_PROFILES_DIR="$work/project"
+}
+
+start_receiver() {
+    local events="$1" port_file="$work/port"
+    rm -f "$events" "$port_file"
+    : > "$events"
+    "$venv/bin/python" "$repo_root/tools/dbt/receiver.py" --out "$events" --port 0 \
+        --port-file "$port_file" >/dev/null &
+    receiver_pid=$!
+    for _ in $(seq 100); do
+        [[ -s "$port_file" ]] && break
+        sleep 0.1
+    done
+    [[ -s "$port_file" ]] || { log "the receiver did not start"; exit 1; }
+    export OPENLINEAGE_URL="http://127.0.0.1:$(cat "$port_file")"
+}
+
+# run EXPECTED_STATUS COMMAND...: run in the project, fail loudly on another exit status.
+run() {
+    local expected="$1" rc=0
+    shift
+    log "$* (expecting exit $expected)"
+    (cd "$work/project" && "$@") > "$work/dbt.log" 2>&1 || rc=$?
+    if [[ $rc -ne $expected ]]; then
+        cat "$work/dbt.log" >&2
+        log "$* exited $rc, expected $expected"
+        exit 1
+    fi
+}
+
+# capture NAME EXPECTED_STATUS DBT_OL_ARGS...: one stream, from a fresh project.
+capture() {
+    local name="$1" expected="$2" events="$work/$1.jsonl"
+    shift 2
+    start_receiver "$events"
+    run "$expected" dbt-ol "$@"
+    stop_receiver
+    mv "$events" "$out_dir/$name.jsonl"
+    log "$name.jsonl: $(wc -l < "$out_dir/$name.jsonl") events"
+}
+
+fresh_project
+capture dbt_classic_dev 0 build
+
+fresh_project
+capture dbt_classic_dev_structured 0 --consume-structured-logs build
+
+fresh_project
+capture dbt_classic_prod 0 build --target prod
+
+fresh_project
+run 0 dbt build
+capture dbt_classic_dev_failures 1 build --vars '{plant_failures: true}'
