@@ -860,15 +860,17 @@ class ImpactFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
-#: Exit statuses of `lineage impact`: a CI gate fails on anything but 0.
-IMPACT_OK, IMPACT_BREAKING, IMPACT_USAGE, IMPACT_UNANSWERED = 0, 1, 2, 3
+#: Exit statuses of `lineage impact`: a CI gate fails on anything but 0. UNCERTAIN: nothing
+#: is known to break, but some reader's use of the changed columns is unknown (POSSIBLE).
+IMPACT_OK, IMPACT_BREAKING, IMPACT_USAGE, IMPACT_UNANSWERED, IMPACT_UNCERTAIN = 0, 1, 2, 3, 4
 _USAGE_CODES = frozenset({"NOT_FOUND", "INVALID_ARGUMENT", "INVALID_QUERY"})
 
 impact_app = typer.Typer(
     help="What a schema change to a dataset would break downstream, each item BREAKING, "
-    "LIKELY or POSSIBLE, with owners. Exits 0 when nothing is BREAKING, 1 when something "
-    "is, 2 on usage errors (or an unknown dataset or column), 3 when the store or server "
-    "cannot answer.",
+    "LIKELY or POSSIBLE, with owners. Exits 0 when nothing breaks and every reader's use of "
+    "the changed columns is known, 1 when something is BREAKING, 4 when nothing is known to "
+    "break but some reader's use is unknown (POSSIBLE), 2 on usage errors (or an unknown "
+    "dataset or column), 3 when the store or server cannot answer.",
     invoke_without_command=True,
 )
 app.add_typer(impact_app, name="impact")
@@ -1040,7 +1042,26 @@ def impact(
         raise typer.Exit(_impact_failed(errors))
     report: dict[str, Any] = data["impact"]
     _print_impact([report], output)
-    raise typer.Exit(IMPACT_BREAKING if report["breaking"] else IMPACT_OK)
+    raise typer.Exit(_impact_status([report]))
+
+
+def _impact_status(reports: list[dict[str, Any]]) -> int:
+    """BREAKING fails the gate; so does an answer that cannot be sure nothing breaks."""
+    if any(r["breaking"] for r in reports):
+        return IMPACT_BREAKING
+    if any(r["summary"]["possible"] for r in reports):
+        return IMPACT_UNCERTAIN
+    return IMPACT_OK
+
+
+def _verdict(reports: list[dict[str, Any]], *, markdown: bool) -> str:
+    status = _impact_status(reports)
+    if status == IMPACT_BREAKING:
+        return "**BREAKING**" if markdown else "[red]BREAKING[/]"
+    if status == IMPACT_UNCERTAIN:
+        words = "nothing known to break, but some readers' use of the columns is unknown"
+        return f"**uncertain**: {words}" if markdown else f"[cyan]uncertain[/]: {words}"
+    return "nothing breaks" if markdown else "[green]nothing breaks[/]"
 
 
 @impact_app.command("dbt")
@@ -1123,9 +1144,7 @@ def impact_dbt(
         sys.stdout.write(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         _print_impact(reports, output, empty="no dbt model, seed or snapshot changed")
-    if any(r["breaking"] for r in reports):
-        raise typer.Exit(IMPACT_BREAKING)
-    raise typer.Exit(status)
+    raise typer.Exit(max(_impact_status(reports), status) if reports else status)
 
 
 def _dbt_namespace(
@@ -1198,7 +1217,7 @@ def _impact_text(reports: list[dict[str, Any]], empty: str) -> None:
         out.print(empty)
     for report in reports:
         dataset = report["dataset"]
-        verdict = "[red]BREAKING[/]" if report["breaking"] else "[green]nothing breaks[/]"
+        verdict = _verdict([report], markdown=False)
         out.print(
             f"[bold]{escape(dataset['name'])}[/] [dim]{escape(dataset['namespace'])}[/]: "
             f"{verdict} ({_counts(report['summary'])}; reaches {_reached(report['summary'])})"
@@ -1239,17 +1258,35 @@ def _impact_markdown(reports: list[dict[str, Any]], empty: str) -> str:
     every item by change and distance in a collapsible section."""
     if not reports:
         return f"**lineage impact**: {empty}.\n"
-    breaking = any(r["breaking"] for r in reports)
     totals = {"breaking": 0, "likely": 0, "possible": 0}
     for report in reports:
         for key in totals:
             totals[key] += report["summary"][key]
     names = ", ".join(f"`{r['dataset']['name']}`" for r in reports)
-    verdict = "**BREAKING**" if breaking else "nothing breaks"
+    verdict = _verdict(reports, markdown=True)
     lines = [
         f"**lineage impact** of changes to {names}: {verdict} ({_counts(totals)})",
         "",
     ]
+    blind = sorted(
+        {
+            _impact_label(item["node"])
+            for r in reports
+            for c in r["changes"]
+            for item in c["items"]
+            if item["severity"] == "POSSIBLE"
+            and item["node"].get("kind") == "JOB"
+            and item["distance"] == 1
+        }
+    )
+    if blind:
+        lines += [
+            f"Completeness: the column use of {len(blind)} reader job(s) is unknown or known "
+            "only in part, so they may break: " + ", ".join(f"`{_cell(b)}`" for b in blind),
+            "",
+        ]
+    else:
+        lines += ["Completeness: every reader's use of the changed columns is known.", ""]
     rows = [
         (report, change, item)
         for report in reports

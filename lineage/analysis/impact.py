@@ -709,7 +709,9 @@ class _Walk:
         elif kind == "A":
             lineage = cache.lineage_jobs(nid)
             for e in cache.readers(nid):
-                if e.dst not in lineage:
+                # A reader whose column use is unknown, or known only in part (a name its
+                # column lineage or SQL left unresolved), may use the column.
+                if e.dst not in lineage or e.props.get("column_usage_gap"):
                     step = Step("READS", nid, e.dst, e.dst, e.props)
                     yield _Arc(("J", e.dst), 1, Severity.POSSIBLE, step)
         elif kind == "D":
@@ -828,6 +830,10 @@ def _impact_of(
             node, _category(node), severity, distance, reason, chain, _owners(node, cache.nodes)
         )
 
+    # A job whose query names a dropped or renamed column fails, whatever it does with it:
+    # a join key, a filter or a grouping as surely as a copied value.
+    fails_on_use = change.kind in (ChangeKind.DROP_FIELD, ChangeKind.RENAME_FIELD)
+    start_keys = set(starts)
     for key, seen in reached.items():
         last = seen.way[-1].step if seen.way else None
         kind, nid = key
@@ -840,7 +846,10 @@ def _impact_of(
         for arc in walk.arcs.get(key, ()):
             # The job of a column-lineage step is hurt as surely as the column it writes.
             if arc.job and arc.target in reached and seen.distance + 1 <= max_depth:
-                offer(arc.job, _min(seen.severity, arc.cap), seen.distance + 1, (*seen.way, arc))
+                severity = _min(seen.severity, arc.cap)
+                if fails_on_use and key in start_keys:
+                    severity = Severity.BREAKING
+                offer(arc.job, severity, seen.distance + 1, (*seen.way, arc))
     ordered = sorted(
         items.values(),
         key=lambda i: (i.distance, -_RANK[i.severity], _KIND_ORDER[i.node.kind], _label_of(i.node)),
@@ -943,7 +952,9 @@ def _how(step: Step) -> str:
             found.append(value)
     found.sort(key=lambda t: t.get("type") != "DIRECT")
     best = found[0] if found else step.props
-    kind = str(best.get("type") or "DIRECT")
+    if not best.get("type"):
+        return "how unknown"
+    kind = str(best.get("type"))
     subtype = best.get("subtype")
     return f"{kind}/{subtype}" if subtype else kind
 
@@ -977,11 +988,18 @@ def _reason(
         if blind is None:
             return f"may depend on {origin}: uncertain"
         reader, read = _label(blind.target, nodes), _label(blind.source, nodes)
-        why = (
-            f"{reader} reads {read} but reported no column lineage for it (a SELECT *, or a "
-            f"producer that does not send column lineage), so whether it uses {origin} is "
-            "unknown"
-        )
+        gap = blind.props.get("column_usage_gap")
+        if gap:
+            why = (
+                f"{reader} reads {read} and its column use is known only in part ({gap}), "
+                f"so whether it uses {origin} is unknown"
+            )
+        else:
+            why = (
+                f"{reader} reads {read} but reported no column lineage for it (a SELECT *, "
+                f"or a producer that does not send column lineage), so whether it uses "
+                f"{origin} is unknown"
+            )
         if node.kind is NodeKind.JOB and node.id == blind.target:
             return why
         return f"downstream of {reader}: {why}"
@@ -993,6 +1011,11 @@ def _reason(
         subject = f"its column {_path_of(last.target)} "
     if severity is Severity.BREAKING:
         if node.kind is NodeKind.JOB:
+            if len(feeds) == 1 and _feed_cap_of(last) is not Severity.BREAKING:
+                return (
+                    f"its query uses {origin} ({_how(last)}) for "
+                    f"{_label(last.target, nodes)}: it fails once {consequence}"
+                )
             if len(feeds) == 1:
                 return (
                     f"reads {origin} directly ({_how(last)}) into "

@@ -475,7 +475,7 @@ def _how(feed: Mapping[str, Any]) -> Json:
         ),
         None,
     )
-    if not reported:
+    if not reported and feed.get("type"):
         reported = [{"type": feed.get("type"), "subtype": feed.get("subtype")}]
     return {
         "transformationDescription": main.get("description") if main else None,

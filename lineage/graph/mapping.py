@@ -49,6 +49,7 @@ from lineage.graph.model import (
     run_id,
     version_id,
 )
+from lineage.graph.sql import SqlLineage, Statement, analyze, dialect_for
 
 #: Job kinds this project gives its own meaning to; any other ``jobType`` is ETL.
 ML_JOB_KINDS = frozenset(
@@ -127,12 +128,21 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
     declared = {dataset_id(d.namespace, d.name) for d in (*event.inputs, *event.outputs)}
     for source in event.inputs:
         yield from _input(source, run, job, at, declared=True)
+    found = _sql_lineage(event)
+    if found is not None and found[0].error is not None:
+        # Kept and flagged, never fatal: the job's SQL is stored as sent either way.
+        yield UpsertNode(job, NodeKind.JOB, {"sql_error": Prop(found[0].error, at=at)})
+    elif found is not None:
+        yield UpsertNode(job, NodeKind.JOB, {"sql_error": Prop(None, at=at)})
     covers: list[str] = []
     for target in event.outputs:
         yield from _output(target, event, run, job, at)
-        if _has_facet(target.facets, "columnLineage"):
+        statement = (
+            found[0].for_output(target.name, len(event.outputs) == 1) if found is not None else None
+        )
+        if _has_facet(target.facets, "columnLineage") or statement is not None:
             covers.append(dataset_id(target.namespace, target.name))
-            yield from _column_lineage(target, event, run, job, at, declared)
+            yield from _column_lineage(target, event, run, job, at, declared, statement)
     if state == RunState.COMPLETE:
         yield Completion(job, at, run, tuple(sorted(covers)))
 
@@ -209,20 +219,51 @@ def _output(
 
 @dataclass(frozen=True, slots=True)
 class _LineagePlan:
-    """What one columnLineage facet implies, independent of the run and time."""
+    """What one output's column lineage implies, independent of the run and time."""
 
     target_paths: tuple[str, ...]
-    sources: tuple[tuple[str, str, tuple[str, ...]], ...]  # namespace, name, fields
+    sources: tuple[tuple[str, str, tuple[str, ...], str], ...]  # namespace, name, fields, how
     feeds: tuple[Feed, ...]
     digest: str
     unresolved: tuple[tuple[str, str, str, str, tuple[Mapping[str, Any], ...]], ...]
+    #: Why the job's use of its inputs' columns is not fully known (None: it is), and the
+    #: inputs that concerns (empty: all of the run's inputs).
+    gap: str | None = None
+    gap_inputs: tuple[str, ...] = ()
 
 
-# Producers send the same column lineage with every event of every run of a job, and the
-# facet parser shares one typed instance per content: plan each one once. Values keep
-# their facet alive, so an id in a key cannot be reused while the entry exists.
-_PLANS: dict[tuple[Any, ...], tuple[Any, _LineagePlan]] = {}
+# Producers send the same column lineage (and SQL) with every event of every run of a job,
+# and the facet parser shares one typed instance per content: plan each one once. Values
+# keep their facet alive, so an id in a key cannot be reused while the entry exists.
+_PLANS: dict[tuple[Any, ...], tuple[Any, Any, _LineagePlan]] = {}
 _PLANS_MAX = 4096
+
+
+def _sql_lineage(event: RunEvent) -> tuple[SqlLineage, F.SQLJobFacet] | None:
+    """The column lineage of the event's SQL, when it has SQL and outputs."""
+    sql = get_facet(event.job.facets, "sql", F.SQLJobFacet)
+    if sql is None or not event.outputs or not sql.query.strip():
+        return None
+    schemas: dict[str, list[str]] = {}
+    for source in event.inputs:
+        paths = _top_level_names(source.facets)
+        if paths is not None:
+            schemas[source.name] = paths
+    outputs: dict[str, list[str]] = {}
+    for target in event.outputs:
+        paths = _top_level_names(target.facets)
+        if paths is not None:
+            outputs[target.name] = paths
+    namespace = event.outputs[0].namespace
+    found = analyze(sql.query, dialect_for(sql.dialect, namespace), schemas, output_columns=outputs)
+    return found, sql
+
+
+def _top_level_names(facets: Mapping[str, Any]) -> list[str] | None:
+    schema = get_facet(facets, "schema", F.SchemaDatasetFacet)
+    if schema is None or not schema.fields:
+        return None
+    return [f.name for f in schema.fields]
 
 
 def _column_lineage(
@@ -232,38 +273,46 @@ def _column_lineage(
     job: str,
     at: float,
     declared: set[str],
+    statement: Statement | None,
 ) -> Iterator[Mutation]:
     lineage = get_facet(ds.facets, "columnLineage", F.ColumnLineageDatasetFacet)
-    if lineage is None:
+    if lineage is None and statement is None:
         return
     out = dataset_id(ds.namespace, ds.name)
-    schema = get_facet(ds.facets, "schema", F.SchemaDatasetFacet) if lineage.dataset else None
+    schema = get_facet(ds.facets, "schema", F.SchemaDatasetFacet)
     naming = _dotted_parts_by_namespace(event)
+    datasets = tuple(sorted({(d.namespace, d.name) for d in (*event.inputs, *event.outputs)}))
     key = (
         id(lineage),
+        id(statement),
         id(schema),
         ds.namespace,
         ds.name,
         tuple(sorted(naming.items())),
         frozenset(declared),
+        datasets,
     )
     cached = _PLANS.get(key)
-    if cached is None or cached[0] is not lineage:
+    if cached is None or cached[0] is not lineage or cached[1] is not statement:
         if len(_PLANS) >= _PLANS_MAX:
             _PLANS.clear()
-        plan = _plan_column_lineage(lineage, schema, ds.namespace, ds.name, naming, declared)
-        _PLANS[key] = (lineage, plan)
+        plan = _plan_column_lineage(
+            lineage, statement, schema, ds.namespace, ds.name, naming, declared, datasets
+        )
+        _PLANS[key] = (lineage, statement, plan)
     else:
-        plan = cached[1]
+        plan = cached[2]
 
     yield EnsureFields(out, ds.namespace, ds.name, plan.target_paths)
-    for namespace, name, fields in plan.sources:
+    for namespace, name, fields, how in plan.sources:
         dsid = dataset_id(namespace, name)
         yield EnsureFields(dsid, namespace, name, fields)
         if dsid in declared:
             continue
-        # A producer may omit an input it names in column lineage (dbt-ol leaves seeds out).
+        # A producer may omit an input it names in column lineage (dbt-ol leaves seeds out),
+        # or name none while its SQL reads them.
         yield UpsertNode(dsid, NodeKind.DATASET, _identity(namespace, name))
+        derived = {"declared": Prop(False, Merge.MAX), "derived_from": Prop(how, at=at)}
         yield ReadDataset(
             run=run,
             dataset=dsid,
@@ -271,25 +320,9 @@ def _column_lineage(
             version=None,
             observed=observed_version_id(namespace, name, None),
             observed_props={"created_at": Prop(at, Merge.MIN)},
-            edge_props={
-                "declared": Prop(False, Merge.MAX),
-                "derived_from": Prop("columnLineage", at=at),
-            },
+            edge_props=derived,
         )
-        yield Sighting(
-            UpsertEdge(
-                EdgeKind.INPUT_TO,
-                dsid,
-                job,
-                props={
-                    "declared": Prop(False, Merge.MAX),
-                    "derived_from": Prop("columnLineage", at=at),
-                },
-            ),
-            job,
-            at,
-            run,
-        )
+        yield Sighting(UpsertEdge(EdgeKind.INPUT_TO, dsid, job, props=derived), job, at, run)
     yield ColumnLineage(job=job, run=run, output=out, at=at, digest=plan.digest, feeds=plan.feeds)
     for namespace, name, field, target, transformations in plan.unresolved:
         yield UnresolvedReference(
@@ -304,73 +337,236 @@ def _column_lineage(
             transformations=transformations,
             at=at,
         )
+    # How completely this job's column use of each input is known: impact analysis treats a
+    # reader with gaps as possibly broken by any change, with this reason.
+    concerned = set(plan.gap_inputs) or {dataset_id(d.namespace, d.name) for d in event.inputs} | {
+        dataset_id(n, m) for n, m, _, _ in plan.sources
+    }
+    for dsid in sorted(concerned - {out}):
+        yield Sighting(
+            UpsertEdge(
+                EdgeKind.INPUT_TO, dsid, job, props={"column_usage_gap": Prop(plan.gap, at=at)}
+            ),
+            job,
+            at,
+            run,
+        )
+
+
+@dataclass
+class _Planner:
+    """Collects the feeds of one output, merging what is said twice about one column pair."""
+
+    namespace: str
+    name: str
+    feeds: dict[tuple[str, str], list[Any]]  # (src, dst) -> [transformations, scope, origin, via]
+    source_fields: dict[tuple[str, str], set[str]]
+    source_how: dict[tuple[str, str], str]
+    target_paths: set[str]
+
+    def add(
+        self,
+        namespace: str,
+        name: str,
+        column: str,
+        target_path: str,
+        transformations: tuple[Mapping[str, Any], ...],
+        scope: str,
+        origin: str,
+    ) -> None:
+        src = field_id(namespace, name, column)
+        dst = field_id(self.namespace, self.name, target_path)
+        self.target_paths.add(target_path)
+        self.source_fields.setdefault((namespace, name), set()).add(column)
+        how = "columnLineage" if origin == "reported" else "sql"
+        if self.source_how.get((namespace, name)) != "columnLineage":
+            self.source_how[(namespace, name)] = how
+        entry = self.feeds.get((src, dst))
+        if entry is None:
+            self.feeds[(src, dst)] = [list(transformations), scope, origin]
+            return
+        for t in transformations:
+            if t not in entry[0]:
+                entry[0].append(t)
+        if scope == "FIELD":
+            entry[1] = "FIELD"
+        if origin == "reported":
+            entry[2] = "reported"
+
+    def build(self) -> tuple[Feed, ...]:
+        feeds = []
+        for (src, dst), (transformations, scope, origin) in self.feeds.items():
+            primary = _primary(transformations)
+            feeds.append(
+                Feed(
+                    src=src,
+                    dst=dst,
+                    type=primary.get("type") if primary else None,
+                    subtype=primary.get("subtype") if primary else None,
+                    scope=scope,
+                    transformations=tuple(sorted({_canonical(t) for t in transformations})),
+                    origin=origin,
+                )
+            )
+        return tuple(sorted(feeds, key=lambda f: (f.dst, f.src)))
 
 
 def _plan_column_lineage(
-    lineage: F.ColumnLineageDatasetFacet,
+    lineage: F.ColumnLineageDatasetFacet | None,
+    statement: Statement | None,
     schema: F.SchemaDatasetFacet | None,
     namespace: str,
     name: str,
     naming: Mapping[str, int],
     declared: set[str],
+    datasets: Sequence[tuple[str, str]],
 ) -> _LineagePlan:
-    feeds: set[Feed] = set()
+    """The feeds of one output: the producer's word where it names tables, the SQL's where
+    the producer named a CTE or nothing, and the SQL's kind of each step where the producer
+    gave none. Unknown stays unknown: a step neither describes has no type."""
+    planner = _Planner(namespace, name, {}, {}, {}, set())
     unresolved: list[tuple[str, str, str, str, tuple[Mapping[str, Any], ...]]] = []
-    source_fields: dict[tuple[str, str], set[str]] = {}
-    target_paths: set[str] = set()
+    gaps: list[str] = []
+    gap_inputs: set[str] = set()
+    table = _TableNames(namespace, name, datasets)
+    ctes: frozenset[str] = frozenset()
+    derived: dict[str, dict[tuple[str, str, str], list[Mapping[str, Any]]]] = {}
+    if statement is not None:
+        for path, sources in statement.fields.items():
+            by_source = derived.setdefault(path, {})
+            for s in sources:
+                ns, tname = table.resolve(s.table)
+                by_source.setdefault((ns, tname, s.column), []).append(
+                    {"type": s.type, "subtype": s.subtype}
+                )
+        ctes = statement.names
+    reported_paths: set[str] = set()
 
-    def feed(
-        src: F.ColumnLineageInputField,
-        target_path: str,
-        fallback: tuple[str | None, str | None],
-        scope: str,
-    ) -> None:
-        transformations = _transformations(src, fallback)
-        target = field_id(namespace, name, target_path)
-        target_paths.add(target_path)
-        if dataset_id(src.namespace, src.name) not in declared and _is_unresolved(
-            src.namespace, src.name, naming
-        ):
-            unresolved.append((src.namespace, src.name, src.field, target, transformations))
-            return
-        source_fields.setdefault((src.namespace, src.name), set()).add(src.field)
-        primary = _primary(transformations)
-        feeds.add(
-            Feed(
-                src=field_id(src.namespace, src.name, src.field),
-                dst=target,
-                type=str(primary.get("type", "DIRECT")),
-                subtype=primary.get("subtype"),
-                scope=scope,
-                transformations=tuple(sorted({_canonical(t) for t in transformations})),
-            )
-        )
-
-    for path, column in lineage.fields.items():
-        fallback = (column.transformationType, column.transformationDescription)
-        for src in column.inputFields:
-            feed(src, path, fallback, "FIELD")
-        target_paths.add(path)
-    if lineage.dataset:
-        # Dataset-wide dependencies (filters, joins, sorts) touch every column of the output.
-        columns = set(lineage.fields) | {f.name for f in (schema.fields if schema else [])}
+    if lineage is not None:
+        for path, column in lineage.fields.items():
+            planner.target_paths.add(path)
+            fallback = (column.transformationType, column.transformationDescription)
+            named_tables = 0
+            for src in column.inputFields:
+                is_table = dataset_id(src.namespace, src.name) in declared or not (
+                    _is_unresolved(src.namespace, src.name, naming)
+                    or (statement is not None and src.name.lower() in ctes)
+                )
+                if not is_table:
+                    if statement is None:
+                        target = field_id(namespace, name, path)
+                        transformations = _transformations(src, fallback)
+                        unresolved.append(
+                            (src.namespace, src.name, src.field, target, transformations)
+                        )
+                        gaps.append(f"column lineage names {src.name!r}, which is not a table")
+                    continue
+                named_tables += 1
+                transformations = _transformations(src, fallback)
+                if not transformations:
+                    # The producer did not say how: the SQL may.
+                    transformations = tuple(
+                        derived.get(path, {}).get((src.namespace, src.name, src.field), ())
+                    )
+                planner.add(
+                    src.namespace, src.name, src.field, path, transformations, "FIELD", "reported"
+                )
+            if named_tables:
+                reported_paths.add(path)
         for src in lineage.dataset:
+            if dataset_id(src.namespace, src.name) not in declared and _is_unresolved(
+                src.namespace, src.name, naming
+            ):
+                continue
+            columns = set(lineage.fields) | {f.name for f in (schema.fields if schema else [])}
+            transformations = _transformations(src, ("INDIRECT", None)) or ({"type": "INDIRECT"},)
             for path in sorted(columns):
-                feed(src, path, ("INDIRECT", None), "DATASET")
-    ordered = tuple(sorted(feeds, key=lambda f: (f.dst, f.src, f.type, f.subtype or "")))
+                planner.add(
+                    src.namespace, src.name, src.field, path, transformations, "DATASET", "reported"
+                )
+
+    if statement is not None:
+        for path, by_source in derived.items():
+            if path in reported_paths:
+                continue
+            planner.target_paths.add(path)
+            for (ns, tname, source_column), kinds in sorted(by_source.items()):
+                planner.add(ns, tname, source_column, path, tuple(kinds), "FIELD", "derived")
+        if statement.dataset:
+            columns = set(planner.target_paths) | {
+                f.name for f in (schema.fields if schema else [])
+            }
+            for s in statement.dataset:
+                ns, tname = table.resolve(s.table)
+                for path in sorted(columns):
+                    planner.add(
+                        ns,
+                        tname,
+                        s.column,
+                        path,
+                        ({"type": s.type, "subtype": s.subtype},),
+                        "DATASET",
+                        "derived",
+                    )
+        if not statement.complete:
+            for u in statement.unresolved:
+                for candidate in u.candidates:
+                    gap_inputs.add(dataset_id(*table.resolve(candidate)))
+            what = ", ".join(sorted({u.column for u in statement.unresolved}))
+            gaps.append(
+                f"the SQL does not say which table holds {what}"
+                if what
+                else "the SQL selects * from a table whose columns are not known"
+            )
+    if lineage is None and statement is None:
+        gaps.append("no column lineage")
+
+    feeds = planner.build()
+    unresolved.sort(key=lambda u: u[:4])
     digest = hashlib.sha1(
         orjson.dumps(
-            [[f.src, f.dst, f.type, f.subtype, f.scope, f.transformations] for f in ordered]
-            + [list(u[:4]) for u in sorted(unresolved, key=lambda u: u[:4])]
+            [[f.src, f.dst, f.type, f.subtype, f.scope, f.transformations, f.origin] for f in feeds]
+            + [list(u[:4]) for u in unresolved]
         )
     ).hexdigest()[:20]
     return _LineagePlan(
-        target_paths=tuple(sorted(target_paths)),
-        sources=tuple((ns, n, tuple(sorted(f))) for (ns, n), f in sorted(source_fields.items())),
-        feeds=ordered,
+        target_paths=tuple(sorted(planner.target_paths)),
+        sources=tuple(
+            (ns, n, tuple(sorted(f)), planner.source_how[(ns, n)])
+            for (ns, n), f in sorted(planner.source_fields.items())
+        ),
+        feeds=feeds,
         digest=digest,
-        unresolved=tuple(sorted(unresolved, key=lambda u: u[:4])),
+        unresolved=tuple(unresolved),
+        gap="; ".join(dict.fromkeys(gaps)) or None,
+        gap_inputs=tuple(sorted(gap_inputs)),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _TableNames:
+    """Names the tables of a query as the event names its datasets."""
+
+    namespace: str
+    name: str
+    datasets: Sequence[tuple[str, str]]
+
+    def resolve(self, table: str) -> tuple[str, str]:
+        """The dataset a query's table reference means: the one dataset of the event whose
+        name ends with it; else the output's namespace, with the output name's leading parts
+        standing for the database and schema the query left out, as the engine would."""
+        wanted = tuple(p.lower() for p in table.split("."))
+        matches = [
+            (ns, n)
+            for ns, n in self.datasets
+            if tuple(p.lower() for p in n.split("."))[-len(wanted) :] == wanted
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        parts = self.name.split(".")
+        missing = len(parts) - len(wanted)
+        prefix = parts[:missing] if missing > 0 else []
+        return self.namespace, ".".join([*prefix, table])
 
 
 def _canonical(value: Any) -> str:
@@ -380,6 +576,7 @@ def _canonical(value: Any) -> str:
 def _transformations(
     src: F.ColumnLineageInputField, fallback: tuple[str | None, str | None]
 ) -> tuple[Mapping[str, Any], ...]:
+    """How ``src`` feeds its field, as the producer said; empty when it did not say."""
     found = tuple(
         {k: v for k, v in t.model_dump(exclude_none=True).items() if k in _TRANSFORMATION_KEYS}
         for t in src.transformations
@@ -387,11 +584,11 @@ def _transformations(
     if found:
         return found
     kind, description = fallback
+    if kind is None:
+        return ()
     # The deprecated field-level transformationType says IDENTITY/DIRECT/INDIRECT style words.
-    legacy: dict[str, Any] = {
-        "type": "DIRECT" if kind in (None, "IDENTITY", "DIRECT") else "INDIRECT"
-    }
-    if kind not in (None, "DIRECT", "INDIRECT"):
+    legacy: dict[str, Any] = {"type": "DIRECT" if kind in ("IDENTITY", "DIRECT") else "INDIRECT"}
+    if kind not in ("DIRECT", "INDIRECT"):
         legacy["subtype"] = kind
     if description:
         legacy["description"] = description
@@ -401,12 +598,16 @@ def _transformations(
 _TRANSFORMATION_KEYS = frozenset({"type", "subtype", "description", "masking"})
 
 
-def _primary(transformations: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
-    """The transformation that best describes the dependency: a DIRECT one if any."""
-    for t in transformations:
-        if t.get("type") == "DIRECT":
-            return t
-    return transformations[0] if transformations else {"type": "DIRECT"}
+def _primary(transformations: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The transformation that best describes the dependency: a DIRECT one if any (the
+    strongest DIRECT subtype), else the first; None when nothing says how."""
+    direct = [t for t in transformations if t.get("type") == "DIRECT"]
+    if direct:
+        return max(direct, key=lambda t: _DIRECT_ORDER.get(str(t.get("subtype")), -1))
+    return transformations[0] if transformations else None
+
+
+_DIRECT_ORDER: Final = {"IDENTITY": 0, "TRANSFORMATION": 1, "AGGREGATION": 2}
 
 
 def _dotted_parts_by_namespace(event: RunEvent) -> dict[str, int]:

@@ -216,14 +216,19 @@ class EnsureFields:
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """One column-level dependency: ``src`` field feeds ``dst`` field."""
+    """One column-level dependency: ``src`` field feeds ``dst`` field.
+
+    ``type`` is DIRECT or INDIRECT, None when neither the producer nor the job's SQL says;
+    ``origin`` is ``reported`` (the producer's column lineage said it) or ``derived`` (read
+    from the job's SQL)."""
 
     src: str
     dst: str
-    type: str
+    type: str | None
     subtype: str | None
     scope: str  # FIELD, or DATASET for dataset-wide dependencies (filters, joins)
     transformations: tuple[str, ...]  # canonical JSON of each transformation
+    origin: str = "reported"
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ from lineage.store.base import (
     StoreUnavailable,
     Subgraph,
 )
-from lineage.store.merge import CHANGED, TIME_ONLY, UNCHANGED, apply_prop
+from lineage.store.merge import CHANGED, TIME_ONLY, UNCHANGED, apply_prop, feed_props
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -662,13 +662,7 @@ class EmbeddedStore:
                         feed.src,
                         feed.dst,
                         key=m.job,
-                        props={
-                            "job": Prop(m.job),
-                            "type": Prop(feed.type),
-                            "subtype": Prop(feed.subtype),
-                            "scope": Prop(feed.scope),
-                            "transformations": Prop(list(feed.transformations), Merge.UNION),
-                        },
+                        props=feed_props(m.job, feed),
                     ),
                     batch,
                 )
@@ -871,9 +865,10 @@ class EmbeddedStore:
                 report = self._reports.get(key)
                 if len(matches) != 1 or report is None:
                     continue
-                transformations = ref["transformations"] or [{"type": "DIRECT"}]
+                transformations = ref["transformations"]
                 primary = next(
-                    (t for t in transformations if t.get("type") == "DIRECT"), transformations[0]
+                    (t for t in transformations if t.get("type") == "DIRECT"),
+                    transformations[0] if transformations else {},
                 )
                 eid, _ = self._upsert_edge(
                     UpsertEdge(
@@ -883,7 +878,7 @@ class EmbeddedStore:
                         key=ref["job"],
                         props={
                             "job": Prop(ref["job"]),
-                            "type": Prop(primary.get("type", "DIRECT")),
+                            "type": Prop(primary.get("type")),
                             "subtype": Prop(primary.get("subtype")),
                             "scope": Prop("FIELD"),
                             "via": Prop(ref["name"]),

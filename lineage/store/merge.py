@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from lineage.graph.model import RUN_STATE_RANK, Merge, Prop
+from lineage.graph.model import RUN_STATE_RANK, Feed, Merge, Prop
 
 _MISSING: Any = object()
 
@@ -85,3 +85,24 @@ def apply_prop(props: dict[str, Any], ats: dict[str, float], name: str, prop: Pr
             return CHANGED
         return UNCHANGED
     raise ValueError(f"unknown merge rule {rule!r}")
+
+
+def feed_props(job: str, feed: Feed) -> dict[str, Prop]:
+    """The properties of the FEEDS edge one column lineage report writes.
+
+    Every report holding an edge writes them with no event time, so a disagreement between
+    reports settles the same way whatever order they arrive in (the larger value: INDIRECT
+    over DIRECT, ``reported`` over ``derived``); the union of ``transformations`` keeps what
+    each said. A report that does not know how a column feeds another writes no ``type``.
+    """
+    props = {
+        "job": Prop(job),
+        "scope": Prop(feed.scope),
+        "origin": Prop(feed.origin),
+        "transformations": Prop(list(feed.transformations), Merge.UNION),
+    }
+    if feed.type is not None:
+        props["type"] = Prop(feed.type)
+    if feed.subtype is not None:
+        props["subtype"] = Prop(feed.subtype)
+    return props

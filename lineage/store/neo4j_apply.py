@@ -44,7 +44,7 @@ from lineage.graph.model import (
     split_id,
 )
 from lineage.store.base import StoreError
-from lineage.store.merge import CHANGED, apply_prop
+from lineage.store.merge import CHANGED, apply_prop, feed_props
 
 #: Runs a read query in the write transaction: (cypher, parameters) -> records as dicts.
 Reader = Callable[[str, Mapping[str, Any]], list[dict[str, Any]]]
@@ -798,13 +798,7 @@ class WorkingSet:
                         feed.src,
                         feed.dst,
                         key=m.job,
-                        props={
-                            "job": Prop(m.job),
-                            "type": Prop(feed.type),
-                            "subtype": Prop(feed.subtype),
-                            "scope": Prop(feed.scope),
-                            "transformations": Prop(list(feed.transformations), Merge.UNION),
-                        },
+                        props=feed_props(m.job, feed),
                     )
                 )
                 feeds.append(eid)
@@ -1018,9 +1012,10 @@ class WorkingSet:
                 report = self._report(key)
                 if len(matches) != 1 or report is None:
                     continue
-                transformations = ref["transformations"] or [{"type": "DIRECT"}]
+                transformations = ref["transformations"]
                 primary = next(
-                    (t for t in transformations if t.get("type") == "DIRECT"), transformations[0]
+                    (t for t in transformations if t.get("type") == "DIRECT"),
+                    transformations[0] if transformations else {},
                 )
                 eid, _ = self._upsert_edge(
                     UpsertEdge(
@@ -1030,7 +1025,7 @@ class WorkingSet:
                         key=ref["job"],
                         props={
                             "job": Prop(ref["job"]),
-                            "type": Prop(primary.get("type", "DIRECT")),
+                            "type": Prop(primary.get("type")),
                             "subtype": Prop(primary.get("subtype")),
                             "scope": Prop("FIELD"),
                             "via": Prop(ref["name"]),

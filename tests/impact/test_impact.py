@@ -85,16 +85,28 @@ def test_a_breaking_change_follows_direct_column_lineage_three_hops(store: Graph
     assert not near.truncated
 
 
-def test_an_indirect_use_is_likely_and_stays_likely_downstream(store: GraphStore) -> None:
+def test_dropping_a_join_key_breaks_the_job_that_joins_on_it_and_its_rows_are_likely_hurt(
+    store: GraphStore,
+) -> None:
     graphs.shop(store)
     report = impact(store, RAW, drop("customer_id"))  # the join key of stage_orders
     found = items(report)
     for column in ("id", "amount", "status"):
         assert found[field_id(NS, "stg.orders", column)] == ("LIKELY", 1)
-    assert found[job_id("etl", "stage_orders")] == ("LIKELY", 1)
+    # The job's query names the column: without it, the query fails.
+    assert found[job_id("etl", "stage_orders")] == ("BREAKING", 1)
+    assert "fails" in item(report, job_id("etl", "stage_orders")).reason
     # DIRECT steps after an INDIRECT one do not make it surer.
     assert found[field_id(NS, "report.kpis", "revenue")] == ("LIKELY", 3)
     assert "JOIN" in item(report, field_id(NS, "stg.orders", "id")).reason
+    assert report.breaking
+
+
+def test_retyping_a_join_key_is_likely_for_the_job_that_joins_on_it(store: GraphStore) -> None:
+    graphs.shop(store)
+    report = impact(store, RAW, [Change(ChangeKind.CHANGE_TYPE, "customer_id", new_type="VARCHAR")])
+    found = items(report)
+    assert found[job_id("etl", "stage_orders")] == ("LIKELY", 1)
     assert not report.breaking
 
 

@@ -1,5 +1,6 @@
-"""`lineage impact`: a CI gate on schema changes (exit 0, 1 when something breaks, 2 on usage
-errors), with text, JSON and markdown (a pull-request comment) output."""
+"""`lineage impact`: a CI gate on schema changes (exit 0, 1 when something breaks, 4 when
+nothing is known to break but some reader's use is unknown, 2 on usage errors), with text,
+JSON and markdown (a pull-request comment) output."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ def url(tmp_path: Path) -> str:
     return store_with(tmp_path, graphs.shop)
 
 
-def impact(url: str, *args: str) -> tuple[int, str, str]:
-    done = lineage_cli("impact", "--dataset", NS, "raw.orders", *args, "--store", url)
+def impact(url: str, *args: str, dataset: str = "raw.orders") -> tuple[int, str, str]:
+    done = lineage_cli("impact", "--dataset", NS, dataset, *args, "--store", url)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -65,9 +66,29 @@ def test_nothing_breaking_exits_0(url: str, tmp_path: Path) -> None:
     assert code == 0, err
     assert out.splitlines()[0].endswith("nothing breaks (0 breaking, 0 likely, 0 possible)")
     assert "adding a nullable column breaks no reader" in out
-    # A LIKELY change does not fail the gate either.
+    assert "Completeness: every reader's use of the changed columns is known." in out
+    # A LIKELY change does not fail the gate as BREAKING; export_orders, which reports no
+    # column lineage, leaves it uncertain.
+    code, out, _ = impact(url, "--type", "customer_id=VARCHAR")
+    assert code == 4 and "LIKELY" in out and "BREAKING" not in out
+
+
+def test_dropping_a_join_key_fails_the_gate(url: str) -> None:
     code, out, _ = impact(url, "--drop", "customer_id")
-    assert code == 0 and "LIKELY" in out
+    assert code == 1
+    assert any(line.split()[:3] == ["BREAKING", "job", "stage_orders:"] for line in out.splitlines())
+
+
+def test_a_change_only_a_reader_of_unknown_column_use_may_feel_is_uncertain_and_exits_4(
+    url: str,
+) -> None:
+    # build_kpis reads only mart.revenue.total; train_churn reports no column lineage.
+    code, out, _ = impact(url, "--drop", "status", "--format", "markdown", dataset="mart.revenue")
+    assert code == 4, out
+    lines = out.splitlines()
+    assert lines[0].startswith("**lineage impact** of changes to `mart.revenue`: **uncertain**")
+    assert "nothing breaks" not in lines[0]
+    assert any(line.startswith("Completeness: the column use of 1 reader job(s)") and "`train_churn`" in line for line in lines)
 
 
 def test_json_output_is_the_graphql_report(url: str) -> None:

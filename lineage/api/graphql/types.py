@@ -324,6 +324,11 @@ class Transformation:
         description="The name the producer used for the source when it was not a dataset "
         "(a CTE, an alias)."
     )
+    origin: str | None = strawberry.field(
+        default=None,
+        description="`reported` when the producer's column lineage said it, `derived` when "
+        "it was read from the job's SQL (the producer's word wins where both exist).",
+    )
 
 
 def transformations_of(props: Mapping[str, Any]) -> list[Transformation]:
@@ -342,6 +347,7 @@ def transformations_of(props: Mapping[str, Any]) -> list[Transformation]:
                     masking=t.get("masking") if isinstance(t.get("masking"), bool) else None,
                     scope=text(props, "scope"),
                     via=text(props, "via"),
+                    origin=text(props, "origin"),
                 )
             )
     return found
@@ -363,6 +369,7 @@ def transformation_of(props: Mapping[str, Any]) -> Transformation | None:
         masking=match.masking if match else None,
         scope=text(props, "scope"),
         via=text(props, "via"),
+        origin=text(props, "origin"),
     )
 
 
