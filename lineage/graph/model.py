@@ -270,6 +270,30 @@ class UnresolvedReference:
     at: float
 
 
+@dataclass(frozen=True, slots=True)
+class DeleteNode:
+    """Remove an incident node and its edges: one a recomputation of its subject's incidents
+    no longer has (two episodes a late event joined). Stores refuse any other kind."""
+
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One entry of a ledger the store keeps beside the graph, never shown as a node: the
+    check outcomes and people's actions that incidents are recomputed from.
+
+    ``(ledger, key)`` identifies an entry, and the writer derives ``key`` from ``at`` and
+    ``body``: writing an entry again changes nothing, so a ledger holds the same entries
+    whatever order they arrive in.
+    """
+
+    ledger: str
+    key: str
+    at: float
+    body: bytes
+
+
 Mutation = (
     UpsertNode
     | UpsertEdge
@@ -279,4 +303,6 @@ Mutation = (
     | EnsureFields
     | ColumnLineage
     | UnresolvedReference
+    | DeleteNode
+    | LedgerEntry
 )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from lineage.graph.model import PROJECTION_EDGES, EdgeKind, Mutation, NodeKind
+from lineage.graph.model import PROJECTION_EDGES, EdgeKind, LedgerEntry, Mutation, NodeKind
 
 
 class StoreError(Exception):
@@ -153,6 +153,13 @@ class GraphStore(Protocol):
         run_id: str | None = None,
     ) -> list[StoredEvent]:
         """Stored raw events, newest event time first."""
+
+    def ledger(self, since: Mapping[str, float | None]) -> dict[str, list[LedgerEntry]]:
+        """The entries of each named ledger at or after its time (None: all of them), oldest
+        first (by ``at``, then ``key``), preceded by the last entry before that time, if any.
+
+        Every name asked for is in the answer (an empty list for an empty ledger).
+        """
 
     def export(self) -> tuple[list[Node], list[Edge]]:
         """Every node and edge, sorted by id (for export, and to compare graphs)."""

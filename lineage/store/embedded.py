@@ -25,8 +25,10 @@ from lineage.graph.model import (
     PROJECTION_EDGES,
     ColumnLineage,
     Completion,
+    DeleteNode,
     EdgeKind,
     EnsureFields,
+    LedgerEntry,
     Merge,
     Mutation,
     NodeKind,
@@ -78,6 +80,9 @@ CREATE TABLE IF NOT EXISTS contributions (run TEXT NOT NULL, item TEXT NOT NULL,
     PRIMARY KEY (run, item)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS unresolved (run TEXT NOT NULL, body BLOB NOT NULL,
     PRIMARY KEY (run, body)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ledger (ledger TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL,
+    body BLOB NOT NULL, PRIMARY KEY (ledger, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ledger_by_time ON ledger(ledger, at, key);
 """
 
 
@@ -90,6 +95,9 @@ COLD_PROPS: Final = frozenset(
     {"schema", "metrics", "assertions", "owners", "tags", "description", "sql", "error_message"}
 )
 
+
+#: A ledger entry is written once: its key names its content.
+_LEDGER_UPSERT: Final = "INSERT OR IGNORE INTO ledger VALUES (?, ?, ?, ?)"
 
 #: Nodes whose cold properties one query reads (SQLite allows 32,766 parameters).
 _COLD_CHUNK: Final = 500
@@ -414,6 +422,7 @@ class EmbeddedStore:
             db.executemany("INSERT OR IGNORE INTO contributions VALUES (?, ?)", batch.contributions)
             db.executemany("INSERT OR IGNORE INTO unresolved VALUES (?, ?)", batch.refs_added)
             db.executemany("DELETE FROM unresolved WHERE run = ? AND body = ?", batch.refs_resolved)
+            db.executemany(_LEDGER_UPSERT, batch.ledger)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -437,8 +446,27 @@ class EmbeddedStore:
             self._complete(m, batch)
         elif isinstance(m, UnresolvedReference):
             self._unresolved_reference(m, batch)
+        elif isinstance(m, LedgerEntry):
+            batch.ledger.append((m.ledger, m.key, m.at, m.body))
+        elif isinstance(m, DeleteNode):
+            self._delete_node(m.id, batch)
         else:  # pragma: no cover - the Mutation union is closed
             raise StoreError(f"unknown mutation {type(m).__name__}")
+
+    def _delete_node(self, nid: str, batch: _Batch) -> None:
+        rec = self._nodes.get(nid)
+        if rec is None:
+            return
+        if rec.kind is not NodeKind.INCIDENT:
+            raise StoreError(f"only incidents are ever deleted, not {nid!r}")
+        for index in (self._out, self._in):
+            for eids in list(index.get(nid, {}).values()):
+                for eid in list(eids):
+                    self._drop_edge(eid, batch)
+        del self._nodes[nid]
+        batch.nodes.discard(nid)
+        batch.node_times.discard(nid)
+        batch.deleted_nodes.add(nid)
 
     def _upsert_node(
         self, nid: str, kind: NodeKind, props: Mapping[str, Prop], batch: _Batch
@@ -1110,6 +1138,24 @@ class EmbeddedStore:
             rows = self._db.execute(sql, [*params, limit, offset]).fetchall()
         return [StoredEvent(seq, received, at, body) for seq, received, at, body in rows]
 
+    def ledger(self, since: Mapping[str, float | None]) -> dict[str, list[LedgerEntry]]:
+        found: dict[str, list[LedgerEntry]] = {}
+        with self._lock:
+            for name, at in since.items():
+                rows = self._db.execute(
+                    "SELECT key, at, body FROM ledger WHERE ledger = ? AND at >= ? "
+                    "ORDER BY at, key",
+                    (name, at if at is not None else float("-inf")),
+                ).fetchall()
+                if at is not None:
+                    rows[:0] = self._db.execute(
+                        "SELECT key, at, body FROM ledger WHERE ledger = ? AND at < ? "
+                        "ORDER BY at DESC, key DESC LIMIT 1",
+                        (name, at),
+                    ).fetchall()
+                found[name] = [LedgerEntry(name, key, t, bytes(body)) for key, t, body in rows]
+        return found
+
     def export(self) -> tuple[list[Node], list[Edge]]:
         with self._lock:
             nodes = [n for nid in sorted(self._nodes) if (n := self._node(nid)) is not None]
@@ -1176,6 +1222,7 @@ class _Batch:
         "deleted_edges",
         "deleted_nodes",
         "edges",
+        "ledger",
         "node_times",
         "nodes",
         "refs_added",
@@ -1193,6 +1240,7 @@ class _Batch:
         self.reports: set[str] = set()
         self.deleted_nodes: set[str] = set()
         self.deleted_edges: set[str] = set()
+        self.ledger: list[tuple[str, str, float, bytes]] = []
         self.contributions: list[tuple[str, str]] = []
         self.refs_added: list[tuple[str, bytes]] = []
         self.refs_resolved: list[tuple[str, bytes]] = []

@@ -47,7 +47,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from lineage.graph.model import PROJECTION_EDGES, EdgeKind, NodeKind, split_id
+from lineage.graph.model import PROJECTION_EDGES, EdgeKind, LedgerEntry, NodeKind, split_id
 from lineage.store.base import (
     Direction,
     Edge,
@@ -122,6 +122,20 @@ RUN_STATE_UPSERT: Final = (
     "UNWIND $rows AS row MERGE (s:RunState {run: row.run}) "
     "SET s.sighted = row.sighted, s.unresolved = row.unresolved"
 )
+#: A ledger entry is written once: its key names its content.
+LEDGER_UPSERT: Final = (
+    "UNWIND $rows AS row MERGE (l:LedgerEntry {ledger: row.ledger, key: row.key}) "
+    "ON CREATE SET l.at = row.at, l.body = row.body"
+)
+LEDGER_READ: Final = (
+    "UNWIND $wanted AS w CALL (w) { "
+    "MATCH (l:LedgerEntry {ledger: w.ledger}) WHERE w.since IS NOT NULL AND l.at < w.since "
+    "RETURN l ORDER BY l.at DESC, l.key DESC LIMIT 1 "
+    "UNION "
+    "MATCH (l:LedgerEntry {ledger: w.ledger}) WHERE w.since IS NULL OR l.at >= w.since "
+    "RETURN l } "
+    "RETURN w.ledger AS ledger, l.key AS key, l.at AS at, l.body AS body"
+)
 EVENT_CREATE: Final = (
     "UNWIND $rows AS row CREATE (e:Event {seq: row.seq, received_at: row.received_at, "
     "event_time: row.event_time, event_type: row.event_type, run_id: row.run_id, "
@@ -141,6 +155,7 @@ def write_statements() -> list[str]:
         *EDGE_UPSERT.values(),
         REPORT_UPSERT,
         RUN_STATE_UPSERT,
+        LEDGER_UPSERT,
         EVENT_CREATE,
     ]
 
@@ -322,7 +337,15 @@ class Neo4jStore:
     def write(self, items: Sequence[IngestItem]) -> None:
         if not items:
             return
-        mutations = [m for item in items for m in item.mutations]
+        mutations = [
+            m for item in items for m in item.mutations if not isinstance(m, LedgerEntry)
+        ]
+        ledger = [
+            {"ledger": m.ledger, "key": m.key, "at": m.at, "body": m.body.decode()}
+            for item in items
+            for m in item.mutations
+            if isinstance(m, LedgerEntry)
+        ]
         events = [item for item in items if item.is_event]
         write_id = uuid.uuid4().hex
         received_at = time.time()
@@ -355,6 +378,8 @@ class Neo4jStore:
                 tx.run(REPORT_UPSERT, rows=report_rows).consume()
             if state_rows := working.run_state_rows():
                 tx.run(RUN_STATE_UPSERT, rows=state_rows).consume()
+            if ledger:
+                tx.run(LEDGER_UPSERT, rows=ledger).consume()
             if events:
                 tx.run(
                     EVENT_CREATE,
@@ -573,6 +598,19 @@ class Neo4jStore:
             StoredEvent(row["seq"], row["received_at"], row["event_time"], bytes(row["body"]))
             for row in rows
         ]
+
+    def ledger(self, since: Mapping[str, float | None]) -> dict[str, list[LedgerEntry]]:
+        found: dict[str, list[LedgerEntry]] = {name: [] for name in since}
+        if not found:
+            return found
+        wanted = [{"ledger": name, "since": at} for name, at in sorted(since.items())]
+        for row in self._read(LEDGER_READ, wanted=wanted):
+            found[row["ledger"]].append(
+                LedgerEntry(row["ledger"], row["key"], row["at"], row["body"].encode())
+            )
+        for entries in found.values():
+            entries.sort(key=lambda e: (e.at, e.key))
+        return found
 
     def export(self) -> tuple[list[Node], list[Edge]]:
         def work(tx: ManagedTransaction) -> tuple[list[Node], list[Edge]]:

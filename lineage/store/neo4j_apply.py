@@ -27,6 +27,7 @@ from lineage.graph.mapping import FACET_PREFIX
 from lineage.graph.model import (
     ColumnLineage,
     Completion,
+    DeleteNode,
     EdgeKind,
     EnsureFields,
     Merge,
@@ -610,8 +611,21 @@ class WorkingSet:
             self._complete(m)
         elif isinstance(m, UnresolvedReference):
             self._unresolved_reference(m)
-        else:  # pragma: no cover - the Mutation union is closed
+        elif isinstance(m, DeleteNode):
+            self._delete_node(m.id)
+        else:  # pragma: no cover - ledger entries never reach the working set
             raise StoreError(f"unknown mutation {type(m).__name__}")
+
+    def _delete_node(self, nid: str) -> None:
+        """An incident goes with its edges (``DETACH DELETE``); nothing is indexed by it."""
+        rec = self._node(nid)
+        if rec is None:
+            return
+        if rec.kind is not NodeKind.INCIDENT:
+            raise StoreError(f"only incidents are ever deleted, not {nid!r}")
+        self._nodes[nid] = None
+        self.dirty_nodes.discard(nid)
+        self.deleted_nodes.add(nid)
 
     def _upsert_node(self, nid: str, kind: NodeKind, props: Mapping[str, Prop]) -> _NodeRec:
         rec = self._node(nid)

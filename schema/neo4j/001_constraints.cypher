@@ -31,3 +31,4 @@ CREATE CONSTRAINT event_seq IF NOT EXISTS FOR (e:Event) REQUIRE e.seq IS UNIQUE;
 CREATE CONSTRAINT counter_name IF NOT EXISTS FOR (c:Counter) REQUIRE c.name IS UNIQUE;
 CREATE CONSTRAINT report_key IF NOT EXISTS FOR (r:ColumnLineageReport) REQUIRE r.key IS UNIQUE;
 CREATE CONSTRAINT run_state_run IF NOT EXISTS FOR (s:RunState) REQUIRE s.run IS UNIQUE;
+CREATE CONSTRAINT ledger_entry_key IF NOT EXISTS FOR (l:LedgerEntry) REQUIRE (l.ledger, l.key) IS UNIQUE;

@@ -25,3 +25,6 @@ CREATE INDEX report_job IF NOT EXISTS FOR (r:ColumnLineageReport) ON (r.job);
 CREATE INDEX event_time IF NOT EXISTS FOR (e:Event) ON (e.event_time);
 CREATE INDEX event_run IF NOT EXISTS FOR (e:Event) ON (e.run_id);
 CREATE INDEX event_write IF NOT EXISTS FOR (e:Event) ON (e.write_id);
+
+// Ledger entries (what incidents are recomputed from), by ledger and time.
+CREATE INDEX ledger_entry_at IF NOT EXISTS FOR (l:LedgerEntry) ON (l.ledger, l.at);
