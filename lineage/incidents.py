@@ -1,27 +1,46 @@
-"""Incidents: opened, deduplicated and resolved as events arrive; acknowledged by people.
+"""Incidents: recomputed from every check outcome reported, whatever order events arrive in.
 
 An incident is a node (kind INCIDENT) with an ``ON`` edge to what it is about: a
-dataset, a field, a job, a model or an endpoint. Ingest opens them from what events
-report (:func:`observations_for` reads an event; :func:`incident_mutations` decides):
+dataset, a field, a job, a model or an endpoint. Events report check outcomes
+(:func:`observations_for` reads an event):
 
-- QUALITY: a failed ``dataQualityAssertions`` entry, on the dataset and, when the
-  assertion names a column, on that field;
-- RUN_FAILURE: a run that ends in FAIL, on its job;
+- QUALITY: ``dataQualityAssertions`` entries, and Great Expectations'
+  ``greatExpectations_assertions``, on the dataset and, when the check names a column, on
+  that field;
+- RUN_FAILURE: a run that ends in FAIL fails the job's check, one that ends in COMPLETE
+  passes it;
 - SCHEMA_CHANGE: a schema that drops a field or changes a type against the dataset's
   version before it (breaking for readers; added fields are not);
-- DRIFT: the ``lineage_drift`` dataset facet with ``drifted: true`` (and on each drifted
-  column's field); assertions sent beside it on the same dataset are drift checks.
+- DRIFT: the ``lineage_drift`` dataset facet (``drifted: true`` fails, on the dataset and on
+  each drifted column's field); assertions sent beside it on the same dataset are drift
+  checks.
 
-While an incident of a kind is open (OPEN or ACKNOWLEDGED) on a node, further failures
-of that kind on it add evidence to it instead of opening another. With auto-resolve on,
-an incident is resolved once every check that failed in it has passed again at a later
-event time (schema changes are never resolved by themselves: a person resolves them).
-A failure reported after the incident it belongs to was resolved (a late event) is
-added to that incident as evidence and reopens nothing.
+How the incidents follow from the outcomes (the same for any arrival order or batching):
 
-Unlike the graph mapping, this depends on the incidents already stored: it reads them
-once per batch, in the same lock as the write, so one process never opens two incidents
-for the same node and kind.
+- Every outcome is kept, in the batch's transaction, in a *ledger* of its node and incident
+  kind (``LedgerEntry``; a replayed event adds nothing). When a batch adds to a ledger, that
+  node's incidents of that kind are recomputed from the ledger (:func:`episodes`), and the
+  stored ones are brought in line: changed, created, or deleted when a late event joined
+  two of them into one.
+- Outcomes are taken in event-time order (at one time: passes, then failures, then
+  people's actions; then by check and entry key). An episode opens at a failure while none
+  is open and gathers every failure until each check that failed in it has passed at a
+  later event time (with auto-resolve on). Its id is a digest of the node, the kind, and the
+  event time and ledger key of the failure that opened it.
+- A check is what :func:`assertion_check` says: the assertion's kind, name, column and
+  parameters, so only the same check passing resolves a failure.
+- Schema changes are never resolved by a pass: each schema seen is compared with the one
+  before it in event time (a writer's with the previous written version, a reader's with the
+  previous schema readers saw, and readers' only on datasets no run writes), and the
+  comparisons that break something are the failures.
+- People's actions are ledger entries too, tied to the failure that opened the episode
+  they acted on: a resolution closes the episode holding that failure at the time of the
+  action (later failures open a new one), an acknowledgement marks it. Incidents opened by
+  hand (``open_incident``) are not recomputed.
+
+Deciding reads the ledgers and incidents of the nodes a batch touches, under one lock per
+process; only the part of a ledger from the start of the episode open at the batch's
+earliest outcome is read.
 """
 
 from __future__ import annotations
@@ -36,11 +55,13 @@ from typing import Any, Final
 
 import orjson
 
-from lineage.events import DatasetEvent, LineageEvent, RunEvent, get_facet
+from lineage.events import DatasetEvent, EventValidationError, LineageEvent, RunEvent, get_facet
 from lineage.events import facets as F
 from lineage.graph.mapping import observed_version_id, schema_fields
 from lineage.graph.model import (
+    DeleteNode,
     EdgeKind,
+    LedgerEntry,
     Merge,
     Mutation,
     NodeKind,
@@ -57,6 +78,7 @@ from lineage.graph.model import (
 from lineage.store.base import Direction, GraphStore, IngestItem, Node
 
 DRIFT_FACET: Final = "lineage_drift"
+GREAT_EXPECTATIONS_FACET: Final = "greatExpectations_assertions"
 
 
 class IncidentKind(StrEnum):
@@ -91,6 +113,10 @@ SEVERITY_OF: Final[Mapping[IncidentKind, Severity]] = {
 #: Prefix of the per-check properties of an incident: the latest outcome of each check.
 CHECK_PREFIX: Final = "check:"
 ACTIVE: Final = frozenset({IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED})
+#: Kinds a passing check resolves (with auto-resolve on); a person resolves the others.
+SELF_RESOLVING: Final = frozenset(
+    {IncidentKind.QUALITY, IncidentKind.DRIFT, IncidentKind.RUN_FAILURE}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +124,7 @@ class Observation:
     """One outcome of a check on a node, as an event reported it.
 
     ``ok`` None with a ``schema`` means "this schema was seen": whether it breaks
-    anything depends on the version before it, which only the store knows.
+    anything depends on the schema before it, which the dataset's ledger holds.
     """
 
     subject: str
@@ -167,6 +193,69 @@ def observations_for(event: LineageEvent) -> tuple[Observation, ...]:
     return tuple(found)
 
 
+def assertion_check(
+    assertion: str,
+    column: str | None = None,
+    *,
+    name: str | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> str:
+    """The identity of a data quality check: only the same check passing resolves its failure.
+
+    It is the assertion's kind and column, plus what the producer says about *which* test of
+    that kind it is: its ``name`` and its ``params``. dbt-ol (1.54) sends the test's unique
+    name, which spells out the test's arguments (``accepted_values_orders_status__placed__
+    shipped``; dbt shortens long ones with a hash, still one per test), and an empty
+    ``params``. So ``accepted_values`` on a column is not resolved by a passing ``not_null``
+    on it, nor by ``accepted_values`` with other values. ``expected`` is not part of it: dbt-ol
+    leaves it out for tests dbt skipped (reported as failed) and sends it once they run, and
+    a producer may derive it from the data. Great Expectations reports no arguments in
+    ``greatExpectations_assertions``: its expectations are told apart by type and column only.
+
+    >>> assertion_check("not_null", "status")
+    'assertion:not_null:status'
+    >>> assertion_check("accepted_values", "status", name="accepted_values_orders_status__a__b")
+    'assertion:accepted_values:status [accepted_values_orders_status__a__b]'
+    >>> assertion_check("row_count", params={"min": 1})
+    'assertion:row_count [params={"min":1}]'
+    """
+    check = "assertion:" + assertion + (":" + column if column else "")
+    qualifiers = []
+    if name and name != assertion:
+        qualifiers.append(name)
+    if params:
+        qualifiers.append("params=" + orjson.dumps(params, option=orjson.OPT_SORT_KEYS).decode())
+    return check + (" [" + "; ".join(qualifiers) + "]" if qualifiers else "")
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """One data quality outcome, whichever facet reported it."""
+
+    check: str
+    label: str
+    ok: bool
+    column: str | None
+    expected: str | None = None
+    actual: str | None = None
+
+
+def _quality_checks(facets: Mapping[str, Any]) -> Iterator[_Check]:
+    assertions = get_facet(facets, "dataQualityAssertions", F.DataQualityAssertionsFacet)
+    for a in assertions.assertions if assertions is not None else ():
+        check = assertion_check(a.assertion, a.column, name=a.name, params=a.params)
+        yield _Check(check, a.name or a.assertion, a.success, a.column, a.expected, a.actual)
+    try:
+        expectations = get_facet(
+            facets, GREAT_EXPECTATIONS_FACET, F.GreatExpectationsAssertionsFacet
+        )
+    except EventValidationError:
+        expectations = None  # a custom facet of another shape: kept verbatim, not read
+    for e in expectations.assertions if expectations is not None else ():
+        check = assertion_check(e.expectationType, e.column)
+        yield _Check(check, e.expectationType, e.success, e.column)
+
+
 def _dataset_checks(
     namespace: str,
     name: str,
@@ -194,18 +283,15 @@ def _dataset_checks(
                 run,
             )
     for facets in facet_maps:
-        assertions = get_facet(facets, "dataQualityAssertions", F.DataQualityAssertionsFacet)
-        for a in assertions.assertions if assertions is not None else ():
-            where = f"{name}.{a.column}" if a.column else name
-            outcome = "passed" if a.success else "failed"
-            detail = f"assertion {a.assertion} {outcome} on {where}"
-            if a.actual is not None or a.expected is not None:
-                detail += f" (expected {a.expected}, actual {a.actual})"
-            check = "assertion:" + a.assertion + (":" + a.column if a.column else "")
-            yield Observation(dsid, kind, check, a.success, at, detail, run)
-            if a.column:
+        for c in _quality_checks(facets):
+            where = f"{name}.{c.column}" if c.column else name
+            detail = f"assertion {c.label} {'passed' if c.ok else 'failed'} on {where}"
+            if c.actual is not None or c.expected is not None:
+                detail += f" (expected {c.expected}, actual {c.actual})"
+            yield Observation(dsid, kind, c.check, c.ok, at, detail, run)
+            if c.column:
                 yield Observation(
-                    field_id(namespace, name, a.column), kind, check, a.success, at, detail, run
+                    field_id(namespace, name, c.column), kind, c.check, c.ok, at, detail, run
                 )
     for facets in facet_maps[:1]:
         schema = get_facet(facets, "schema", F.SchemaDatasetFacet)
@@ -274,28 +360,230 @@ def breaking_changes(
     return found
 
 
-# -- deciding ---------------------------------------------------------------------------
+# -- the ledger -------------------------------------------------------------------------
+
+_ACKNOWLEDGE: Final = "acknowledge"
+_RESOLVE: Final = "resolve"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One ledger entry read back: a check outcome, a schema seen, or a person's action."""
+
+    at: float
+    key: str
+    check: str = ""
+    #: True a pass, False a failure, None a schema seen or an action.
+    ok: bool | None = None
+    detail: str = ""
+    run: str | None = None
+    version: str | None = None
+    schema: tuple[tuple[str, str | None], ...] | None = None
+    action: str | None = None
+    #: The ledger key of the failure that opened the episode a person acted on.
+    anchor: str | None = None
+    reason: str | None = None
+    by: str | None = None
+
+    def order(self) -> tuple[float, int, bool, str, str]:
+        """Event time; then passes, failures, actions; then a drift, run or schema verdict
+        before the assertions reported beside it; then check and key."""
+        rank = 2 if self.action is not None else 0 if self.ok else 1
+        return (self.at, rank, self.check.startswith("assertion:"), self.check, self.key)
+
+    def body(self) -> bytes:
+        content: dict[str, Any]
+        if self.action is not None:
+            content = {
+                "action": self.action,
+                "anchor": self.anchor,
+                "reason": self.reason,
+                "by": self.by,
+            }
+        elif self.schema is not None:
+            content = {
+                "schema": [list(f) for f in self.schema],
+                "detail": self.detail,
+                "run": self.run,
+                "version": self.version,
+            }
+        else:
+            content = {
+                "check": self.check,
+                "ok": self.ok,
+                "detail": self.detail,
+                "run": self.run,
+                "version": self.version,
+            }
+        return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+
+    @staticmethod
+    def read(entry: LedgerEntry) -> Entry:
+        c = orjson.loads(entry.body)
+        schema = c.get("schema")
+        return Entry(
+            at=entry.at,
+            key=entry.key,
+            check=c.get("check") or ("schema" if schema is not None else ""),
+            ok=c.get("ok"),
+            detail=c.get("detail") or "",
+            run=c.get("run"),
+            version=c.get("version"),
+            schema=tuple((p, t) for p, t in schema) if schema is not None else None,
+            action=c.get("action"),
+            anchor=c.get("anchor"),
+            reason=c.get("reason"),
+            by=c.get("by"),
+        )
+
+
+def _keyed(entry: Entry, prefix: str) -> Entry:
+    digest = hashlib.sha1(f"{entry.at!r}\x1f".encode() + entry.body()).hexdigest()[:24]
+    return replace(entry, key=prefix + digest)
+
+
+def ledger_of(subject: str, kind: IncidentKind, part: str = "") -> str:
+    """The name of the ledger of ``subject``'s outcomes of ``kind`` (``part``: a schema class)."""
+    return f"{kind.value}{':' + part if part else ''}\x1e{subject}"
+
+
+_WRITTEN: Final = "written"
+_OBSERVED: Final = "observed"
+
+
+def _ledger_entries(observation: Observation) -> tuple[str, Entry]:
+    """The ledger an observation goes to, and its entry there."""
+    o = observation
+    if o.kind is IncidentKind.SCHEMA_CHANGE:
+        entry = Entry(o.at, "", "schema", None, o.detail, o.run, o.version, o.schema or ())
+        part = _OBSERVED if o.observed else _WRITTEN
+        return ledger_of(o.subject, o.kind, part), _keyed(entry, "s:")
+    entry = Entry(o.at, "", o.check, o.ok, o.detail, o.run, o.version)
+    return ledger_of(o.subject, o.kind), _keyed(entry, "o:")
+
+
+# -- episodes ---------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
-class _State:
-    """What this batch knows of one incident (stored or opened here)."""
+class Episode:
+    """One incident as recomputed: the failures it gathered and how it ended."""
 
-    id: str
-    kind: IncidentKind
     subject: str
-    status: str
-    opened_at: float
-    resolved_at: float | None
+    kind: IncidentKind
+    opener: Entry
+    failures: list[Entry] = field(default_factory=list)
+    #: The latest outcome, while it was open, of each check that failed in it.
     checks: dict[str, bool] = field(default_factory=dict)
+    resolved_at: float | None = None
+    resolution: str | None = None
+    acknowledged_at: float | None = None
+    _members: set[str] = field(default_factory=set)
 
+    @property
+    def id(self) -> str:
+        o = self.opener
+        raw = f"{self.subject}\x1f{self.kind.value}\x1f{o.at!r}\x1f{o.key}"
+        return node_id(NodeKind.INCIDENT, hashlib.sha1(raw.encode()).hexdigest()[:16])
+
+    @property
+    def status(self) -> IncidentStatus:
+        if self.resolved_at is not None:
+            return IncidentStatus.RESOLVED
+        if self.acknowledged_at is not None:
+            return IncidentStatus.ACKNOWLEDGED
+        return IncidentStatus.OPEN
+
+    def holds(self, failure_key: str | None) -> bool:
+        return failure_key in self._members
+
+    def add(self, failure: Entry) -> None:
+        self.failures.append(failure)
+        self._members.add(failure.key)
+        self.checks[failure.check] = False
+
+
+def episodes(
+    subject: str, kind: IncidentKind, entries: Iterable[Entry], *, auto_resolve: bool = True
+) -> list[Episode]:
+    """The incidents of one node and kind that its ledger entries make (pure).
+
+    ``entries`` are check outcomes (``ok`` True or False) and people's actions, in any order:
+    they are taken by :meth:`Entry.order`. A failure while no episode is open opens one; every
+    failure while it is open joins it. A pass of a check that failed in the open episode
+    marks that check passing again; once all have, the episode is resolved at that pass's
+    event time (only with ``auto_resolve``, and only for :data:`SELF_RESOLVING` kinds). A
+    person's resolution closes the open episode if it holds the action's ``anchor``; an
+    acknowledgement marks it (the first one counts). Actions on episodes already closed
+    change nothing.
+
+    >>> fail = Entry(10.0, "f", "not_null", False, "not_null failed")
+    >>> ok = Entry(20.0, "p", "not_null", True, "not_null passed")
+    >>> [(e.opener.key, e.resolved_at) for e in episodes("n", IncidentKind.QUALITY, [ok, fail])]
+    [('f', 20.0)]
+    """
+    resolving = auto_resolve and kind in SELF_RESOLVING
+    found: list[Episode] = []
+    open_: Episode | None = None
+    for e in sorted(entries, key=Entry.order):
+        if e.action is not None:
+            if open_ is None or not open_.holds(e.anchor):
+                continue
+            if e.action == _RESOLVE:
+                open_.resolved_at = e.at
+                open_.resolution = e.reason
+                open_ = None
+            elif open_.acknowledged_at is None:
+                open_.acknowledged_at = e.at
+        elif e.ok is False:
+            if open_ is None:
+                open_ = Episode(subject, kind, e)
+                found.append(open_)
+            open_.add(e)
+        elif e.ok is True and open_ is not None and e.check in open_.checks:
+            open_.checks[e.check] = True
+            if resolving and all(open_.checks.values()):
+                open_.resolved_at = e.at
+                open_.resolution = f"resolved automatically: {e.detail}"
+                open_ = None
+    return found
+
+
+def schema_failures(written: Sequence[Entry], observed: Sequence[Entry]) -> list[Entry]:
+    """The schemas seen that break readers, as failures (pure).
+
+    Each schema a writer wrote is compared with the one written before it in event time
+    under another version; each schema readers saw with the one readers saw before it,
+    and only for a dataset no run writes (a reader may report just the columns it
+    selected, so it is never compared with what a writer wrote).
+
+    >>> a = Entry(1.0, "a", "schema", None, "schema of t", version="v1", schema=(("x", "INT"),))
+    >>> b = Entry(2.0, "b", "schema", None, "schema of t", version="v2", schema=())
+    >>> [(f.key, f.detail) for f in schema_failures([a, b], [])]
+    [('b', 'schema of t: field x dropped')]
+    """
+    found: list[Entry] = []
+    for entries in (written, () if written else observed):
+        ordered = sorted(entries, key=lambda e: (e.at, e.key))
+        for i, e in enumerate(ordered):
+            before = next((b for b in reversed(ordered[:i]) if b.version != e.version), None)
+            if before is None:
+                continue
+            changes = breaking_changes(dict(before.schema or ()), dict(e.schema or ()))
+            if changes:
+                found.append(
+                    replace(e, ok=False, schema=None, detail=f"{e.detail}: " + "; ".join(changes))
+                )
+    return found
+
+
+# -- deciding ---------------------------------------------------------------------------
 
 _LOCK = threading.Lock()
-_EMPTY: Final = Node("", NodeKind.DATASET, {})
 
 
 def write(store: GraphStore, items: Sequence[IngestItem], *, auto_resolve: bool = True) -> None:
-    """Write ``items`` with the incidents their observations open or resolve, all at once."""
+    """Write ``items`` with their outcomes and the incidents recomputed from them, at once."""
     if not any(item.observations for item in items):
         store.write(items)
         return
@@ -306,12 +594,12 @@ def write(store: GraphStore, items: Sequence[IngestItem], *, auto_resolve: bool 
 def with_incidents(
     store: GraphStore, items: Sequence[IngestItem], *, auto_resolve: bool = True
 ) -> list[IngestItem]:
-    """``items`` with the incident mutations of their observations added to each."""
-    observed = [(i, o) for i, item in enumerate(items) for o in item.observations]
+    """``items`` with the ledger entries and incident mutations of their observations."""
+    observed = [o for item in items for o in item.observations]
     if not observed:
         return list(items)
-    extra = incident_mutations(store, [o for _, o in observed], auto_resolve=auto_resolve)
-    # Incident mutations ride with the batch's last item: the batch is one transaction.
+    extra = incident_mutations(store, observed, auto_resolve=auto_resolve)
+    # They ride with the batch's last item: the batch is one transaction.
     out = list(items)
     out[-1] = replace(out[-1], mutations=[*out[-1].mutations, *extra])
     return out
@@ -320,273 +608,205 @@ def with_incidents(
 def incident_mutations(
     store: GraphStore, observations: Sequence[Observation], *, auto_resolve: bool = True
 ) -> list[Mutation]:
-    """The mutations that open, extend or resolve incidents for ``observations``."""
-    subjects = sorted({o.subject for o in observations})
-    states = _stored_states(store, subjects)
-    schema_seen = _SchemaHistory(store, observations)
-    now = time.time()
+    """The ledger entries of ``observations`` not stored yet, and the mutations that bring
+    the incidents of every node and kind they add to in line with the ledgers."""
+    batch: dict[str, dict[str, Entry]] = {}
+    for o in observations:
+        name, entry = _ledger_entries(o)
+        batch.setdefault(name, {})[entry.key] = entry
+    subjects = {(o.subject, o.kind) for o in observations}
+    return _recompute(store, subjects, batch, auto_resolve=auto_resolve)
+
+
+def _recompute(
+    store: GraphStore,
+    subjects: Iterable[tuple[str, IncidentKind]],
+    batch: Mapping[str, Mapping[str, Entry]],
+    *,
+    auto_resolve: bool,
+) -> list[Mutation]:
+    keys = sorted(set(subjects))
+    stored = _stored_incidents(store, sorted({s for s, _ in keys}))
+    # Each ledger is read from the start of the episode open at its earliest new entry.
+    since: dict[str, float] = {}
+    for subject, kind in keys:
+        names = _ledgers(subject, kind)
+        times = [e.at for n in names for e in batch.get(n, {}).values()]
+        if not times:
+            continue
+        start = _window_start(min(times), stored.get((subject, kind), []))
+        for name in names:
+            since[name] = start
+    ledgers = {n: [Entry.read(e) for e in found] for n, found in store.ledger(since).items()}
     out: list[Mutation] = []
-    # Stable: within one event, checks keep the order the event listed them in.
-    for obs in sorted(observations, key=lambda o: o.at):
-        if obs.kind is IncidentKind.SCHEMA_CHANGE:
-            changes = schema_seen.breaking(obs)
-            if not changes:
-                continue
-            obs = replace(obs, ok=False, detail=f"{obs.detail}: " + "; ".join(changes))
-        key = (obs.subject, obs.kind)
-        mine = states.setdefault(key, [])
-        active = next((s for s in mine if s.status in ACTIVE), None)
-        if obs.ok is False:
-            if active is None:
-                late = next(
-                    (
-                        s
-                        for s in mine
-                        if s.resolved_at is not None and s.opened_at <= obs.at <= s.resolved_at
-                    ),
-                    None,
-                )
-                if late is not None:
-                    out.extend(_evidence(late, obs))
-                    continue
-                active = _open(obs)
-                mine.append(active)
-                out.extend(_opening(active, obs))
-            active.checks[obs.check] = False
-            out.extend(_evidence(active, obs))
-        elif obs.ok is True and active is not None and obs.check in active.checks:
-            if obs.at < active.opened_at:
-                continue
-            active.checks[obs.check] = True
-            out.append(
-                UpsertNode(
-                    active.id,
-                    NodeKind.INCIDENT,
-                    {CHECK_PREFIX + obs.check: Prop(True, at=obs.at)},
-                )
-            )
-            if auto_resolve and all(active.checks.values()) and obs.kind is not IncidentKind.MANUAL:
-                active.status, active.resolved_at = IncidentStatus.RESOLVED, obs.at
-                reason = f"resolved automatically: {obs.detail}"
-                out.append(
-                    _status(active.id, IncidentStatus.RESOLVED, max(now, obs.at), obs.at, reason)
-                )
+    for subject, kind in keys:
+        names = _ledgers(subject, kind)
+        if names[0] not in since:
+            continue
+        start = since[names[0]]
+        fresh: dict[str, list[Entry]] = {}
+        for n in names:
+            known = {e.key for e in ledgers[n]}
+            fresh[n] = [e for k, e in batch.get(n, {}).items() if k not in known]
+        for name, entries in fresh.items():
+            out.extend(LedgerEntry(name, e.key, e.at, e.body()) for e in entries)
+        if not any(fresh.values()):
+            continue  # a replay: nothing new to decide
+        merged = {n: ledgers[n] + fresh[n] for n in names}
+        if kind is IncidentKind.SCHEMA_CHANGE:
+            written, observed = (_with_baseline(store, n, start, merged[n]) for n in names[1:])
+            outcomes = [e for e in schema_failures(written, observed) if e.at >= start]
+        else:
+            outcomes = [e for e in merged[names[0]] if e.action is None and e.at >= start]
+        actions = [e for e in merged[names[0]] if e.action is not None and e.at >= start]
+        found = episodes(subject, kind, outcomes + actions, auto_resolve=auto_resolve)
+        before = [
+            n
+            for n in stored.get((subject, kind), [])
+            if float(n.props.get("opened_at") or 0.0) >= start
+        ]
+        out.extend(_reconcile(found, before, auto_resolve=auto_resolve))
     return out
 
 
-def _stored_states(
-    store: GraphStore, subjects: list[str]
-) -> dict[tuple[str, IncidentKind], list[_State]]:
+def _ledgers(subject: str, kind: IncidentKind) -> tuple[str, ...]:
+    """Outcomes and people's actions first; a dataset's schemas, by class, after them."""
+    if kind is IncidentKind.SCHEMA_CHANGE:
+        return (
+            ledger_of(subject, kind),
+            ledger_of(subject, kind, _WRITTEN),
+            ledger_of(subject, kind, _OBSERVED),
+        )
+    return (ledger_of(subject, kind),)
+
+
+def _window_start(earliest: float, incidents: Sequence[Node]) -> float:
+    """The latest time at or before ``earliest`` when no stored episode was open."""
+    start = earliest
+    moved = True
+    while moved:
+        moved = False
+        for n in incidents:
+            opened = float(n.props.get("opened_at") or 0.0)
+            resolved = n.props.get("resolved_at")
+            if opened < start and (resolved is None or start <= float(resolved)):
+                start, moved = opened, True
+    return start
+
+
+def _with_baseline(store: GraphStore, name: str, start: float, entries: list[Entry]) -> list[Entry]:
+    """``entries`` (from ``start`` on, plus the one before it) and, before them, every earlier
+    entry back to one under another version than the first from ``start`` on."""
+    window = sorted(entries, key=lambda e: (e.at, e.key))
+    first = next((e for e in window if e.at >= start), None)
+    while first is not None and window and window[0].at < start:
+        if window[0].version != first.version:
+            break
+        earlier = [Entry.read(e) for e in store.ledger({name: window[0].at})[name]]
+        older = [e for e in earlier if e.at < window[0].at]
+        if not older:
+            break
+        window = older + window
+    return window
+
+
+def _stored_incidents(
+    store: GraphStore, subjects: Sequence[str]
+) -> dict[tuple[str, IncidentKind], list[Node]]:
+    """The recomputed (not hand-opened) incidents on ``subjects``, by node and kind."""
     edges = store.edges_of(subjects, Direction.UPSTREAM, [EdgeKind.ON])
     nodes = store.get_nodes(sorted({e.src for e in edges}))
-    states: dict[tuple[str, IncidentKind], list[_State]] = {}
+    found: dict[tuple[str, IncidentKind], list[Node]] = {}
     for node in nodes.values():
-        state = state_of(node)
-        if state is not None:
-            states.setdefault((state.subject, state.kind), []).append(state)
-    return states
+        props = node.props
+        if node.kind is not NodeKind.INCIDENT or props.get("opener") is None:
+            continue  # opened by hand, or written before incidents were recomputed
+        try:
+            kind = IncidentKind(str(props.get("kind")))
+        except ValueError:
+            continue
+        found.setdefault((str(props.get("subject")), kind), []).append(node)
+    return found
 
 
-def state_of(node: Node) -> _State | None:
-    props = node.props
-    try:
-        kind = IncidentKind(str(props.get("kind")))
-    except ValueError:
-        return None
-    checks = {
-        name[len(CHECK_PREFIX) :]: bool(value)
-        for name, value in props.items()
-        if name.startswith(CHECK_PREFIX)
-    }
-    return _State(
-        node.id,
-        kind,
-        str(props.get("subject")),
-        str(props.get("status")),
-        float(props.get("opened_at") or 0.0),
-        props.get("resolved_at"),
-        checks,
-    )
-
-
-def _open(obs: Observation) -> _State:
-    digest = hashlib.sha1(f"{obs.subject}\x1f{obs.kind}\x1f{obs.at!r}".encode()).hexdigest()[:16]
-    return _State(
-        node_id(NodeKind.INCIDENT, digest), obs.kind, obs.subject, IncidentStatus.OPEN, obs.at, None
-    )
-
-
-def _title(obs: Observation) -> str:
+def _title(kind: IncidentKind, detail: str) -> str:
     what = {
         IncidentKind.QUALITY: "Data quality check failed",
         IncidentKind.DRIFT: "Drift detected",
         IncidentKind.RUN_FAILURE: "Run failed",
         IncidentKind.SCHEMA_CHANGE: "Breaking schema change",
         IncidentKind.MANUAL: "Reported",
-    }[obs.kind]
-    return f"{what}: {obs.detail}"
+    }[kind]
+    return f"{what}: {detail}"
 
 
-def _opening(state: _State, obs: Observation) -> list[Mutation]:
-    props = {
-        "kind": Prop(obs.kind.value),
-        "subject": Prop(obs.subject),
-        "title": Prop(_title(obs)),
-        "severity": Prop(SEVERITY_OF[obs.kind].value, at=obs.at),
-        "status": Prop(IncidentStatus.OPEN.value, at=obs.at),
-        "opened_at": Prop(obs.at, Merge.MIN),
-        "origin": Prop("automatic"),
-    }
-    return [
-        UpsertNode(state.id, NodeKind.INCIDENT, props),
-        UpsertEdge(EdgeKind.ON, state.id, obs.subject),
-    ]
-
-
-def _evidence(state: _State, obs: Observation) -> list[Mutation]:
-    entry = orjson.dumps(
+def incident_props(episode: Episode, *, auto_resolve: bool = True) -> dict[str, Any]:
+    """The properties of the incident node of ``episode`` (None: the property is absent)."""
+    evidence = sorted(
         {
-            "at": obs.at,
-            "check": obs.check,
-            "detail": obs.detail,
-            "run": obs.run,
-            "version": obs.version,
-        },
-        option=orjson.OPT_SORT_KEYS,
-    ).decode()
-    return [
-        UpsertNode(
-            state.id,
-            NodeKind.INCIDENT,
-            {
-                "evidence": Prop([entry], Merge.UNION),
-                "last_seen": Prop(obs.at, Merge.MAX),
-                CHECK_PREFIX + obs.check: Prop(False, at=obs.at),
-            },
-        )
-    ]
+            orjson.dumps(
+                {
+                    "at": f.at,
+                    "check": f.check,
+                    "detail": f.detail,
+                    "run": f.run,
+                    "version": f.version,
+                },
+                option=orjson.OPT_SORT_KEYS,
+            ).decode()
+            for f in episode.failures
+        }
+    )
+    props: dict[str, Any] = {
+        "kind": episode.kind.value,
+        "subject": episode.subject,
+        "title": _title(episode.kind, episode.opener.detail),
+        "severity": SEVERITY_OF[episode.kind].value,
+        "status": episode.status.value,
+        "opened_at": episode.opener.at,
+        "resolved_at": episode.resolved_at,
+        "resolution": episode.resolution,
+        "acknowledged_at": episode.acknowledged_at,
+        "origin": "automatic",
+        "opener": episode.opener.key,
+        "auto_resolve": auto_resolve,
+        "evidence": evidence,
+        "last_seen": max(f.at for f in episode.failures),
+    }
+    for check, ok in episode.checks.items():
+        props[CHECK_PREFIX + check] = ok
+    return props
 
 
-def _status(
-    nid: str, status: IncidentStatus, at: float, when: float, reason: str | None
-) -> UpsertNode:
-    props = {"status": Prop(status.value, at=at)}
-    if status is IncidentStatus.RESOLVED:
-        props["resolved_at"] = Prop(when, at=at)
-        props["resolution"] = Prop(reason, at=at)
-    elif status is IncidentStatus.ACKNOWLEDGED:
-        props["acknowledged_at"] = Prop(when, at=at)
-    return UpsertNode(nid, NodeKind.INCIDENT, props)
-
-
-class _SchemaHistory:
-    """The schema a dataset had before a time, read from the store only when it may differ.
-
-    Written versions are compared with the dataset's current version (a schema seen again
-    in the same version, or older than the current version, is passed over: a late event
-    never claims a change). What readers saw is compared with what readers saw before, and
-    only when it is a schema not seen before: a reader may report just the columns it
-    selected, so never with what a writer wrote.
-    """
-
-    def __init__(self, store: GraphStore, observations: Sequence[Observation]) -> None:
-        from lineage.analysis.versions import versions_of
-
-        schema_obs = [o for o in observations if o.kind is IncidentKind.SCHEMA_CHANGE]
-        datasets = sorted({o.subject for o in schema_obs})
-        versions = sorted({o.version for o in schema_obs if o.version})
-        found = store.get_nodes([*datasets, *versions]) if datasets else {}
-        current_ids = sorted(
-            {
-                str(n.props["current_version"])
-                for n in found.values()
-                if n.props.get("current_version")
-            }
-        )
-        found.update(store.get_nodes([c for c in current_ids if c not in found]))
-        self.nodes = found
-        # What readers saw counts only for datasets no run wrote (raw sources): a writer's
-        # schema is compared on the writer's side. New schemas are rare: one read for all.
-        unwritten = sorted(
-            {
-                o.subject
-                for o in schema_obs
-                if o.observed
-                and o.version not in found
-                and not (found.get(o.subject) and found[o.subject].props.get("current_version"))
-            }
-        )
-        self.observed_history = versions_of(store, unwritten) if unwritten else {}
-        # A run whose START named its output without a schema: the version before it is
-        # not the current one (that is the run's own), so read the history.
-        unknown = sorted(
-            {
-                o.subject
-                for o in schema_obs
-                if not o.observed
-                and (
-                    n := found.get(
-                        str((found.get(o.subject) or _EMPTY).props.get("current_version"))
-                    )
-                )
-                is not None
-                and n.id == o.version
-                and n.props.get("schema") is None
-            }
-        )
-        self.written_history = versions_of(store, unknown) if unknown else {}
-        self.flat: dict[str, dict[str, str | None]] = {}
-        #: What this batch has shown of each dataset so far: (at, version, observed, schema).
-        self.batch: dict[str, list[tuple[float, str, bool, dict[str, str | None]]]] = {}
-
-    def breaking(self, obs: Observation) -> list[str]:
-        if obs.observed and obs.subject not in self.observed_history:
-            return []  # a schema readers saw before, or a dataset a run writes
-        after = dict(obs.schema or ())
-        before = self._before(obs)
-        self.batch.setdefault(obs.subject, []).append(
-            (obs.at, obs.version or "", obs.observed, after)
-        )
-        return breaking_changes(before, after) if before is not None else []
-
-    def _before(self, obs: Observation) -> dict[str, str | None] | None:
-        from lineage.analysis.versions import flat_schema
-
-        earlier = [
-            h
-            for h in self.batch.get(obs.subject, [])
-            if h[0] <= obs.at and h[1] != obs.version and h[2] == obs.observed
-        ]
-        if earlier:
-            return max(earlier, key=lambda h: (h[0], h[1]))[3]
-        if obs.observed:
-            olds = [
-                v
-                for v in self.observed_history[obs.subject]
-                if v.props.get("observed")
-                and v.props.get("schema") is not None
-                and float(v.props.get("created_at") or 0.0) < obs.at
-            ]
-            return flat_schema(olds[-1].props["schema"]) if olds else None
-        if obs.subject in self.written_history:
-            olds = [
-                v
-                for v in self.written_history[obs.subject]
-                if not v.props.get("observed")
-                and v.id != obs.version
-                and v.props.get("schema") is not None
-                and float(v.props.get("created_at") or 0.0) < obs.at
-            ]
-            return flat_schema(olds[-1].props["schema"]) if olds else None
-        dataset = self.nodes.get(obs.subject)
-        current = self.nodes.get(str(dataset.props.get("current_version"))) if dataset else None
-        if current is None or current.id == obs.version or current.props.get("schema") is None:
-            return None
-        if float(current.props.get("created_at") or 0.0) >= obs.at:
-            return None  # a late event: the current version came after it
-        if current.id not in self.flat:
-            self.flat[current.id] = flat_schema(current.props["schema"])
-        return self.flat[current.id]
+def _reconcile(
+    found: Sequence[Episode], stored: Sequence[Node], *, auto_resolve: bool
+) -> list[Mutation]:
+    """Mutations that turn the ``stored`` incidents into ``found``: each property that differs
+    is written under the node's next revision (so it wins whatever it held), ids no longer
+    found are deleted."""
+    by_id = {n.id: n for n in stored}
+    out: list[Mutation] = []
+    for episode in found:
+        want = incident_props(episode, auto_resolve=auto_resolve)
+        node = by_id.pop(episode.id, None)
+        held = dict(node.props) if node is not None else {}
+        revision = int(held.get("revision") or 0) + 1
+        for name in held:
+            if name.startswith(CHECK_PREFIX) and name not in want:
+                want[name] = None
+        changed = {
+            name: Prop(value, at=float(revision))
+            for name, value in want.items()
+            if held.get(name) != value
+        }
+        if not changed:
+            continue
+        changed["revision"] = Prop(revision, at=float(revision))
+        out.append(UpsertNode(episode.id, NodeKind.INCIDENT, changed))
+        if node is None:
+            out.append(UpsertEdge(EdgeKind.ON, episode.id, episode.subject))
+    out.extend(DeleteNode(nid) for nid in sorted(by_id))
+    return out
 
 
 # -- people -----------------------------------------------------------------------------
@@ -646,11 +866,58 @@ def open_incident(
 
 
 def set_status(
-    store: GraphStore, incident: str, status: IncidentStatus, reason: str | None = None
+    store: GraphStore,
+    incident: str,
+    status: IncidentStatus,
+    reason: str | None = None,
+    *,
+    by: str | None = None,
 ) -> None:
-    """Acknowledge or resolve an incident by hand (a resolution needs a reason)."""
+    """Acknowledge or resolve an incident by hand (a resolution needs a reason).
+
+    On an incident recomputed from outcomes the action is kept in its ledger, tied to the
+    failure that opened it, so it survives every later recomputation (see
+    :func:`episodes`). Raises ValueError for a resolution without a reason, and for
+    reopening one: incidents reopen only when their checks fail again.
+    """
     if status is IncidentStatus.RESOLVED and not (reason or "").strip():
         raise ValueError("reason must say why the incident is resolved")
     now = time.time()
     with _LOCK:
-        store.write([action_item([_status(incident, status, now, now, reason)])])
+        node = store.get_nodes([incident]).get(incident)
+        opener = node.props.get("opener") if node is not None else None
+        if node is None or opener is None:
+            store.write([action_item([_status(incident, status, now, reason)])])
+            return
+        if status is IncidentStatus.OPEN:
+            raise ValueError("an incident reopens only when one of its checks fails again")
+        kind = IncidentKind(str(node.props["kind"]))
+        subject = str(node.props["subject"])
+        action = Entry(
+            # Never before the failure it is about: the action covers what the person saw.
+            max(now, float(node.props.get("opened_at") or 0.0)),
+            "",
+            action=_RESOLVE if status is IncidentStatus.RESOLVED else _ACKNOWLEDGE,
+            anchor=str(opener),
+            reason=reason,
+            by=by,
+        )
+        entry = _keyed(action, "a:")
+        mutations = _recompute(
+            store,
+            [(subject, kind)],
+            {ledger_of(subject, kind): {entry.key: entry}},
+            auto_resolve=bool(node.props.get("auto_resolve", True)),
+        )
+        store.write([action_item(mutations)])
+
+
+def _status(nid: str, status: IncidentStatus, now: float, reason: str | None) -> UpsertNode:
+    """A person's action on an incident opened by hand."""
+    props = {"status": Prop(status.value, at=now)}
+    if status is IncidentStatus.RESOLVED:
+        props["resolved_at"] = Prop(now, at=now)
+        props["resolution"] = Prop(reason, at=now)
+    elif status is IncidentStatus.ACKNOWLEDGED:
+        props["acknowledged_at"] = Prop(now, at=now)
+    return UpsertNode(nid, NodeKind.INCIDENT, props)

@@ -60,6 +60,8 @@ __all__ = [
     "EmissionPattern",
     "ErrorMessageRunFacet",
     "FacetPart",
+    "GreatExpectationsAssertion",
+    "GreatExpectationsAssertionsFacet",
     "InputStatisticsFacet",
     "JobTypeJobFacet",
     "LifecycleState",
@@ -276,6 +278,26 @@ class DataQualityAssertionsFacet(BaseFacet):
     share_by_content = True
 
     assertions: list[Assertion]
+
+
+class GreatExpectationsAssertion(FacetPart):
+    """One expectation's outcome: its type (``expect_column_values_to_not_be_null``), whether
+    it held, and the column it is about. Great Expectations sends no parameters here."""
+
+    expectationType: str
+    success: bool
+    column: str | None = None  # the integration may write null for table expectations
+
+
+class GreatExpectationsAssertionsFacet(BaseFacet):
+    """``greatExpectations_assertions``: not a standard facet, but how Great Expectations'
+    OpenLineage action (``openlineage-integration-common``) reports a validation, as an
+    input facet of each validated dataset. Like every custom facet it is kept verbatim; it
+    is read with this model only where it is used (incidents), leniently."""
+
+    share_by_content = True
+
+    assertions: list[GreatExpectationsAssertion]
 
 
 class InputStatisticsFacet(BaseFacet):
