@@ -144,7 +144,8 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
             covers.append(dataset_id(target.namespace, target.name))
             yield from _column_lineage(target, event, run, job, at, declared, statement)
     if state == RunState.COMPLETE:
-        yield Completion(job, at, run, tuple(sorted(covers)))
+        scopes = tuple(sorted({d.namespace for d in (*event.inputs, *event.outputs)}))
+        yield Completion(job, at, run, tuple(sorted(covers)), scopes)
 
 
 def _input(

@@ -188,8 +188,9 @@ class Sighting:
 class Completion:
     """A job's run completed (or a static JobEvent stated the job's edges) at ``at``.
 
-    Every projection edge of the job last seen before the first later completion is
-    closed then: ``until`` = the earliest completion after the edge's last sighting.
+    Every projection edge of the job last seen before the first later completion (in the
+    edge's namespace, see ``scopes``) is closed then: ``until`` = the earliest such
+    completion after the edge's last sighting.
     ``covers`` lists the output datasets whose column lineage this run reported, so
     that a completion closes only column lineage reports about datasets it reported on.
     """
@@ -198,6 +199,11 @@ class Completion:
     at: float
     run: str | None
     covers: tuple[str, ...] = ()
+    #: The namespaces of the datasets the completing event reported. A completion closes
+    #: only edges into datasets of these namespaces (all edges when it reported none): a
+    #: run against another target, the same job names in another warehouse, leaves the
+    #: first target's lineage open.
+    scopes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,6 +152,14 @@ def _derived_edge(nid: str, node: _NodeRec) -> tuple[EdgeKind, str, str] | None:
     return None
 
 
+def _namespace_of(edge: _EdgeRec) -> str | None:
+    """The namespace of the dataset a job-level edge leads to or from."""
+    dataset = edge.src if edge.kind is EdgeKind.INPUT_TO else edge.dst
+    if edge.kind not in (EdgeKind.INPUT_TO, EdgeKind.PRODUCES):
+        return None
+    return dataset.split("\x1f")[1] if dataset.count("\x1f") >= 2 else None
+
+
 def _job_of(edge: _EdgeRec) -> str:
     if edge.kind is EdgeKind.INPUT_TO:
         return edge.dst
@@ -641,6 +649,7 @@ class EmbeddedStore:
                     "completed_at": Prop(m.at, Merge.MIN),
                     "job": Prop(m.job),
                     "covers": Prop(list(m.covers), Merge.UNION),
+                    "scopes": Prop(list(m.scopes), Merge.UNION),
                 },
                 batch,
             )
@@ -654,22 +663,31 @@ class EmbeddedStore:
         for key in sorted(self._reports_of_job.get(m.job, ())):
             self._recompute_report(key, self._reports[key], batch)
 
-    def _first_completion_after(self, job: str, at: float, covering: str | None) -> float | None:
-        """The job's earliest completion after ``at`` (that reported on ``covering``)."""
+    def _first_completion_after(
+        self, job: str, at: float, covering: str | None, namespace: str | None = None
+    ) -> float | None:
+        """The job's earliest completion after ``at`` (that reported on ``covering``, and
+        whose run reported datasets of ``namespace`` or none at all)."""
         completions = self._completions.get(job)
         if not completions:
             return None
         for when, key in completions[bisect_right(completions, (at, "\U0010ffff")) :]:
+            run = self._nodes.get(key)
+            if namespace is not None and run is not None:
+                scopes = run.props.get("scopes") or ()
+                if scopes and namespace not in scopes:
+                    continue
             if covering is None:
                 return when
-            run = self._nodes.get(key)
             if run is not None and covering in (run.props.get("covers") or ()):
                 return when
         return None
 
     def _recompute_until(self, eid: str, rec: _EdgeRec, batch: _Batch) -> None:
         """until = the job's earliest completion after the edge was last seen."""
-        until = self._first_completion_after(_job_of(rec), rec.props.get("last_seen", 0.0), None)
+        until = self._first_completion_after(
+            _job_of(rec), rec.props.get("last_seen", 0.0), None, _namespace_of(rec)
+        )
         props = rec.props
         if "until" not in props or props["until"] != until:
             props["until"] = until

@@ -71,6 +71,7 @@ NODE_COLUMNS: Final = (
     "state",
     "completed_at",
     "covers",
+    "scopes",
     "dataset",
     "version",
     "created_at",
@@ -183,6 +184,14 @@ class _Report:
         self.feeds_since: float | None = None
 
 
+def _namespace_of(edge: _EdgeRec) -> str | None:
+    """The namespace of the dataset a job-level edge leads to or from."""
+    dataset = edge.src if edge.kind is EdgeKind.INPUT_TO else edge.dst
+    if edge.kind not in (EdgeKind.INPUT_TO, EdgeKind.PRODUCES):
+        return None
+    return dataset.split("\x1f")[1] if dataset.count("\x1f") >= 2 else None
+
+
 def _job_of(edge: _EdgeRec) -> str:
     if edge.kind is EdgeKind.INPUT_TO:
         return edge.dst
@@ -221,6 +230,7 @@ class WorkingSet:
         self._completion_at: dict[tuple[str, str], float] = {}
         self._completions_loaded: set[str] = set()
         self._stored_covers: dict[str, list[str]] = {}
+        self._stored_scopes: dict[str, list[str]] = {}
         self._contributions: dict[str, set[str]] = {}
         self._unresolved: dict[str, set[bytes]] = {}
         self._run_states_loaded: set[str] = set()
@@ -378,12 +388,14 @@ class WorkingSet:
         for row in self._query(
             "UNWIND $jobs AS job MATCH (r:Run) USING INDEX r:Run(job, completed_at) "
             "WHERE r.job = job AND r.completed_at IS NOT NULL "
-            "RETURN r.id AS id, r.job AS job, r.completed_at AS at, r.covers AS covers",
+            "RETURN r.id AS id, r.job AS job, r.completed_at AS at, r.covers AS covers, "
+            "r.scopes AS scopes",
             {"jobs": wanted},
         ):
             if row["id"] in self._nodes:
                 continue
             self._stored_covers[row["id"]] = list(row["covers"] or ())
+            self._stored_scopes[row["id"]] = list(row["scopes"] or ())
             self._add_completion(row["job"], row["id"], row["at"])
 
     def _load_run_states(self, runs: Iterable[str]) -> None:
@@ -750,6 +762,7 @@ class WorkingSet:
                     "completed_at": Prop(m.at, Merge.MIN),
                     "job": Prop(m.job),
                     "covers": Prop(list(m.covers), Merge.UNION),
+                    "scopes": Prop(list(m.scopes), Merge.UNION),
                 },
             )
             completed = run.props["completed_at"]
@@ -767,18 +780,33 @@ class WorkingSet:
         for key in sorted(self._reports_of_job.get(m.job, ())):
             self._recompute_report(key, self._reports[key])
 
-    def _first_completion_after(self, job: str, at: float, covering: str | None) -> float | None:
-        """The job's earliest completion after ``at`` (that reported on ``covering``)."""
+    def _first_completion_after(
+        self, job: str, at: float, covering: str | None, namespace: str | None = None
+    ) -> float | None:
+        """The job's earliest completion after ``at`` (that reported on ``covering``, and
+        whose run reported datasets of ``namespace`` or none at all)."""
         self._load_completions([job])
         completions = self._completions.get(job)
         if not completions:
             return None
         for when, key in completions[bisect_right(completions, (at, "\U0010ffff")) :]:
+            if namespace is not None:
+                scopes = self._scopes(key)
+                if scopes and namespace not in scopes:
+                    continue
             if covering is None:
                 return when
             if covering in self._covers(key):
                 return when
         return None
+
+    def _scopes(self, key: str) -> Sequence[str]:
+        if key.startswith("static:"):
+            return ()
+        if key in self._nodes:
+            run = self._nodes[key]
+            return (run.props.get("scopes") or ()) if run is not None else ()
+        return self._stored_scopes.get(key, ())
 
     def _covers(self, key: str) -> Sequence[str]:
         if key.startswith("static:"):
@@ -790,7 +818,9 @@ class WorkingSet:
 
     def _recompute_until(self, eid: str, rec: _EdgeRec) -> None:
         """until = the job's earliest completion after the edge was last seen."""
-        until = self._first_completion_after(_job_of(rec), rec.props.get("last_seen", 0.0), None)
+        until = self._first_completion_after(
+            _job_of(rec), rec.props.get("last_seen", 0.0), None, _namespace_of(rec)
+        )
         props = rec.props
         if "until" not in props or props["until"] != until:
             props["until"] = until
