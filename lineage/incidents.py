@@ -31,7 +31,7 @@ How the incidents follow from the outcomes (the same for any arrival order or ba
   parameters, so only the same check passing resolves a failure.
 - Schema changes are never resolved by a pass: each schema seen is compared with the one
   before it in event time (a writer's with the previous written version, a reader's with the
-  previous schema readers saw, and readers' only on datasets no run writes), and the
+  previous schema readers saw, and readers' only until a run writes the dataset), and the
   comparisons that break something are the failures.
 - People's actions are ledger entries too, tied to the failure that opened the episode
   they acted on: a resolution closes the episode holding that failure at the time of the
@@ -553,9 +553,10 @@ def schema_failures(written: Sequence[Entry], observed: Sequence[Entry]) -> list
     """The schemas seen that break readers, as failures (pure).
 
     Each schema a writer wrote is compared with the one written before it in event time
-    under another version; each schema readers saw with the one readers saw before it,
-    and only for a dataset no run writes (a reader may report just the columns it
-    selected, so it is never compared with what a writer wrote).
+    under another version; each schema readers saw with the one readers saw before it, as
+    long as no run has written the dataset yet (a reader may report just the columns it
+    selected, so it is never compared with what a writer wrote; once a writer reports the
+    dataset, the writer's schemas are the ones that count).
 
     >>> a = Entry(1.0, "a", "schema", None, "schema of t", version="v1", schema=(("x", "INT"),))
     >>> b = Entry(2.0, "b", "schema", None, "schema of t", version="v2", schema=())
@@ -563,7 +564,8 @@ def schema_failures(written: Sequence[Entry], observed: Sequence[Entry]) -> list
     [('b', 'schema of t: field x dropped')]
     """
     found: list[Entry] = []
-    for entries in (written, () if written else observed):
+    first_written = min((e.at for e in written), default=float("inf"))
+    for entries in (written, [e for e in observed if e.at < first_written]):
         ordered = sorted(entries, key=lambda e: (e.at, e.key))
         for i, e in enumerate(ordered):
             before = next((b for b in reversed(ordered[:i]) if b.version != e.version), None)

@@ -337,9 +337,7 @@ class Neo4jStore:
     def write(self, items: Sequence[IngestItem]) -> None:
         if not items:
             return
-        mutations = [
-            m for item in items for m in item.mutations if not isinstance(m, LedgerEntry)
-        ]
+        mutations = [m for item in items for m in item.mutations if not isinstance(m, LedgerEntry)]
         ledger = [
             {"ledger": m.ledger, "key": m.key, "at": m.at, "body": m.body.decode()}
             for item in items

@@ -109,9 +109,23 @@ def load_runs(draw: st.DrawFn) -> list[dict[str, Any]]:
     ]
 
 
-histories = st.lists(st.one_of(data_test_runs(), load_runs()), min_size=1, max_size=8).map(
-    lambda runs: sorted((e for run in runs for e in run), key=lambda e: e["eventTime"])
-)
+@st.composite
+def read_runs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A job that reads shop.orders and reports the schema it saw (before, or after, a load)."""
+    minute = draw(st.integers(0, 30))
+    seen = dataset(NS, "shop.orders", s=schema(*draw(st.sampled_from(SCHEMAS))))
+    job = ("spark", "export_orders")
+    rid = new_run_id(f"{job}-{minute}-{draw(st.integers(0, 2))}")
+    return [run_event("COMPLETE", rid, job, time=minute, inputs=[seen])]
+
+
+def in_event_time_order(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return sorted((e for run in runs for e in run), key=lambda e: str(e["eventTime"]))
+
+
+histories = st.lists(
+    st.one_of(data_test_runs(), load_runs(), read_runs()), min_size=1, max_size=8
+).map(in_event_time_order)
 
 
 @pytest.fixture(params=["embedded", "neo4j"])
@@ -323,3 +337,37 @@ def test_a_schema_change_is_found_whichever_version_arrives_first(store: GraphSt
     assert "field amount changed type from DECIMAL to VARCHAR" in incident.props["title"]
     assert incident.props["subject"] == dataset_id(NS, "shop.orders")
     assert incident.props["opened_at"] == datetime.fromisoformat(after[0]["eventTime"]).timestamp()
+
+
+def test_what_readers_saw_of_a_table_counts_until_a_run_writes_it_whatever_the_order(
+    store_kind: str, tmp_path: Path
+) -> None:
+    def read(minute: float, *columns: tuple[str, str]) -> dict[str, Any]:
+        seen = dataset(NS, "shop.orders", s=schema(*columns))
+        rid = new_run_id(f"export-{minute}")
+        return run_event("COMPLETE", rid, ("spark", "export_orders"), time=minute, inputs=[seen])
+
+    def load(minute: float, *columns: tuple[str, str]) -> dict[str, Any]:
+        written = dataset(NS, "shop.orders", s=schema(*columns))
+        rid = new_run_id(f"load-{minute}")
+        return run_event("COMPLETE", rid, ("etl", "load_orders"), time=minute, outputs=[written])
+
+    decimal, text = ("amount", "DECIMAL"), ("amount", "VARCHAR")
+    # Readers see the type change; then a load writes the table; then a reader that selected
+    # fewer columns: not a change, the writer's schema counts now.
+    history = [read(0, ("id", "INTEGER"), decimal), read(10, ("id", "INTEGER"), text)]
+    history += [load(20, ("id", "INTEGER"), text), read(30, text)]
+    final = []
+    for order in (history, history[::-1]):
+        store = fresh_store(store_kind, tmp_path)
+        try:
+            ingest(store, order)
+            final.append(incidents(store))
+        finally:
+            store.close()
+    in_time, reversed_ = final
+    assert not differences(in_time, reversed_), "\n".join(differences(in_time, reversed_))
+    [incident] = in_time.values()
+    assert incident["kind"] == "SCHEMA_CHANGE"
+    assert "field amount changed type from DECIMAL to VARCHAR" in incident["title"]
+    assert incident["opened_at"] == datetime.fromisoformat(history[1]["eventTime"]).timestamp()
