@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from lineage.child_sql import LOCK as CHILD_SQL_LOCK
+from lineage.child_sql import sql_ran, with_child_sql
 from lineage.events import (
     EventValidationError,
     JobEvent,
@@ -62,6 +64,7 @@ def item_for(event: LineageEvent, body: bytes) -> IngestItem:
         job_name=job.name if job else None,
         mutations=mutations_for(event),
         observations=observations_for(event),
+        sql_ran=sql_ran(event),
     )
 
 
@@ -77,8 +80,10 @@ def prepare_many(raws: Iterable[Any]) -> tuple[list[IngestItem], list[Rejection]
 
 
 def write(store: GraphStore, items: Sequence[IngestItem], *, auto_resolve: bool = True) -> None:
-    """Write accepted events with the incidents they open or resolve, in one transaction."""
-    write_with_incidents(store, items, auto_resolve=auto_resolve)
+    """Write accepted events with the incidents they open or resolve, and the column
+    lineage of SQL their child runs ran, in one transaction."""
+    with CHILD_SQL_LOCK:
+        write_with_incidents(store, with_child_sql(store, items), auto_resolve=auto_resolve)
 
 
 def ingest(store: GraphStore, raws: Sequence[Any], *, auto_resolve: bool = True) -> IngestResult:

@@ -47,6 +47,7 @@ from lineage.graph.model import (
     field_id,
     job_id,
     run_id,
+    split_id,
     version_id,
 )
 from lineage.graph.sql import SqlLineage, Statement, analyze, dialect_for
@@ -100,6 +101,12 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
     if state in (RunState.COMPLETE, RunState.FAIL, RunState.ABORT):
         props["ended_at"] = Prop(at, Merge.MAX)
     props.update(_facet_props(event.run.facets, at))
+    sql = get_facet(event.job.facets, "sql", F.SQLJobFacet)
+    if sql is not None and not event.inputs and not event.outputs:
+        # A statement run on its own (dbt-ol's `.sql.N`, Airflow's `.query.N`): the job's
+        # SQL may change between runs, and its parent's lineage needs this run's.
+        props["sql"] = Prop(sql.query, at=at)
+        props["sql_dialect"] = Prop(sql.dialect, at=at)
     error = get_facet(event.run.facets, "errorMessage", F.ErrorMessageRunFacet)
     if error is not None:
         props["error_message"] = Prop(error.message, at=at)
@@ -279,16 +286,45 @@ def _column_lineage(
     lineage = get_facet(ds.facets, "columnLineage", F.ColumnLineageDatasetFacet)
     if lineage is None and statement is None:
         return
-    out = dataset_id(ds.namespace, ds.name)
     schema = get_facet(ds.facets, "schema", F.SchemaDatasetFacet)
-    naming = _dotted_parts_by_namespace(event)
-    datasets = tuple(sorted({(d.namespace, d.name) for d in (*event.inputs, *event.outputs)}))
+    yield from _output_lineage(
+        ds.namespace,
+        ds.name,
+        lineage,
+        tuple(f.name for f in schema.fields) if schema is not None else (),
+        statement,
+        tuple(sorted({(d.namespace, d.name) for d in (*event.inputs, *event.outputs)})),
+        declared,
+        {dataset_id(d.namespace, d.name) for d in event.inputs},
+        run,
+        job,
+        at,
+    )
+
+
+def _output_lineage(
+    namespace: str,
+    name: str,
+    lineage: F.ColumnLineageDatasetFacet | None,
+    schema_names: tuple[str, ...],
+    statement: Statement | None,
+    datasets: tuple[tuple[str, str], ...],
+    declared: set[str],
+    inputs: set[str],
+    run: str,
+    job: str,
+    at: float,
+) -> Iterator[Mutation]:
+    """The mutations of one output's column lineage: what the producer reported
+    (``lineage``) and what its SQL says (``statement``), over the event's ``datasets``."""
+    out = dataset_id(namespace, name)
+    naming = _dotted_parts_by_namespace(datasets)
     key = (
         id(lineage),
         id(statement),
-        id(schema),
-        ds.namespace,
-        ds.name,
+        schema_names,
+        namespace,
+        name,
         tuple(sorted(naming.items())),
         frozenset(declared),
         datasets,
@@ -298,39 +334,39 @@ def _column_lineage(
         if len(_PLANS) >= _PLANS_MAX:
             _PLANS.clear()
         plan = _plan_column_lineage(
-            lineage, statement, schema, ds.namespace, ds.name, naming, declared, datasets
+            lineage, statement, schema_names, namespace, name, naming, declared, datasets
         )
         _PLANS[key] = (lineage, statement, plan)
     else:
         plan = cached[2]
 
-    yield EnsureFields(out, ds.namespace, ds.name, plan.target_paths)
-    for namespace, name, fields, how in plan.sources:
-        dsid = dataset_id(namespace, name)
-        yield EnsureFields(dsid, namespace, name, fields)
+    yield EnsureFields(out, namespace, name, plan.target_paths)
+    for source_ns, source_name, fields, how in plan.sources:
+        dsid = dataset_id(source_ns, source_name)
+        yield EnsureFields(dsid, source_ns, source_name, fields)
         if dsid in declared:
             continue
         # A producer may omit an input it names in column lineage (dbt-ol leaves seeds out),
         # or name none while its SQL reads them.
-        yield UpsertNode(dsid, NodeKind.DATASET, _identity(namespace, name))
+        yield UpsertNode(dsid, NodeKind.DATASET, _identity(source_ns, source_name))
         derived = {"declared": Prop(False, Merge.MAX), "derived_from": Prop(how, at=at)}
         yield ReadDataset(
             run=run,
             dataset=dsid,
             at=at,
             version=None,
-            observed=observed_version_id(namespace, name, None),
+            observed=observed_version_id(source_ns, source_name, None),
             observed_props={"created_at": Prop(at, Merge.MIN)},
             edge_props=derived,
         )
         yield Sighting(UpsertEdge(EdgeKind.INPUT_TO, dsid, job, props=derived), job, at, run)
     yield ColumnLineage(job=job, run=run, output=out, at=at, digest=plan.digest, feeds=plan.feeds)
-    for namespace, name, field, target, transformations in plan.unresolved:
+    for ref_ns, ref_name, field, target, transformations in plan.unresolved:
         yield UnresolvedReference(
             run=run,
             job=job,
-            namespace=namespace,
-            name=name,
+            namespace=ref_ns,
+            name=ref_name,
             field=field,
             output=out,
             report=plan.digest,
@@ -340,9 +376,7 @@ def _column_lineage(
         )
     # How completely this job's column use of each input is known: impact analysis treats a
     # reader with gaps as possibly broken by any change, with this reason.
-    concerned = set(plan.gap_inputs) or {dataset_id(d.namespace, d.name) for d in event.inputs} | {
-        dataset_id(n, m) for n, m, _, _ in plan.sources
-    }
+    concerned = set(plan.gap_inputs) or inputs | {dataset_id(n, m) for n, m, _, _ in plan.sources}
     for dsid in sorted(concerned - {out}):
         yield Sighting(
             UpsertEdge(
@@ -352,6 +386,115 @@ def _column_lineage(
             at,
             run,
         )
+
+
+#: The relations dbt builds a model in before it renames them over the model's own.
+_DBT_RELATION_SUFFIXES: Final = ("__dbt_tmp", "__dbt_backup")
+
+Columns = Sequence[str] | None
+
+
+def sql_lineage_mutations(
+    run: str,
+    job: str,
+    at: float,
+    query: str,
+    dialect: str | None,
+    inputs: Sequence[tuple[str, str, Columns]],
+    outputs: Sequence[tuple[str, str, Columns]],
+    fallback_namespace: str,
+) -> list[Mutation]:
+    """The column lineage of SQL that ran under ``run`` but came in an event naming no
+    dataset (dbt-ol's `.sql.N` statements, Airflow's `.query.N`): each statement that writes
+    a table becomes column lineage of ``job``, into the run's own datasets (``inputs``,
+    ``outputs``: namespace, name, top-level columns when known).
+
+    A written table is the run's output whose name ends with it (dbt's ``__dbt_tmp``
+    relation is the model's own); a table the run does not name takes the namespace of the
+    run's datasets, or ``fallback_namespace`` when the run names none. Pure: the same
+    arguments give the same mutations.
+    """
+    namespace = next((ns for ns, _, _ in (*outputs, *inputs)), fallback_namespace)
+    schemas = {n: list(c) for _, n, c in inputs if c}
+    found = analyze(query, dialect_for(dialect, namespace), schemas)
+    known = [(ns, n) for ns, n, _ in (*inputs, *outputs)]
+    out: list[Mutation] = []
+    for statement in found.statements:
+        if statement.target is None:
+            continue  # a query that writes nothing (a test's select) has no column lineage
+        target = _strip_dbt_relation(statement.target)
+        matched = [
+            (ns, n, c) for ns, n, c in outputs if _ends_with(n, target) or _ends_with(target, n)
+        ]
+        if len(matched) == 1:
+            target_ns, target_name, columns = matched[0]
+        else:
+            target_ns = namespace
+            target_name = _TableNames(namespace, target, tuple(known)).resolve(target)[1]
+            columns = None
+            out += _sql_output(target_ns, target_name, run, job, at)
+        datasets = tuple(sorted({*known, (target_ns, target_name)}))
+        declared = {dataset_id(ns, n) for ns, n in datasets}
+        out += _output_lineage(
+            target_ns,
+            target_name,
+            None,
+            tuple(columns or ()),
+            statement,
+            datasets,
+            declared,
+            {dataset_id(ns, n) for ns, n, _ in inputs},
+            run,
+            job,
+            at,
+        )
+    return out
+
+
+def _strip_dbt_relation(name: str) -> str:
+    for suffix in _DBT_RELATION_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _ends_with(name: str, tail: str) -> bool:
+    parts = [p.lower() for p in name.split(".")]
+    wanted = [p.lower() for p in tail.split(".")]
+    return len(wanted) <= len(parts) and parts[len(parts) - len(wanted) :] == wanted
+
+
+def _sql_output(namespace: str, name: str, run: str, job: str, at: float) -> list[Mutation]:
+    """A table a run's SQL writes that no event named: written by the run, as ``_output``
+    would record it, with no schema."""
+    dsid = dataset_id(namespace, name)
+    _, (run_uuid,) = split_id(run)
+    vid = version_id(namespace, name, "run:" + run_uuid)
+    return [
+        UpsertNode(
+            dsid,
+            NodeKind.DATASET,
+            {**_identity(namespace, name), "current_version": Prop(vid, at=at)},
+        ),
+        UpsertNode(
+            vid,
+            NodeKind.DATASET_VERSION,
+            {
+                "version": Prop("run:" + run_uuid),
+                "dataset": Prop(dsid),
+                "created_at": Prop(at, Merge.MIN),
+                "run": Prop(run),
+            },
+        ),
+        UpsertEdge(EdgeKind.VERSION_OF, vid, dsid),
+        UpsertEdge(EdgeKind.WROTE, run, vid, props={"derived_from": Prop("sql", at=at)}),
+        Sighting(
+            UpsertEdge(EdgeKind.PRODUCES, job, dsid, props={"derived_from": Prop("sql", at=at)}),
+            job,
+            at,
+            run,
+        ),
+    ]
 
 
 @dataclass
@@ -415,7 +558,7 @@ class _Planner:
 def _plan_column_lineage(
     lineage: F.ColumnLineageDatasetFacet | None,
     statement: Statement | None,
-    schema: F.SchemaDatasetFacet | None,
+    schema_names: tuple[str, ...],
     namespace: str,
     name: str,
     naming: Mapping[str, int],
@@ -479,7 +622,7 @@ def _plan_column_lineage(
                 src.namespace, src.name, naming
             ):
                 continue
-            columns = set(lineage.fields) | {f.name for f in (schema.fields if schema else [])}
+            columns = set(lineage.fields) | set(schema_names)
             transformations = _transformations(src, ("INDIRECT", None)) or ({"type": "INDIRECT"},)
             for path in sorted(columns):
                 planner.add(
@@ -494,9 +637,7 @@ def _plan_column_lineage(
             for (ns, tname, source_column), kinds in sorted(by_source.items()):
                 planner.add(ns, tname, source_column, path, tuple(kinds), "FIELD", "derived")
         if statement.dataset:
-            columns = set(planner.target_paths) | {
-                f.name for f in (schema.fields if schema else [])
-            }
+            columns = set(planner.target_paths) | set(schema_names)
             for s in statement.dataset:
                 ns, tname = table.resolve(s.table)
                 for path in sorted(columns):
@@ -611,10 +752,10 @@ def _primary(transformations: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] 
 _DIRECT_ORDER: Final = {"IDENTITY": 0, "TRANSFORMATION": 1, "AGGREGATION": 2}
 
 
-def _dotted_parts_by_namespace(event: RunEvent) -> dict[str, int]:
+def _dotted_parts_by_namespace(datasets: Iterable[tuple[str, str]]) -> dict[str, int]:
     parts: dict[str, int] = {}
-    for ds in (*event.inputs, *event.outputs):
-        parts[ds.namespace] = max(parts.get(ds.namespace, 0), ds.name.count(".") + 1)
+    for namespace, name in datasets:
+        parts[namespace] = max(parts.get(namespace, 0), name.count(".") + 1)
     return parts
 
 

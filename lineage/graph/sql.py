@@ -258,6 +258,8 @@ def _statement(
         body = statement
     else:
         return None
+    while isinstance(body, exp.Subquery):  # CREATE TABLE t AS (SELECT ...)
+        body = body.this
     if not isinstance(body, exp.Query):
         return None
     target_name = _table_name(target) if target is not None else None

@@ -77,6 +77,9 @@ class IngestItem:
     #: Check outcomes the event reported (``lineage.incidents.Observation``): ingest
     #: turns them into incident mutations before the write; stores ignore them.
     observations: Sequence[Any] = ()
+    #: SQL a child run ran in an event naming no dataset (``lineage.child_sql.SqlRan``):
+    #: ingest turns it into its parent's column lineage before the write; stores ignore it.
+    sql_ran: Sequence[Any] = ()
 
     @property
     def is_event(self) -> bool:

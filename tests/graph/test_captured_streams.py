@@ -2,9 +2,10 @@
 
 The streams in tests/events/data/captured were captured from dbt-ol 1.54 on the classic
 jaffle_shop project (tests/dbt_project_classic: CTEs that `select *` from refs, joins on
-shared key names, `select * from final`), against two targets, and from Airflow's SQL
-operator. dbt-ol sends no column lineage for these models at all (its parser cannot expand
-`select *`): everything below is read from the SQL it sends.
+shared key names, `select * from final`), in its default and structured-logs modes and
+against two targets, and from Airflow's SQL operator on SQLite. None of them sends column
+lineage for these models (dbt-ol's parser cannot expand `select *`; Airflow's SQLite hook
+gives its parser nothing to work with): everything below is read from the SQL they send.
 """
 
 from __future__ import annotations
@@ -143,6 +144,50 @@ def test_staging_columns_reach_the_seeds_through_the_select_star_ctes(dev: Graph
     assert {e.props["origin"] for e in feeds} == {"derived"}
 
 
+def test_structured_logs_mode_gives_each_model_job_the_same_column_lineage(
+    store: GraphStore,
+) -> None:
+    # The SQL comes only on `<model>.sql.N` child runs, which name no dataset; it belongs to
+    # the model's own job, into the datasets the model's run names.
+    ingest(store, events("dbt_classic_dev_structured.jsonl"))
+    expected = {
+        ("customers", "customer_id"): with_rows(CUSTOMERS_ROWS, stg_customers__customer_id="DIRECT/IDENTITY"),
+        ("customers", "number_of_orders"): with_rows(CUSTOMERS_ROWS, stg_orders__order_id="DIRECT/AGGREGATION"),
+        ("orders", "amount"): with_rows(ORDERS_ROWS, stg_payments__amount="DIRECT/AGGREGATION"),
+        ("stg_orders", "customer_id"): {("raw_orders", "user_id"): "DIRECT/IDENTITY"},
+    }
+    for (model, path), want in expected.items():
+        assert upstream(store, model, path) == want, (model, path)
+    feeds = store.edges_of([column("customers", "customer_id")], Direction.UPSTREAM, [EdgeKind.FEEDS])
+    assert {e.props["job"] for e in feeds} == {job_id(JOBS, "model.jaffle_shop.customers")}
+    # dbt builds the model as customers__dbt_tmp and renames it: that relation is the model.
+    assert not store.get_nodes([table("customers__dbt_tmp")])
+
+
+def test_airflow_sql_on_sqlite_gets_column_lineage_from_its_sql_alone(store: GraphStore) -> None:
+    ingest(store, events("airflow_sqlite_sql.jsonl"))
+    ns = "airflow_sqlite"  # no event names the database: the tables take the job namespace
+    revenue = field_id(ns, "customer_revenue", "lifetime_value")
+    feeds = {
+        (split_id(e.src)[1][1], split_id(e.src)[1][2], e.props.get("type"), e.props.get("subtype"))
+        for e in store.edges_of([revenue], Direction.UPSTREAM, [EdgeKind.FEEDS])
+        if e.props["job"] == job_id("airflow_sqlite", "jaffle_shop_sqlite.customer_revenue")
+    }
+    assert ("payments", "amount", "DIRECT", "AGGREGATION") in feeds
+    assert ("orders", "status", "INDIRECT", "FILTER") in feeds
+    assert ("orders", "customer_id", "INDIRECT", "JOIN") in feeds
+    assert ("customers", "customer_id", "INDIRECT", "GROUP_BY") in feeds
+    daily = field_id(ns, "daily_revenue", "revenue")
+    assert ("payments", "amount", "DIRECT", "AGGREGATION") in {
+        (split_id(e.src)[1][1], split_id(e.src)[1][2], e.props.get("type"), e.props.get("subtype"))
+        for e in store.edges_of([daily], Direction.UPSTREAM, [EdgeKind.FEEDS])
+    }
+    writes = store.edges_of(
+        [job_id("airflow_sqlite", "jaffle_shop_sqlite.customer_revenue")], Direction.DOWNSTREAM, [EdgeKind.PRODUCES]
+    )
+    assert dataset_id(ns, "customer_revenue") in {e.dst for e in writes}
+
+
 def verdicts(store: GraphStore, model: str, change: Change) -> dict[str, str]:
     report = impact(store, NodeRef(namespace=DEV, name=f"jaffle_shop.main.{model}"), [change])
     return {item.node.id: item.severity.value for c in report.changes for item in c.items}
@@ -213,6 +258,7 @@ def test_the_captured_streams_in_any_order_and_batch_size_build_the_same_graph(
     stream = [
         *events("dbt_classic_dev.jsonl"),
         *events("dbt_classic_prod.jsonl"),
+        *events("dbt_classic_dev_structured.jsonl"),
         *events("airflow_sqlite_sql.jsonl"),
     ]
     # The picture to match: the embedded store, fed in the order the producers sent.
