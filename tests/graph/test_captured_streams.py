@@ -188,6 +188,13 @@ def test_airflow_sql_on_sqlite_gets_column_lineage_from_its_sql_alone(store: Gra
     assert dataset_id(ns, "customer_revenue") in {e.dst for e in writes}
 
 
+def picture(store: GraphStore) -> tuple[list[Any], list[Any]]:
+    """The whole graph, less what counts writes rather than states (an incident's
+    ``revision`` counts how often it was recomputed)."""
+    nodes, edges = snapshot(store)
+    return [(i, k, {p: v for p, v in props.items() if p != "revision"}) for i, k, props in nodes], edges
+
+
 def verdicts(store: GraphStore, model: str, change: Change) -> dict[str, str]:
     report = impact(store, NodeRef(namespace=DEV, name=f"jaffle_shop.main.{model}"), [change])
     return {item.node.id: item.severity.value for c in report.changes for item in c.items}
@@ -255,16 +262,20 @@ def test_a_second_target_keeps_the_first_targets_lineage(store: GraphStore) -> N
 def test_the_captured_streams_in_any_order_and_batch_size_build_the_same_graph(
     store: GraphStore, tmp_path: Path, order: str
 ) -> None:
+    # Passing runs, then failing ones (a model that fails to build, a failing test, a task
+    # whose SQL names a missing table): incidents open and resolve along the way.
     stream = [
         *events("dbt_classic_dev.jsonl"),
         *events("dbt_classic_prod.jsonl"),
         *events("dbt_classic_dev_structured.jsonl"),
+        *events("dbt_classic_dev_failures.jsonl"),
         *events("airflow_sqlite_sql.jsonl"),
+        *events("airflow_sqlite_sql_failure.jsonl"),
     ]
     # The picture to match: the embedded store, fed in the order the producers sent.
     expected = EmbeddedStore(tmp_path / "in-order.db")
     ingest(expected, stream)
-    want = snapshot(expected)
+    want = picture(expected)
     expected.close()
     other = list(stream)
     batch = 7
@@ -275,4 +286,7 @@ def test_the_captured_streams_in_any_order_and_batch_size_build_the_same_graph(
     else:
         batch = 1
     ingest(store, other, batch=batch)
-    assert graph_diff(want, snapshot(store)) == []
+    got = picture(store)
+    assert graph_diff(want, got) == []
+    incidents = [n for n in got[0] if n[1] == "INCIDENT"]
+    assert incidents, "the failing runs and tests open incidents"
