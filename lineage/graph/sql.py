@@ -264,14 +264,27 @@ def _statement(
         return None
     target_name = _table_name(target) if target is not None else None
     known = _schema_for(body, schemas)
-    body = qualify(
-        body.copy(),
-        dialect=dialect,
-        schema=known or None,
-        validate_qualify_columns=False,
-        quote_identifiers=False,
-        identify=False,
-    )
+    try:
+        body = qualify(
+            body.copy(),
+            dialect=dialect,
+            schema=known or None,
+            validate_qualify_columns=False,
+            quote_identifiers=False,
+            identify=False,
+        )
+    except SqlglotError:
+        # A name sqlglot cannot place (it might belong to an outer query): qualify the
+        # tables only; the walk below places the columns it can and says which it cannot.
+        body = qualify(
+            body.copy(),
+            dialect=dialect,
+            schema=known or None,
+            qualify_columns=False,
+            validate_qualify_columns=False,
+            quote_identifiers=False,
+            identify=False,
+        )
     root = build_scope(body)
     if root is None:
         return None
@@ -403,7 +416,7 @@ class _Walker:
 
     def output_names(self, scope: Scope) -> list[str] | None:
         """The names of a scope's output columns, None when a star hides them all."""
-        if scope.is_set_operation:
+        if _is_set(scope):
             first = scope.set_operation_scopes[0] if scope.set_operation_scopes else None
             return self.output_names(first) if first is not None else None
         select = scope.expression
@@ -415,7 +428,7 @@ class _Walker:
         return names
 
     def has_open_star(self, scope: Scope) -> bool:
-        if scope.is_set_operation:
+        if _is_set(scope):
             return any(self.has_open_star(s) for s in scope.set_operation_scopes)
         select = scope.expression
         return isinstance(select, exp.Select) and any(_is_star(p) for p in select.selects)
@@ -436,7 +449,7 @@ class _Walker:
         return found
 
     def _projection(self, scope: Scope, name: str, used_by: str) -> set[Source] | None:
-        if scope.is_set_operation:
+        if _is_set(scope):
             branches = scope.set_operation_scopes
             first = self.output_names(branches[0]) if branches else None
             position = _index(first, name) if first is not None else None
@@ -591,6 +604,11 @@ class _Walker:
             elif isinstance(selected, exp.Table):
                 self.tables.add(_table_name(selected))
         return found
+
+
+def _is_set(scope: Scope) -> bool:
+    """Whether ``scope`` is a UNION, INTERSECT or EXCEPT of the scopes it lists."""
+    return bool(scope.set_operation_scopes) or isinstance(scope.expression, exp.SetOperation)
 
 
 def _index(names: Sequence[str], name: str) -> int | None:
