@@ -698,7 +698,18 @@ class EmbeddedStore:
     def _column_lineage(self, m: ColumnLineage, batch: _Batch) -> None:
         key = "\x1e".join(("CL", m.job, m.output, m.digest))
         report = self._reports.get(key)
-        self._upsert_node(m.run, NodeKind.RUN, {"covers": Prop([m.output], Merge.UNION)}, batch)
+        run = self._nodes.get(m.run)
+        covered = run is not None and m.output in (run.props.get("covers") or ())
+        run = self._upsert_node(
+            m.run, NodeKind.RUN, {"covers": Prop([m.output], Merge.UNION)}, batch
+        )
+        if not covered and run.props.get("completed_at") is not None:
+            # A completed run now reports on this output (its lineage came after its end,
+            # from SQL its children ran): it closes the output's earlier reports, as it
+            # would have had it reported before it completed.
+            for other in sorted(self._reports_of_job.get(m.job, ())):
+                if other != key:
+                    self._recompute_report(other, self._reports[other], batch)
         if report is None:
             feeds = []
             for feed in m.feeds:

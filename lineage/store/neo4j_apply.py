@@ -831,7 +831,17 @@ class WorkingSet:
     def _column_lineage(self, m: ColumnLineage) -> None:
         key = "\x1e".join(("CL", m.job, m.output, m.digest))
         report = self._report(key)
-        self._upsert_node(m.run, NodeKind.RUN, {"covers": Prop([m.output], Merge.UNION)})
+        known = self._nodes.get(m.run)
+        covered = known is not None and m.output in self._covers(m.run)
+        run = self._upsert_node(m.run, NodeKind.RUN, {"covers": Prop([m.output], Merge.UNION)})
+        if not covered and run.props.get("completed_at") is not None:
+            # A completed run now reports on this output (its lineage came after its end,
+            # from SQL its children ran): it closes the output's earlier reports, as it
+            # would have had it reported before it completed.
+            self._load_reports([m.job])
+            for other in sorted(self._reports_of_job.get(m.job, ())):
+                if other != key:
+                    self._recompute_report(other, self._reports[other])
         if report is None:
             feeds = []
             self._load_edges(edge_id(EdgeKind.FEEDS, f.src, f.dst, m.job) for f in m.feeds)
