@@ -6,6 +6,7 @@ from collections.abc import Collection
 from typing import Final
 
 from lineage.analysis.errors import InvalidArgument
+from lineage.analysis.jobs import listed
 from lineage.graph.model import NodeKind, split_id
 from lineage.store.base import GraphStore, Node
 
@@ -62,7 +63,9 @@ def search(
     before fields, shorter names first.
 
     ``kinds`` defaults to datasets, jobs and fields; ``namespace`` keeps only nodes in
-    that namespace (a field's namespace is its dataset's).
+    that namespace (a field's namespace is its dataset's). Jobs that are parts of another
+    (statements, dbt tests: :func:`lineage.analysis.jobs.listed`) are left out: they are
+    found under their parent job.
 
     >>> [n.props["name"] for n in search(store, "orders")]  # doctest: +SKIP
     ['orders', 'raw_orders', 'build_orders', 'order_id']
@@ -70,19 +73,21 @@ def search(
     if limit < 1:
         raise InvalidArgument("a search returns at least one match; ask for a limit of 1 or more")
     wanted = list(dict.fromkeys(kinds)) if kinds else list(DEFAULT_KINDS)
+    # Parts of jobs are left out after the store ranks: ask it for enough to fill ``limit``.
+    asked = max(limit, SEARCH_LIMIT) if NodeKind.JOB in wanted else limit
     found: dict[str, Node] = {}
     # Fields carry no namespace of their own, so the store cannot filter them by it.
     if namespace is not None and NodeKind.FIELD in wanted:
         others = [k for k in wanted if k is not NodeKind.FIELD]
         if others:
-            found.update((n.id, n) for n in store.search(text, others, namespace, limit))
+            found.update((n.id, n) for n in store.search(text, others, namespace, asked))
         for node in store.search(text, [NodeKind.FIELD], None, limit):
             if namespace_of(node) == namespace:
                 found[node.id] = node
     else:
-        found.update((n.id, n) for n in store.search(text, wanted, namespace, limit))
+        found.update((n.id, n) for n in store.search(text, wanted, namespace, asked))
     scored = []
-    for node in found.values():
+    for node in listed(store, list(found.values())):
         score = rank(node, text)
         if score is not None:
             name = str(node.props.get("name") or node.props.get("path") or "")

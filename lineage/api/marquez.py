@@ -41,6 +41,7 @@ from lineage.analysis import (
     versions_of,
 )
 from lineage.analysis.export import parse_public_id, public_id
+from lineage.analysis.jobs import listed, parents
 from lineage.analysis.refs import describe, not_found_message
 from lineage.analysis.search import SEARCH_LIMIT, search
 from lineage.api.auth import require
@@ -230,6 +231,7 @@ class _Catalog:
         self.runs = _runs_of(store, self.job_ids) if self.job_ids else {}
         # What only the job and run shapes need is read on first use, for all at once.
         self.links: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
+        self.parents: dict[str, str] | None = None
         self.io: dict[str, tuple[list[str], list[str]]] = {}
         self.pending = {r.id for r in runs} | {rs[0].id for rs in self.runs.values() if rs}
 
@@ -251,6 +253,12 @@ class _Catalog:
                     outputs.setdefault(e.src, []).append(e.dst)
             self.links = (inputs, outputs)
         return self.links
+
+    def _parent(self, job: str) -> str | None:
+        """The job ``job`` runs under (parent facet), if any."""
+        if self.parents is None:
+            self.parents = parents(self.store, self.job_ids)
+        return self.parents.get(job)
 
     def _io(self, run: str) -> tuple[list[str], list[str]]:
         """The versions a run read and wrote."""
@@ -331,12 +339,13 @@ class _Catalog:
         inputs, outputs = self._links()
         created, updated = self.job_times(node.id)
         streaming = str(props.get("processing_type") or "").upper() == "STREAMING"
+        parent = self._parent(node.id)
         return {
             "id": {"namespace": namespace, "name": name},
             "type": "STREAM" if streaming else "BATCH",
             "name": name,
             "simpleName": name,
-            "parentJobName": None,
+            "parentJobName": _key(parent)[1] if parent is not None else None,
             "createdAt": _iso(created),
             "updatedAt": _iso(updated),
             "namespace": namespace,
@@ -537,9 +546,12 @@ def _get_version(store: GraphStore, namespace: str, name: str, version: str) -> 
 
 
 def _list_jobs(store: GraphStore, namespace: str, limit: int, offset: int) -> Json:
-    jobs = list(_scan(store, NodeKind.JOB, namespace))
-    if not jobs:
+    found = list(_scan(store, NodeKind.JOB, namespace))
+    if not found:
         _namespace_exists(store, namespace)
+    # Statements and dbt tests are parts of the job they ran under, not jobs of their own;
+    # each is still served at its own path, with that job as parentJobName.
+    jobs = listed(store, found)
     page = _page(jobs, limit, offset)
     catalog = _Catalog(store, jobs=page)
     return {"jobs": [catalog.job(j) for j in page], "totalCount": len(jobs)}

@@ -57,6 +57,13 @@ ML_JOB_KINDS = frozenset(
     {"TRAINING", "EVALUATION", "DEPLOYMENT", "MONITOR", "INFERENCE", "FEATURE_ENGINEERING"}
 )
 
+#: jobTypes of a run that is one statement its parent run ran, not a job of its own:
+#: dbt-ol's ``<model>.sql.N`` (SQL) and Airflow's ``<task>.query.N`` (QUERY).
+STATEMENT_JOB_TYPES: Final = frozenset({"SQL", "QUERY"})
+#: jobTypes of jobs that are listed under the job their runs ran under (parent facet), not on
+#: their own: statements, and dbt's tests (TEST), which check a model instead of building one.
+SUB_JOB_TYPES: Final = STATEMENT_JOB_TYPES | {"TEST"}
+
 FACET_PREFIX = "facet:"
 
 #: The project's own dataset facets (``lineage.integrations``): the kind of dataset each
@@ -82,6 +89,9 @@ def mutations_for(event: LineageEvent) -> list[Mutation]:
 
 
 def _run_event(event: RunEvent) -> Iterator[Mutation]:
+    written = [ds for ds in event.outputs if not _unwritten(ds)]
+    if len(written) < len(event.outputs):
+        event = event.model_copy(update={"outputs": written})
     at = event.eventTime.timestamp()
     job = job_id(event.job.namespace, event.job.name)
     run = run_id(event.run.runId)
@@ -128,6 +138,11 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
         )
         yield UpsertEdge(EdgeKind.RUN_OF, parent_run, parent_job)
         yield UpsertEdge(EdgeKind.CHILD_OF, run, parent_run)
+        if parent_job != job:
+            # The job-level projection: the job a job's runs run under (a DAG's tasks, a
+            # dbt invocation's models and tests, a task's or a model's statements).
+            seen = {"first_seen": Prop(at, Merge.MIN), "last_seen": Prop(at, Merge.MAX)}
+            yield UpsertEdge(EdgeKind.CHILD_OF, job, parent_job, props=seen)
         if parent.root is not None:
             root = str(parent.root.run.runId).lower()
             yield UpsertNode(run, NodeKind.RUN, {"root_run": Prop(run_id(root), at=at)})
@@ -153,6 +168,16 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
     if state == RunState.COMPLETE:
         scopes = tuple(sorted({d.namespace for d in (*event.inputs, *event.outputs)}))
         yield Completion(job, at, run, tuple(sorted(covers)), scopes)
+
+
+def _unwritten(ds: OutputDataset) -> bool:
+    """Whether an output names a table the run does not write by running: the relation of a
+    dbt test (``dbt_model`` facet ``config.materialized: test``), which dbt creates only when
+    the test stores its failures. dbt-ol reports it either way; when dbt does create it, the
+    test's ``create table`` statement says so (``lineage/child_sql.py``)."""
+    facet = ds.facets.get("dbt_model")
+    config = facet.get("config") if isinstance(facet, Mapping) else None
+    return isinstance(config, Mapping) and config.get("materialized") == "test"
 
 
 def _input(

@@ -4,7 +4,7 @@
 #   tools/dbt/capture.sh                  # writes tests/events/data/captured/dbt_classic_*.jsonl
 #   tools/dbt/capture.sh --out /tmp/cap   # somewhere else
 #
-# Four streams, each from a fresh copy of the project and a fresh DuckDB file, each received
+# Five streams, each from a fresh copy of the project and a fresh DuckDB file, each received
 # by tools/dbt/receiver.py on 127.0.0.1 (one event a line, in the order received):
 #
 #   dbt_classic_dev.jsonl             dbt-ol build                          (target dev)
@@ -13,6 +13,11 @@
 #   dbt_classic_dev_failures.jsonl    dbt build, then (captured) dbt-ol build --vars
 #                                     '{plant_failures: true}': `orders` fails to build and
 #                                     one data test fails, after a passing build
+#   dbt_classic_dev_store_failures.jsonl
+#                                     dbt build, then (captured) dbt-ol
+#                                     --consume-structured-logs test --store-failures
+#                                     --select stg_customers: tests that create their
+#                                     failures' tables
 #
 # Jobs go to the namespace dbt_classic. The project is run from a temporary folder with the
 # relative DuckDB paths of its profiles.yml (dev/jaffle_shop.duckdb, prod/jaffle_shop.duckdb),
@@ -125,3 +130,8 @@ capture dbt_classic_prod 0 build --target prod
 fresh_project
 run 0 dbt build
 capture dbt_classic_dev_failures 1 build --vars '{plant_failures: true}'
+
+fresh_project
+run 0 dbt build
+capture dbt_classic_dev_store_failures 0 --consume-structured-logs test --store-failures \
+    --select stg_customers

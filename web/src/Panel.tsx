@@ -263,11 +263,18 @@ function JobSection({ j }: { j: Extract<Detail, { __typename: "Job" }> }) {
             <dd>{j.integration}</dd>
           </>
         )}
+        {j.parent && (
+          <>
+            <dt>runs under</dt>
+            <dd>{j.parent.name}</dd>
+          </>
+        )}
       </dl>
       <section>
         <h3>Recent runs</h3>
         <Runs runs={j.runs.nodes} />
       </section>
+      {j.children.length > 0 && <JobChildren children={j.children} />}
       {(j.sql || source) && (
         <section>
           <h3>Source</h3>
@@ -289,6 +296,31 @@ function JobSection({ j }: { j: Extract<Detail, { __typename: "Job" }> }) {
         <JsonView value={j.facets} />
       </section>
     </>
+  );
+}
+
+const CHILDREN_SHOWN = 50;
+
+// The jobs whose runs ran under this one's; statements and dbt tests (listed: false) are
+// found only here, not in search.
+function JobChildren({ children }: { children: Extract<Detail, { __typename: "Job" }>["children"] }) {
+  const parts = children.filter((c) => !c.listed).length;
+  return (
+    <section data-testid="job-children">
+      <h3>Jobs under it</h3>
+      <div className="muted">
+        {children.length - parts} listed on their own, {parts} part{parts === 1 ? "" : "s"} of this job (statements, tests)
+      </div>
+      <ul className="links">
+        {children.slice(0, CHILDREN_SHOWN).map((c) => (
+          <li key={c.id}>
+            {c.name} <span className="muted">{c.jobType ?? ""}</span>{" "}
+            {c.latestRun && <span className={`state state-${c.latestRun.state}`}>{c.latestRun.state}</span>}
+          </li>
+        ))}
+      </ul>
+      {children.length > CHILDREN_SHOWN && <div className="muted">and {children.length - CHILDREN_SHOWN} more</div>}
+    </section>
   );
 }
 

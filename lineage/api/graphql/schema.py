@@ -203,7 +203,8 @@ class Query:
     @described(
         "Datasets, jobs and fields whose name, namespace or description holds "
         "`query`: whole-name matches first, then prefixes, then the rest. kinds defaults to "
-        "DATASET, JOB, FIELD."
+        "DATASET, JOB, FIELD. Jobs that are parts of another (Job.listed false: statements, "
+        "dbt tests) are left out; they are among their parent's children."
     )
     async def search(
         self,

@@ -40,6 +40,7 @@ from lineage.analysis.diff import MAX_JOBS_COMPARED
 from lineage.analysis.incidents import Health, is_active, status_of
 from lineage.analysis.incidents import evidence as incident_evidence
 from lineage.analysis.incidents import health as health_of
+from lineage.analysis.jobs import is_part_kind, parent_by_job
 from lineage.api.graphql.context import Context
 from lineage.api.graphql.ids import decode_cursor, decode_id, encode_cursor, encode_id
 from lineage.graph.mapping import FACET_PREFIX
@@ -801,6 +802,42 @@ class Job(Node):
             self.raw.id, Direction.DOWNSTREAM, StoredEdgeKind.PRODUCES, as_of=self.as_of
         )
         return objects(found, Dataset, self.as_of)
+
+    @described(
+        "The job its runs ran under (parent facet): an Airflow task's DAG, a dbt model's or "
+        "test's invocation, a statement's model or task; the one seen last if several."
+    )
+    async def parent(self, info: Info) -> Job | None:
+        parent = await self._parent(info)
+        return one(await info.context.loaders.node(parent), Job, self.as_of)
+
+    @described(
+        "The jobs whose runs ran under its runs, by name: a DAG's tasks, a dbt invocation's "
+        "models and tests, the statements a task or a model ran. Those with listed false "
+        "are found only here (and by their own name)."
+    )
+    async def children(self, info: Info) -> list[Job]:
+        edges = await info.context.loaders.edges_of(
+            self.raw.id, Direction.UPSTREAM, StoredEdgeKind.CHILD_OF
+        )
+        found = await info.context.loaders.many(
+            sorted({e.src for e in edges if e.src != self.raw.id})
+        )
+        return objects([n for n in found if n.kind is NodeKind.JOB], Job, self.as_of)
+
+    @described(
+        "False for a part of another job rather than a job of its own: a statement (jobType "
+        "SQL, QUERY) or a dbt test (TEST) whose runs ran under another job's. Search and job "
+        "listings leave those out; they are among their parent's children."
+    )
+    async def listed(self, info: Info) -> bool:
+        return not is_part_kind(self.raw) or await self._parent(info) is None
+
+    async def _parent(self, info: Info) -> str | None:
+        edges = await info.context.loaders.edges_of(
+            self.raw.id, Direction.DOWNSTREAM, StoredEdgeKind.CHILD_OF
+        )
+        return parent_by_job(edges).get(self.raw.id)
 
     @described("Its runs, latest first (started by the answer's time, if any).")
     async def runs(
