@@ -8,7 +8,7 @@ dataset, a field, a job, a model or an endpoint. Events report check outcomes
   ``greatExpectations_assertions``, on the dataset and, when the check names a column, on
   that field;
 - RUN_FAILURE: a run that ends in FAIL fails the job's check, one that ends in COMPLETE
-  passes it;
+  passes it; a statement's run (``statement_of``) fails its parent's job and passes nothing;
 - SCHEMA_CHANGE: a schema that drops a field or changes a type against the dataset's
   version before it (breaking for readers; added fields are not);
 - DRIFT: the ``lineage_drift`` dataset facet (``drifted: true`` fails, on the dataset and on
@@ -57,7 +57,7 @@ import orjson
 
 from lineage.events import DatasetEvent, EventValidationError, LineageEvent, RunEvent, get_facet
 from lineage.events import facets as F
-from lineage.graph.mapping import observed_version_id, schema_fields
+from lineage.graph.mapping import observed_version_id, schema_fields, statement_of
 from lineage.graph.model import (
     DeleteNode,
     EdgeKind,
@@ -167,9 +167,13 @@ def observations_for(event: LineageEvent) -> tuple[Observation, ...]:
             if state == "FAIL"
             else f"run {event.run.runId} of {name} completed"
         )
-        found.append(
-            Observation(job, IncidentKind.RUN_FAILURE, "run", state == "COMPLETE", at, detail, run)
-        )
+        # A statement's run (`.sql.N`, `.query.N`) is part of its parent's: its failure is
+        # evidence of the parent job's, and its completion says nothing about that job.
+        statement = statement_of(event)
+        if statement is None or state == "FAIL":
+            ok = state == "COMPLETE"
+            subject = statement or job
+            found.append(Observation(subject, IncidentKind.RUN_FAILURE, "run", ok, at, detail, run))
     for ds in event.inputs:
         version = get_facet(ds.facets, "version", F.DatasetVersionDatasetFacet)
         vid = (

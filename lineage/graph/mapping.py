@@ -88,6 +88,20 @@ def mutations_for(event: LineageEvent) -> list[Mutation]:
 # -- runs ---------------------------------------------------------------------------
 
 
+def statement_of(event: RunEvent) -> str | None:
+    """The id of the job whose run ``event``'s run is one statement of: the parent run's job
+    (``parent`` facet) when the event's ``jobType`` is a statement's (SQL, QUERY); else None.
+
+    Pure: dbt-ol and Airflow send both facets with every event of such a run.
+    """
+    parent = get_facet(event.run.facets, "parent", F.ParentRunFacet)
+    kind = get_facet(event.job.facets, "jobType", F.JobTypeJobFacet)
+    if parent is None or kind is None or (kind.jobType or "").upper() not in STATEMENT_JOB_TYPES:
+        return None
+    parent_job = job_id(parent.job.namespace, parent.job.name)
+    return parent_job if parent_job != job_id(event.job.namespace, event.job.name) else None
+
+
 def _run_event(event: RunEvent) -> Iterator[Mutation]:
     written = [ds for ds in event.outputs if not _unwritten(ds)]
     if len(written) < len(event.outputs):
