@@ -53,6 +53,7 @@ class Plant:
     staging_type_change: bool = False  # stg.orders.amount becomes VARCHAR
     features_fail: bool = False  # dbt.features fails on days 3 and 4
     features_sql_change: bool = False  # dbt.features gets new SQL on day 4
+    late_staging_test: bool = False  # a test on stg.orders fails on day 4, after dbt.features ran
 
 
 @dataclass
@@ -227,6 +228,20 @@ class Pipeline:
                 ),
             )
             self.run("dbt:test_clicks", day, 1.5, [tested], [])
+            if last and self.plant.late_staging_test:
+                checked = self.read(
+                    "stg.orders",
+                    f"so{day}",
+                    staged,
+                    dataQualityAssertions=data_quality_assertions_dataset.DataQualityAssertionsDatasetFacet(
+                        assertions=[
+                            data_quality_assertions_dataset.Assertion(
+                                assertion="not_null", success=False, column="amount"
+                            )
+                        ]
+                    ),
+                )
+                self.run("dbt:test_stg_orders", day, 2.5, [checked], [])
         self.drift(self.days - 1)
 
     @staticmethod

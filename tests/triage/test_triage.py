@@ -69,6 +69,20 @@ def test_a_failed_upstream_run_and_the_stale_version_it_left_rank_first(store: G
     assert "an upstream suspect came first" in second.why
 
 
+def test_a_failed_run_ranks_above_an_upstream_check_that_failed_only_after_it(
+    store: GraphStore,
+) -> None:
+    build(store, features_fail=True, late_staging_test=True)
+    report = triage(store, start=job_id("dbt", "features"), since=when(4, 0).timestamp())
+    top = report.suspects[0]
+    assert report.nodes[top.node].props["job"] == job_id("dbt", "features")
+    assert any("relation stg.orders is locked" in e.detail for e in top.evidence)
+    late = next(s for s in report.suspects if s.node == version_id(WH, "stg.orders", "so4"))
+    assert late.evidence[0].kind is EvidenceKind.FAILED_ASSERTION
+    assert "first seen after the run failed" in late.why
+    assert late.score < top.score
+
+
 def test_a_job_whose_sql_changed_right_before_ranks_first(store: GraphStore) -> None:
     build(store, features_sql_change=True)
     report = drift_triage(store)
@@ -92,7 +106,8 @@ def test_a_clean_history_has_no_suspects(store: GraphStore) -> None:
     build(store)
     report = drift_triage(store)
     assert report.suspects == []
-    assert report.blast_radius == []
+    # Nothing upstream to blame: what the drifting model feeds is what it hurts.
+    assert report.blast_radius == [job_id("monitors", "churn_drift")]
 
 
 def test_triage_from_a_node_and_a_time(store: GraphStore) -> None:

@@ -54,7 +54,8 @@ class SuspectType:
     )
     evidence: list[EvidenceType]
     path: list[Node] = strawberry.field(
-        description="From the incident's node to the suspect, against the data flow."
+        description="From the incident's node to the suspect: against the data flow, or "
+        "from a parent run (a dbt invocation, a DAG run) to its failed child run."
     )
     distance: int = strawberry.field(description="Dataset versions between subject and suspect.")
     why: str = strawberry.field(description="The score's factors in words.")
@@ -72,7 +73,10 @@ class TriageReportType:
     suspects: list[SuspectType]
     raw_sources: list[Node] = strawberry.field(description="Where the walk upstream ended.")
     blast_radius: list[Node] = strawberry.field(
-        description="Everything downstream of the top suspect: what else it hurts."
+        description="What the trouble hurts, nearest first: the datasets downstream of the "
+        "top suspect when it is upstream of the subject; otherwise what the subject feeds "
+        "(columns, datasets, models, endpoints and jobs, those its failed child runs feed, "
+        "and the job of a parent run that failed with it)."
     )
     truncated: bool
 
