@@ -571,8 +571,18 @@ def schema_failures(written: Sequence[Entry], observed: Sequence[Entry]) -> list
     first_written = min((e.at for e in written), default=float("inf"))
     for entries in (written, [e for e in observed if e.at < first_written]):
         ordered = sorted(entries, key=lambda e: (e.at, e.key))
-        for i, e in enumerate(ordered):
-            before = next((b for b in reversed(ordered[:i]) if b.version != e.version), None)
+        # The latest entry under another version than e's, carried along in one pass: the
+        # entries of one version in a row share it.
+        previous: Entry | None = None
+        previous_before: Entry | None = None
+        for e in ordered:
+            if previous is None:
+                before = None
+            elif previous.version != e.version:
+                before = previous
+            else:
+                before = previous_before
+            previous, previous_before = e, before
             if before is None:
                 continue
             changes = breaking_changes(dict(before.schema or ()), dict(e.schema or ()))
@@ -705,15 +715,20 @@ def _with_baseline(store: GraphStore, name: str, start: float, entries: list[Ent
     entry back to one under another version than the first from ``start`` on."""
     window = sorted(entries, key=lambda e: (e.at, e.key))
     first = next((e for e in window if e.at >= start), None)
-    while first is not None and window and window[0].at < start:
-        if window[0].version != first.version:
+    if first is None or not window or window[0].at >= start or window[0].version != first.version:
+        return window
+    # Walk back in one read of the ledger, not one read per step: a dataset read under one
+    # schema for many runs has a long run of entries under one version.
+    history = sorted(
+        (Entry.read(e) for e in store.ledger({name: None})[name]), key=lambda e: (e.at, e.key)
+    )
+    earlier = [e for e in history if (e.at, e.key) < (window[0].at, window[0].key)]
+    taken: list[Entry] = []
+    for entry in reversed(earlier):
+        taken.append(entry)
+        if entry.version != first.version:
             break
-        earlier = [Entry.read(e) for e in store.ledger({name: window[0].at})[name]]
-        older = [e for e in earlier if e.at < window[0].at]
-        if not older:
-            break
-        window = older + window
-    return window
+    return [*reversed(taken), *window]
 
 
 def _stored_incidents(
