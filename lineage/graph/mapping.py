@@ -282,7 +282,7 @@ class _LineagePlan:
 # Producers send the same column lineage (and SQL) with every event of every run of a job,
 # and the facet parser shares one typed instance per content: plan each one once. Values
 # keep their facet alive, so an id in a key cannot be reused while the entry exists.
-_PLANS: dict[tuple[Any, ...], tuple[Any, Any, _LineagePlan]] = {}
+_PLANS: dict[tuple[Any, ...], _LineagePlan] = {}
 _PLANS_MAX = 4096
 
 
@@ -326,10 +326,12 @@ def _column_lineage(
     if lineage is None and statement is None:
         return
     schema = get_facet(ds.facets, "schema", F.SchemaDatasetFacet)
+    raw = ds.facets.get("columnLineage") if lineage is not None else None
     yield from _output_lineage(
         ds.namespace,
         ds.name,
         lineage,
+        hashlib.blake2b(orjson.dumps(raw), digest_size=16).digest() if raw else None,
         tuple(f.name for f in schema.fields) if schema is not None else (),
         statement,
         tuple(sorted({(d.namespace, d.name) for d in (*event.inputs, *event.outputs)})),
@@ -345,6 +347,7 @@ def _output_lineage(
     namespace: str,
     name: str,
     lineage: F.ColumnLineageDatasetFacet | None,
+    lineage_key: bytes | None,
     schema_names: tuple[str, ...],
     statement: Statement | None,
     datasets: tuple[tuple[str, str], ...],
@@ -358,9 +361,11 @@ def _output_lineage(
     (``lineage``) and what its SQL says (``statement``), over the event's ``datasets``."""
     out = dataset_id(namespace, name)
     naming = _dotted_parts_by_namespace(datasets)
+    # By content: producers send the same lineage and SQL with every run, in a new object
+    # each time once the facet cache has moved on.
     key = (
-        id(lineage),
-        id(statement),
+        lineage_key,
+        statement.key if statement is not None else None,
         schema_names,
         namespace,
         name,
@@ -368,16 +373,14 @@ def _output_lineage(
         frozenset(declared),
         datasets,
     )
-    cached = _PLANS.get(key)
-    if cached is None or cached[0] is not lineage or cached[1] is not statement:
+    plan = _PLANS.get(key)
+    if plan is None:
         if len(_PLANS) >= _PLANS_MAX:
             _PLANS.clear()
         plan = _plan_column_lineage(
             lineage, statement, schema_names, namespace, name, naming, declared, datasets
         )
-        _PLANS[key] = (lineage, statement, plan)
-    else:
-        plan = cached[2]
+        _PLANS[key] = plan
 
     yield EnsureFields(out, namespace, name, plan.target_paths)
     for source_ns, source_name, fields, how in plan.sources:
@@ -477,6 +480,7 @@ def sql_lineage_mutations(
         out += _output_lineage(
             target_ns,
             target_name,
+            None,
             None,
             tuple(columns or ()),
             statement,
@@ -675,7 +679,8 @@ def _plan_column_lineage(
             planner.target_paths.add(path)
             for (ns, tname, source_column), kinds in sorted(by_source.items()):
                 planner.add(ns, tname, source_column, path, tuple(kinds), "FIELD", "derived")
-        if statement.dataset:
+        # Row-level dependencies: the producer's where it listed any, else the SQL's.
+        if statement.dataset and not (lineage is not None and lineage.dataset):
             columns = set(planner.target_paths) | set(schema_names)
             for s in statement.dataset:
                 ns, tname = table.resolve(s.table)

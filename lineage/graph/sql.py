@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import orjson
@@ -129,6 +129,9 @@ class Statement:
     #: The names the query gives to row sources that are not tables (CTEs, aliases of
     #: subqueries), lower-cased: a producer's column lineage naming one means the SQL.
     names: frozenset[str] = frozenset()
+    #: Identifies this statement's analysis (query, dialect, schemas, position): equal keys,
+    #: equal statements. Lets callers cache what they derive from it.
+    key: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +198,10 @@ def analyze(
         if len(_CACHE) >= _CACHE_MAX:
             _CACHE.clear()
         found = _analyze(query, dialect, schemas, output_columns or {})
+        found = SqlLineage(
+            tuple(replace(st, key=key + i.to_bytes(4)) for i, st in enumerate(found.statements)),
+            found.error,
+        )
         _CACHE[key] = found
     return found
 
