@@ -34,7 +34,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Final
+from typing import Any, Final
 
 import orjson
 import sqlglot
@@ -271,27 +271,7 @@ def _statement(
         return None
     target_name = _table_name(target) if target is not None else None
     known = _schema_for(body, schemas)
-    try:
-        body = qualify(
-            body.copy(),
-            dialect=dialect,
-            schema=known or None,
-            validate_qualify_columns=False,
-            quote_identifiers=False,
-            identify=False,
-        )
-    except SqlglotError:
-        # A name sqlglot cannot place (it might belong to an outer query): qualify the
-        # tables only; the walk below places the columns it can and says which it cannot.
-        body = qualify(
-            body.copy(),
-            dialect=dialect,
-            schema=known or None,
-            qualify_columns=False,
-            validate_qualify_columns=False,
-            quote_identifiers=False,
-            identify=False,
-        )
+    body = _qualified(body, dialect, known)
     root = build_scope(body)
     if root is None:
         return None
@@ -333,6 +313,23 @@ def _statement(
             + [q.alias.lower() for q in body.find_all(exp.Subquery) if q.alias]
         ),
     )
+
+
+def _qualified(body: exp.Expr, dialect: str | None, known: dict[str, object]) -> exp.Expr:
+    """``body`` with its tables and, where sqlglot can place them, its columns qualified."""
+    options: dict[str, Any] = {
+        "dialect": dialect,
+        "schema": known or None,
+        "validate_qualify_columns": False,
+        "quote_identifiers": False,
+        "identify": False,
+    }
+    try:
+        return qualify(body.copy(), **options)
+    except SqlglotError:
+        # A name sqlglot cannot place (it might belong to an outer query): qualify the
+        # tables only; the walk places the columns it can and says which it cannot.
+        return qualify(body.copy(), qualify_columns=False, **options)
 
 
 # -- names --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@
 # Environment: AIRFLOW_VENV (default <repo>/.venv-airflow, built by tools/airflow/install.sh if
 # needed).
 set -euo pipefail
+args=("$@")
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$here/../.." && pwd)"
@@ -27,30 +28,11 @@ venv="${AIRFLOW_VENV:-$repo_root/.venv-airflow}"
 out_dir="$repo_root/tests/events/data/captured"
 dag=jaffle_shop_sqlite
 
-while [[ $# -gt 0 ]]; do
-    case "$1" in
-        --out) out_dir="$2"; shift 2 ;;
-        *) printf 'usage: %s [--out DIR]\n' "$0" >&2; exit 2 ;;
-    esac
-done
-
 log() { printf '[airflow-capture] %s\n' "$*" >&2; }
 
 AIRFLOW_VENV="$venv" "$here/install.sh"
-mkdir -p "$out_dir"
-out_dir="$(cd "$out_dir" && pwd)"
-
-work="$(mktemp -d)"
-receiver_pid=""
-stop_receiver() {
-    if [[ -n "$receiver_pid" ]]; then
-        kill "$receiver_pid" 2>/dev/null || true
-        wait "$receiver_pid" 2>/dev/null || true
-        receiver_pid=""
-    fi
-}
-cleanup() { stop_receiver; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=../capture-lib.sh
+source "$repo_root/tools/capture-lib.sh" "${args[@]}"
 
 export AIRFLOW__CORE__DAGS_FOLDER="$repo_root/tests/airflow_dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=false
@@ -60,21 +42,6 @@ export SCARF_ANALYTICS=false
 export AIRFLOW__OPENLINEAGE__NAMESPACE=airflow_sqlite
 unset OPENLINEAGE_URL OPENLINEAGE_CONFIG OPENLINEAGE_API_KEY OPENLINEAGE_DISABLED \
     AIRFLOW__OPENLINEAGE__CONFIG_PATH AIRFLOW__OPENLINEAGE__DISABLED
-
-start_receiver() {
-    local events="$1" port_file="$work/port"
-    rm -f "$events" "$port_file"
-    : > "$events"
-    "$venv/bin/python" "$repo_root/tools/dbt/receiver.py" --out "$events" --port 0 \
-        --port-file "$port_file" >/dev/null &
-    receiver_pid=$!
-    for _ in $(seq 100); do
-        [[ -s "$port_file" ]] && break
-        sleep 0.1
-    done
-    [[ -s "$port_file" ]] || { log "the receiver did not start"; exit 1; }
-    export AIRFLOW__OPENLINEAGE__TRANSPORT="{\"type\": \"http\", \"url\": \"http://127.0.0.1:$(cat "$port_file")\", \"endpoint\": \"api/v1/lineage\"}"
-}
 
 # capture NAME EXPECT(pass|fail) LOGICAL_DATE [airflow dags test options...]
 capture() {
@@ -88,6 +55,7 @@ capture() {
         cat "$work/airflow.log" >&2; log "airflow db migrate failed"; exit 1
     }
     start_receiver "$events"
+    export AIRFLOW__OPENLINEAGE__TRANSPORT="{\"type\": \"http\", \"url\": \"$RECEIVER_URL\", \"endpoint\": \"api/v1/lineage\"}"
     log "airflow dags test $dag $logical_date $* (expecting the run to $expect)"
     "$venv/bin/airflow" dags test "$dag" "$logical_date" "$@" > "$work/airflow.log" 2>&1 || rc=$?
     stop_receiver

@@ -29,6 +29,7 @@
 #
 # Environment: DBT_VENV (default <repo>/.venv-dbt, built by tools/dbt/install.sh if needed).
 set -euo pipefail
+args=("$@")
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$here/../.." && pwd)"
@@ -36,30 +37,11 @@ project_src="$repo_root/tests/dbt_project_classic"
 venv="${DBT_VENV:-$repo_root/.venv-dbt}"
 out_dir="$repo_root/tests/events/data/captured"
 
-while [[ $# -gt 0 ]]; do
-    case "$1" in
-        --out) out_dir="$2"; shift 2 ;;
-        *) printf 'usage: %s [--out DIR]\n' "$0" >&2; exit 2 ;;
-    esac
-done
-
 log() { printf '[dbt-capture] %s\n' "$*" >&2; }
 
 DBT_VENV="$venv" "$here/install.sh"
-mkdir -p "$out_dir"
-out_dir="$(cd "$out_dir" && pwd)"
-
-work="$(mktemp -d)"
-receiver_pid=""
-stop_receiver() {
-    if [[ -n "$receiver_pid" ]]; then
-        kill "$receiver_pid" 2>/dev/null || true
-        wait "$receiver_pid" 2>/dev/null || true
-        receiver_pid=""
-    fi
-}
-cleanup() { stop_receiver; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=../capture-lib.sh
+source "$repo_root/tools/capture-lib.sh" "${args[@]}"
 
 # dbt-ol starts `dbt` from PATH. Nothing but the receiver may be configured as transport.
 export PATH="$venv/bin:$PATH"
@@ -77,21 +59,6 @@ fresh_project() {
         "$work/project/dev" "$work/project/prod"
     mkdir "$work/project/dev" "$work/project/prod"
     export DBT_PROFILES_DIR="$work/project"
-}
-
-start_receiver() {
-    local events="$1" port_file="$work/port"
-    rm -f "$events" "$port_file"
-    : > "$events"
-    "$venv/bin/python" "$repo_root/tools/dbt/receiver.py" --out "$events" --port 0 \
-        --port-file "$port_file" >/dev/null &
-    receiver_pid=$!
-    for _ in $(seq 100); do
-        [[ -s "$port_file" ]] && break
-        sleep 0.1
-    done
-    [[ -s "$port_file" ]] || { log "the receiver did not start"; exit 1; }
-    export OPENLINEAGE_URL="http://127.0.0.1:$(cat "$port_file")"
 }
 
 # run EXPECTED_STATUS COMMAND...: run in the project, fail loudly on another exit status.
@@ -112,6 +79,7 @@ capture() {
     local name="$1" expected="$2" events="$work/$1.jsonl"
     shift 2
     start_receiver "$events"
+    export OPENLINEAGE_URL="$RECEIVER_URL"
     run "$expected" dbt-ol "$@"
     stop_receiver
     mv "$events" "$out_dir/$name.jsonl"

@@ -13,62 +13,30 @@
 # Environment: GX_VENV (default <repo>/.venv-gx, built by tools/great_expectations/install.sh if
 # needed).
 set -euo pipefail
+args=("$@")
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$here/../.." && pwd)"
 venv="${GX_VENV:-$repo_root/.venv-gx}"
 out_dir="$repo_root/tests/events/data/captured"
 
-while [[ $# -gt 0 ]]; do
-    case "$1" in
-        --out) out_dir="$2"; shift 2 ;;
-        *) printf 'usage: %s [--out DIR]\n' "$0" >&2; exit 2 ;;
-    esac
-done
-
 log() { printf '[gx-capture] %s\n' "$*" >&2; }
 
 GX_VENV="$venv" "$here/install.sh"
-mkdir -p "$out_dir"
-out_dir="$(cd "$out_dir" && pwd)"
-
-work="$(mktemp -d)"
-receiver_pid=""
-stop_receiver() {
-    if [[ -n "$receiver_pid" ]]; then
-        kill "$receiver_pid" 2>/dev/null || true
-        wait "$receiver_pid" 2>/dev/null || true
-        receiver_pid=""
-    fi
-}
-cleanup() { stop_receiver; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=../capture-lib.sh
+source "$repo_root/tools/capture-lib.sh" "${args[@]}"
 
 # Nothing but the receiver may be configured as transport; no usage statistics.
 export GX_ANALYTICS_ENABLED=false
 unset OPENLINEAGE_CONFIG OPENLINEAGE_API_KEY OPENLINEAGE_ENDPOINT OPENLINEAGE_DISABLED \
     OPENLINEAGE_NAMESPACE OPENLINEAGE_PARENT_ID OPENLINEAGE_ROOT_PARENT_ID
 
-start_receiver() {
-    local events="$1" port_file="$work/port"
-    rm -f "$events" "$port_file"
-    : > "$events"
-    "$venv/bin/python" "$repo_root/tools/dbt/receiver.py" --out "$events" --port 0 \
-        --port-file "$port_file" >/dev/null &
-    receiver_pid=$!
-    for _ in $(seq 100); do
-        [[ -s "$port_file" ]] && break
-        sleep 0.1
-    done
-    [[ -s "$port_file" ]] || { log "the receiver did not start"; exit 1; }
-    export OPENLINEAGE_URL="http://127.0.0.1:$(cat "$port_file")"
-}
-
 # capture NAME VALIDATE_ARGS...: one validation of a fresh table, in its own folder.
 capture() {
     local name="$1" events="$work/$1.jsonl"
     shift
     start_receiver "$events"
+    export OPENLINEAGE_URL="$RECEIVER_URL"
     rm -rf "$work/run" && mkdir "$work/run"
     log "validate.py $*"
     if ! (cd "$work/run" && "$venv/bin/python" "$here/validate.py" "$@") > "$work/gx.log" 2>&1; then
