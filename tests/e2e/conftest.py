@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,3 +33,19 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
     srv = Server(store_url(request.param, tmp_path), tmp_path / "server.log").start()
     yield srv
     srv.stop()
+
+
+def capture(script: str, out: Path, venv_variable: str, venv: Path) -> Path:
+    """Run a real producer through ``tools/<script>`` (a capture script: the producer posts
+    to a local receiver) and return the folder of JSON-lines streams it wrote."""
+    from tests.conftest import REPO
+
+    done = subprocess.run(
+        ["bash", str(REPO / "tools" / script), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, venv_variable: str(venv)},
+    )
+    assert done.returncode == 0, f"tools/{script} exited {done.returncode}:\n{done.stderr[-4000:]}"
+    return out

@@ -9,7 +9,6 @@ tests/graph/test_captured_streams.py asserts the same on the committed capture.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 import tests.graph.test_captured_streams as spec
 from lineage.store import GraphStore
 from tests.conftest import REPO, skip_or_fail
+from tests.e2e.conftest import capture
 
 AIRFLOW_VENV = Path(os.environ.get("AIRFLOW_VENV", REPO / ".venv-airflow"))
 
@@ -27,16 +27,7 @@ def captured(tmp_path_factory: pytest.TempPathFactory) -> Path:
         skip_or_fail(
             f"Airflow is not installed in {AIRFLOW_VENV}: run `make airflow-install` (make test does)"
         )
-    out = tmp_path_factory.mktemp("captured")
-    done = subprocess.run(
-        ["bash", str(REPO / "tools" / "airflow" / "capture.sh"), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "AIRFLOW_VENV": str(AIRFLOW_VENV)},
-    )
-    assert done.returncode == 0, f"tools/airflow/capture.sh exited {done.returncode}:\n{done.stderr[-4000:]}"
-    return out
+    return capture("airflow/capture.sh", tmp_path_factory.mktemp("captured"), "AIRFLOW_VENV", AIRFLOW_VENV)
 
 
 def test_a_live_airflow_sql_dag_gets_column_lineage_from_its_sql(store: GraphStore, captured: Path) -> None:

@@ -9,7 +9,6 @@ shows here first.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ import tests.graph.test_captured_streams as spec
 from lineage.analysis.impact import Change, ChangeKind
 from lineage.store import GraphStore
 from tests.conftest import REPO, skip_or_fail
+from tests.e2e.conftest import capture
 
 DBT_VENV = Path(os.environ.get("DBT_VENV", REPO / ".venv-dbt"))
 
@@ -26,16 +26,7 @@ DBT_VENV = Path(os.environ.get("DBT_VENV", REPO / ".venv-dbt"))
 def captured(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not (DBT_VENV / "bin" / "dbt-ol").exists():
         skip_or_fail(f"dbt-ol is not installed in {DBT_VENV}: run `make dbt-install` (make test does)")
-    out = tmp_path_factory.mktemp("captured")
-    done = subprocess.run(
-        ["bash", str(REPO / "tools" / "dbt" / "capture.sh"), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "DBT_VENV": str(DBT_VENV)},
-    )
-    assert done.returncode == 0, f"tools/dbt/capture.sh exited {done.returncode}:\n{done.stderr[-4000:]}"
-    return out
+    return capture("dbt/capture.sh", tmp_path_factory.mktemp("captured"), "DBT_VENV", DBT_VENV)
 
 
 def load(store: GraphStore, folder: Path, *names: str) -> None:
