@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -161,7 +162,7 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
             root = str(parent.root.run.runId).lower()
             yield UpsertNode(run, NodeKind.RUN, {"root_run": Prop(run_id(root), at=at)})
 
-    declared = {dataset_id(d.namespace, d.name) for d in (*event.inputs, *event.outputs)}
+    declared = frozenset(dataset_id(d.namespace, d.name) for d in (*event.inputs, *event.outputs))
     for source in event.inputs:
         yield from _input(source, run, job, at, declared=True)
     found = _sql_lineage(event)
@@ -171,6 +172,8 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
     elif found is not None:
         yield UpsertNode(job, NodeKind.JOB, {"sql_error": Prop(None, at=at)})
     covers: list[str] = []
+    datasets = tuple(sorted({(d.namespace, d.name) for d in (*event.inputs, *event.outputs)}))
+    inputs = {dataset_id(d.namespace, d.name) for d in event.inputs}
     for target in event.outputs:
         yield from _output(target, event, run, job, at)
         statement = (
@@ -178,7 +181,7 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
         )
         if _has_facet(target.facets, "columnLineage") or statement is not None:
             covers.append(dataset_id(target.namespace, target.name))
-            yield from _column_lineage(target, event, run, job, at, declared, statement)
+            yield from _column_lineage(target, run, job, at, datasets, declared, inputs, statement)
     if state == RunState.COMPLETE:
         scopes = tuple(sorted({d.namespace for d in (*event.inputs, *event.outputs)}))
         yield Completion(job, at, run, tuple(sorted(covers)), scopes)
@@ -315,13 +318,16 @@ def _top_level_names(facets: Mapping[str, Any]) -> list[str] | None:
 
 def _column_lineage(
     ds: OutputDataset,
-    event: RunEvent,
     run: str,
     job: str,
     at: float,
-    declared: set[str],
+    datasets: tuple[tuple[str, str], ...],
+    declared: frozenset[str],
+    inputs: set[str],
     statement: Statement | None,
 ) -> Iterator[Mutation]:
+    """One output's column lineage; ``datasets``, ``declared`` and ``inputs`` are the
+    event's (namespace, name) pairs, the ids of its datasets, and those of its inputs."""
     lineage = get_facet(ds.facets, "columnLineage", F.ColumnLineageDatasetFacet)
     if lineage is None and statement is None:
         return
@@ -334,9 +340,9 @@ def _column_lineage(
         hashlib.blake2b(orjson.dumps(raw), digest_size=16).digest() if raw else None,
         tuple(f.name for f in schema.fields) if schema is not None else (),
         statement,
-        tuple(sorted({(d.namespace, d.name) for d in (*event.inputs, *event.outputs)})),
+        datasets,
         declared,
-        {dataset_id(d.namespace, d.name) for d in event.inputs},
+        inputs,
         run,
         job,
         at,
@@ -351,7 +357,7 @@ def _output_lineage(
     schema_names: tuple[str, ...],
     statement: Statement | None,
     datasets: tuple[tuple[str, str], ...],
-    declared: set[str],
+    declared: frozenset[str],
     inputs: set[str],
     run: str,
     job: str,
@@ -360,23 +366,23 @@ def _output_lineage(
     """The mutations of one output's column lineage: what the producer reported
     (``lineage``) and what its SQL says (``statement``), over the event's ``datasets``."""
     out = dataset_id(namespace, name)
-    naming = _dotted_parts_by_namespace(datasets)
     # By content: producers send the same lineage and SQL with every run, in a new object
-    # each time once the facet cache has moved on.
+    # each time once the facet cache has moved on. (How names split into parts follows
+    # from ``datasets``, so it is not part of the key.)
     key = (
         lineage_key,
         statement.key if statement is not None else None,
         schema_names,
         namespace,
         name,
-        tuple(sorted(naming.items())),
-        frozenset(declared),
+        declared,
         datasets,
     )
     plan = _PLANS.get(key)
     if plan is None:
         if len(_PLANS) >= _PLANS_MAX:
             _PLANS.clear()
+        naming = _dotted_parts_by_namespace(datasets)
         plan = _plan_column_lineage(
             lineage, statement, schema_names, namespace, name, naming, declared, datasets
         )
@@ -476,7 +482,7 @@ def sql_lineage_mutations(
             columns = None
             out += _sql_output(target_ns, target_name, run, job, at)
         datasets = tuple(sorted({*known, (target_ns, target_name)}))
-        declared = {dataset_id(ns, n) for ns, n in datasets}
+        declared = frozenset(dataset_id(ns, n) for ns, n in datasets)
         out += _output_lineage(
             target_ns,
             target_name,
@@ -605,7 +611,7 @@ def _plan_column_lineage(
     namespace: str,
     name: str,
     naming: Mapping[str, int],
-    declared: set[str],
+    declared: AbstractSet[str],
     datasets: Sequence[tuple[str, str]],
 ) -> _LineagePlan:
     """The feeds of one output: the producer's word where it names tables, the SQL's where
