@@ -423,6 +423,18 @@ class Entry:
 
     @staticmethod
     def read(entry: LedgerEntry) -> Entry:
+        """The entry a stored one holds. Entries never change once written, and each write
+        rereads the open episodes' ledgers, so what was read is kept (by key and content)."""
+        cache_key = (entry.key, entry.at, entry.body)
+        found = _READ.get(cache_key)
+        if found is None:
+            if len(_READ) >= _READ_MAX:
+                _READ.clear()
+            found = _READ[cache_key] = Entry._decode(entry)
+        return found
+
+    @staticmethod
+    def _decode(entry: LedgerEntry) -> Entry:
         c = orjson.loads(entry.body)
         schema = c.get("schema")
         return Entry(
@@ -439,6 +451,10 @@ class Entry:
             reason=c.get("reason"),
             by=c.get("by"),
         )
+
+
+_READ: dict[tuple[str, float, bytes], Entry] = {}
+_READ_MAX: Final = 65536
 
 
 def _keyed(entry: Entry, prefix: str) -> Entry:
