@@ -22,6 +22,8 @@ reading column lineage from SQL costs.
 Workloads
 - batch:  POST /api/v1/lineage/batch (500 events a request) to a real server process.
 - single: one event per POST, sequentially; reports p50/p95/p99 latency.
+- concurrent: 8 and 50 producers posting one event per request at once; events/s, latency
+          and how many requests each store transaction held (group commit).
 - cli:    `lineage ingest events.jsonl --store sqlite:///...` as a subprocess.
 - stages: the in-process pipeline split into parse, map and store-write time, and the
           events/s of all of them together (batches of 500).
@@ -220,6 +222,58 @@ def bench_single(folder: Path, evs: list[dict[str, Any]], store: str = EMBEDDED)
     }
 
 
+def bench_concurrent(
+    folder: Path, evs: list[dict[str, Any]], clients: int, store: str = EMBEDDED
+) -> dict[str, Any]:
+    """``clients`` producers posting one event per request at once (group commit)."""
+    import asyncio
+
+    server = Server(store_url(store, folder, f"concurrent{clients}"), folder / "concurrent.log").start()
+    bodies = [orjson.dumps(e) for e in evs]
+    latencies: list[float] = []
+
+    async def run() -> float:
+        limits = httpx.Limits(max_connections=clients)
+        async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as client:
+            queue = list(reversed(bodies))
+
+            async def producer() -> None:
+                while queue:
+                    body = queue.pop()
+                    t0 = time.perf_counter()
+                    r = await client.post(
+                        "/api/v1/lineage", content=body, headers={"Content-Type": "application/json"}
+                    )
+                    latencies.append(time.perf_counter() - t0)
+                    r.raise_for_status()
+
+            started = time.perf_counter()
+            await asyncio.gather(*(producer() for _ in range(clients)))
+            return time.perf_counter() - started
+
+    try:
+        elapsed = asyncio.run(run())
+        metrics = httpx.get(server.url + "/metrics").text
+    finally:
+        server.stop()
+    per_tx = [
+        float(line.split()[-1])
+        for line in metrics.splitlines()
+        if line.startswith("lineage_requests_per_transaction_") and " " in line and "{" not in line
+    ]
+    qs = statistics.quantiles(latencies, n=100)
+    return {
+        "clients": clients,
+        "events": len(evs),
+        "events_per_s": round(len(evs) / elapsed),
+        "p50_ms": round(qs[49] * 1000, 2),
+        "p95_ms": round(qs[94] * 1000, 2),
+        "p99_ms": round(qs[98] * 1000, 2),
+        # lineage_requests_per_transaction _count and _sum: requests a transaction held.
+        "requests_per_transaction": round(per_tx[1] / per_tx[0], 1) if len(per_tx) >= 2 and per_tx[0] else None,
+    }
+
+
 def bench_cli(folder: Path, evs: list[dict[str, Any]], store: str = EMBEDDED) -> dict[str, Any]:
     source = folder / "events.jsonl"
     source.write_bytes(b"\n".join(orjson.dumps(e) for e in evs))
@@ -362,8 +416,8 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=1_000, help="events for the single-POST workload")
     parser.add_argument("--elements", type=int, default=1_000_000, help="graph size for the memory workload")
     parser.add_argument(
-        "--only", nargs="*", default=["stages", "batch", "single", "cli", "memory"],
-        choices=["stages", "batch", "single", "cli", "memory"],
+        "--only", nargs="*", default=["stages", "batch", "single", "concurrent", "cli", "memory"],
+        choices=["stages", "batch", "single", "concurrent", "cli", "memory"],
     )
     parser.add_argument(
         "--sql", action="store_true",
@@ -380,7 +434,11 @@ def main() -> None:
         parser.error(f"--store: expected 'embedded' or a neo4j:// URL, not {store!r}")
     evs = events(args.runs, args.jobs, sql=args.sql)
     report: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
         "store": "neo4j" if is_neo4j(store) else EMBEDDED,
         "sql": args.sql,
     }
@@ -392,6 +450,11 @@ def main() -> None:
             report["batch"] = bench_batch(folder, evs, store=store)
         if "single" in args.only:
             report["single"] = bench_single(folder, evs[: args.single], store=store)
+        if "concurrent" in args.only:
+            report["concurrent"] = [
+                bench_concurrent(folder, evs[: args.single], clients, store=store)
+                for clients in (8, 50)
+            ]
         if "cli" in args.only:
             report["cli"] = bench_cli(folder, evs, store=store)
         if "memory" in args.only:

@@ -13,8 +13,10 @@ import lineage
 from lineage.api import analysis, export, marquez, rest
 from lineage.api.auth import require
 from lineage.api.graphql import graphql_router
+from lineage.api.group_commit import GroupCommit
 from lineage.api.metrics import Metrics
 from lineage.api.web import mount_explorer
+from lineage.ingest import write
 from lineage.settings import Settings
 from lineage.store import GraphStore, open_store
 
@@ -40,6 +42,13 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.token_scopes = settings.token_scopes()
     app.state.store = store if store is not None else open_store(settings.store, settings)
     app.state.metrics = Metrics()
+    # Read at each write, so that a store or setting swapped in later is the one written.
+    app.state.group_commit = GroupCommit(
+        lambda items: write(
+            app.state.store, items, auto_resolve=app.state.settings.incident_auto_resolve
+        ),
+        observe=app.state.metrics.requests_per_transaction.observe,
+    )
     app.include_router(rest.router)
     app.include_router(marquez.router)
     app.include_router(export.router)

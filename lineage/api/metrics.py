@@ -27,3 +27,9 @@ class Metrics:
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5),
             registry=self.registry,
         )
+        self.requests_per_transaction = Histogram(
+            "lineage_requests_per_transaction",
+            "Ingest requests written together in one store transaction (group commit).",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+            registry=self.registry,
+        )

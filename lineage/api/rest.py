@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 import zlib
 from datetime import datetime
-from functools import partial
 from typing import Annotated, Any
 
 import orjson
@@ -14,9 +13,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from lineage.api.auth import require
+from lineage.api.group_commit import GroupCommit
 from lineage.api.metrics import Metrics
 from lineage.events import EventValidationError, Problem
-from lineage.ingest import Rejection, prepare, write
+from lineage.ingest import Rejection, prepare
 from lineage.settings import Settings
 from lineage.store import GraphStore, IngestItem, StoreUnavailable
 
@@ -75,11 +75,10 @@ def _problem_json(problems: list[Problem]) -> list[dict[str, str]]:
 
 
 async def _write(request: Request, items: list[IngestItem]) -> None:
-    store: GraphStore = request.app.state.store
     metrics: Metrics = request.app.state.metrics
     started = time.perf_counter()
-    auto_resolve = request.app.state.settings.incident_auto_resolve
-    await run_in_threadpool(partial(write, store, items, auto_resolve=auto_resolve))
+    group: GroupCommit = request.app.state.group_commit
+    await group.submit(items)
     metrics.store_write_seconds.observe(time.perf_counter() - started)
 
 
