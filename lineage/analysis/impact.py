@@ -337,6 +337,16 @@ def impact(
     truncated = False
     for change in checked:
         check_deadline(deadline)
+        if _changes_nothing(change):
+            # A CI gate that fires on nothing gets switched off: no change reaches nothing.
+            results.append(
+                ChangeImpact(
+                    change,
+                    [],
+                    f"column {change.field} is already {change.old_type}: nothing changes",
+                )
+            )
+            continue
         result, cut = _impact_of(cache, node, change, max_depth, node_budget)
         results.append(result)
         truncated = truncated or cut
@@ -423,6 +433,16 @@ def schema_changes(current: Any, proposed: Sequence[FieldSpec]) -> list[Change]:
 
 
 # -- checking changes ---------------------------------------------------------------------
+
+
+def _changes_nothing(change: Change) -> bool:
+    """A type change to the type the column already has (ignoring case and spacing)."""
+    return (
+        change.kind is ChangeKind.CHANGE_TYPE
+        and bool(change.old_type)
+        and bool(change.new_type)
+        and _norm_type(change.old_type or "") == _norm_type(change.new_type or "")
+    )
 
 
 def _norm_type(kind: str) -> str:

@@ -110,6 +110,14 @@ def test_retyping_a_join_key_is_likely_for_the_job_that_joins_on_it(store: Graph
     assert not report.breaking
 
 
+def test_retyping_a_column_to_the_type_it_has_changes_nothing(store: GraphStore) -> None:
+    graphs.shop(store)
+    report = impact(store, RAW, [Change(ChangeKind.CHANGE_TYPE, "status", new_type=" varchar ")])
+    assert report.changes[0].items == []
+    assert report.changes[0].note == "column status is already VARCHAR: nothing changes"
+    assert not report.breaking and report.summary.breaking == 0
+
+
 def test_a_direct_and_an_indirect_way_keep_the_surest(store: GraphStore) -> None:
     graphs.shop(store)
     report = impact(store, RAW, [Change(ChangeKind.CHANGE_TYPE, "status", new_type="INT")])

@@ -73,6 +73,13 @@ def test_nothing_breaking_exits_0(url: str, tmp_path: Path) -> None:
     assert code == 4 and "LIKELY" in out and "BREAKING" not in out
 
 
+def test_a_type_change_to_the_type_a_column_has_is_no_change_and_exits_0(url: str) -> None:
+    code, out, err = impact(url, "--type", "amount=int")
+    assert code == 0, err
+    assert "BREAKING" not in out and "POSSIBLE" not in out
+    assert "column amount is already INT: nothing changes" in out
+
+
 def test_dropping_a_join_key_fails_the_gate(url: str) -> None:
     code, out, _ = impact(url, "--drop", "customer_id")
     assert code == 1
