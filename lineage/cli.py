@@ -26,7 +26,29 @@ app = typer.Typer(
     add_completion=False,
 )
 err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+# Piped output is read by programs and people's pagers: never cut at a terminal's width.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 100_000)
+
+
+def _version(value: bool) -> None:
+    if value:
+        import lineage
+
+        print(f"lineage {lineage.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Lineage and metadata graph service for data and ML."""
+
 
 StoreOption = Annotated[
     str | None,
@@ -35,11 +57,22 @@ StoreOption = Annotated[
 
 
 def _settings(**overrides: Any) -> Settings:
+    from pydantic import ValidationError
+
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**given)
-    except Exception as exc:  # pydantic's message names the setting
-        err.print(f"[red]error:[/] invalid settings: {exc}")
+    except ValidationError as exc:
+        for problem in exc.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else ""
+            where = f"--{name.replace('_', '-')}" if name in given else f"LINEAGE_{name.upper()}"
+            err.print(
+                f"[red]error:[/] {escape(where)}={escape(repr(problem.get('input')))}: "
+                f"{escape(problem['msg'])}"
+            )
+        raise typer.Exit(2) from exc
+    except Exception as exc:
+        err.print(f"[red]error:[/] invalid settings: {escape(str(exc))}")
         raise typer.Exit(2) from exc
 
 
@@ -845,7 +878,13 @@ def schema_export(
 
 # -- impact: what a schema change breaks downstream (a CI gate) ----------------------------
 
-from lineage.api.documents import IMPACT_QUERY, INCIDENTS_QUERY, TRIAGE_QUERY  # noqa: E402
+from lineage.api.documents import (  # noqa: E402
+    ACKNOWLEDGE_INCIDENT,
+    IMPACT_QUERY,
+    INCIDENTS_QUERY,
+    RESOLVE_INCIDENT,
+    TRIAGE_QUERY,
+)
 
 SEARCH_DATASETS = """
 query Datasets($name: String!) {
@@ -1368,14 +1407,28 @@ def _node_label(node: dict[str, Any] | None) -> str:
     return str(node.get("name") or node.get("id"))
 
 
+class StatusChoice(StrEnum):
+    OPEN = "OPEN"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    RESOLVED = "RESOLVED"
+
+
+class KindChoice(StrEnum):
+    DRIFT = "DRIFT"
+    QUALITY = "QUALITY"
+    RUN_FAILURE = "RUN_FAILURE"
+    SCHEMA_CHANGE = "SCHEMA_CHANGE"
+    MANUAL = "MANUAL"
+
+
 @app.command()
 def incidents(
     status: Annotated[
-        str | None, typer.Option(help="OPEN, ACKNOWLEDGED or RESOLVED.", case_sensitive=False)
+        StatusChoice | None,
+        typer.Option(help="Only incidents in this state.", case_sensitive=False),
     ] = None,
     kind: Annotated[
-        str | None,
-        typer.Option(help="DRIFT, QUALITY, RUN_FAILURE, SCHEMA_CHANGE or MANUAL."),
+        KindChoice | None, typer.Option(help="Only incidents of this kind.", case_sensitive=False)
     ] = None,
     output: Annotated[Output, typer.Option("--format", help="text or json.")] = Output.TEXT,
     store: StoreOption = None,
@@ -1384,8 +1437,8 @@ def incidents(
 ) -> None:
     """List incidents, newest first; the ids are what `lineage triage` takes."""
     variables = {
-        "status": status.upper() if status else None,
-        "kind": kind.upper() if kind else None,
+        "status": status.value if status else None,
+        "kind": kind.value if kind else None,
     }
     data = _graphql(INCIDENTS_QUERY, variables, store, server, token)
     found = data["incidents"]["nodes"]
@@ -1400,6 +1453,45 @@ def incidents(
             f"{item['id']}  {item['status']:<12} {item['severity']:<8} {item['incidentKind']:<13} "
             f"{_node_label(item['subject'])}: {item['title']}"
         )
+
+
+incident_app = typer.Typer(
+    help="Act on one incident: acknowledge it (someone is on it) or resolve it, saying why.",
+    no_args_is_help=True,
+)
+app.add_typer(incident_app, name="incident")
+
+IncidentId = Annotated[str, typer.Argument(help="An incident id (from `lineage incidents`).")]
+
+
+@incident_app.command("acknowledge")
+def incident_acknowledge(
+    incident: IncidentId,
+    store: StoreOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Say someone is on it: its subject shows WARNING instead of FAILING."""
+    done = _graphql(ACKNOWLEDGE_INCIDENT, {"id": incident}, store, server, token)
+    found = done["acknowledgeIncident"]
+    print(f"{found['id']}  {found['status']}: {found['title']}")
+
+
+@incident_app.command("resolve")
+def incident_resolve(
+    incident: IncidentId,
+    reason: Annotated[str, typer.Option(help="Why it is resolved (kept with it).")],
+    store: StoreOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Close it, saying why. A check that fails again opens a new episode."""
+    if not reason.strip():
+        err.print("[red]error:[/] --reason must say why the incident is resolved")
+        raise typer.Exit(2)
+    done = _graphql(RESOLVE_INCIDENT, {"id": incident, "reason": reason}, store, server, token)
+    found = done["resolveIncident"]
+    print(f"{found['id']}  {found['status']}: {found['title']} ({found['resolution']})")
 
 
 @app.command("triage")

@@ -17,7 +17,8 @@ import pytest
 from lineage.analysis import Granularity
 from lineage.analysis.export import Format
 from lineage.api.graphql import schema
-from lineage.cli import FormatChoice, GranularityChoice
+from lineage.cli import FormatChoice, GranularityChoice, KindChoice, StatusChoice
+from lineage.incidents import IncidentKind, IncidentStatus
 from lineage.store import GraphStore
 from lineage.store.embedded import EmbeddedStore
 from tests.analysis import graphs
@@ -224,7 +225,13 @@ def test_schema_export_prints_the_graphql_schema(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("offered", "known"), [(FormatChoice, Format), (GranularityChoice, Granularity)]
+    ("offered", "known"),
+    [
+        (FormatChoice, Format),
+        (GranularityChoice, Granularity),
+        (StatusChoice, IncidentStatus),
+        (KindChoice, IncidentKind),
+    ],
 )
 def test_the_cli_offers_every_export_format_and_granularity(offered: type, known: type) -> None:
     assert [c.value for c in offered] == [k.value for k in known]

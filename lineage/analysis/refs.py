@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from lineage.analysis.errors import InvalidArgument, NotFound
@@ -134,9 +135,34 @@ def not_found_message(store: GraphStore, nid: str) -> str:
     if not needle:
         return message
     similar = [n for n in store.search(needle, kinds=[kind], limit=3) if n.id != nid]
+    if not similar:
+        similar = _close_names(store, kind, parts[0], parts[1])
     if similar:
         names = ", ".join(
             f"{n.props.get('name')!r} in {n.props.get('namespace')!r}" for n in similar
         )
         message += f"; similar names: {names}"
     return message
+
+
+def _close_names(store: GraphStore, kind: NodeKind, namespace: str, name: str) -> list[Node]:
+    """Up to three nodes of ``kind`` whose names are close to ``name`` (a typo, a letter
+    too many or too few), those in ``namespace`` first. The candidates are the names that
+    share a few characters with it at its start or its end, as the store's search finds them.
+    """
+    last = name.rsplit(".", 1)[-1].rsplit("/", 1)[-1]
+    probes = {p for p in (last[:3], last[-3:]) if len(p) >= 2}
+    pool: dict[str, Node] = {}
+    for probe in sorted(probes):
+        for n in store.search(probe, kinds=[kind], limit=200):
+            pool.setdefault(n.id, n)
+    by_name: dict[str, list[Node]] = {}
+    for n in pool.values():
+        by_name.setdefault(str(n.props.get("name")), []).append(n)
+    close = difflib.get_close_matches(name, list(by_name), n=3, cutoff=0.75)
+    found = [
+        n
+        for candidate in close
+        for n in sorted(by_name[candidate], key=lambda n: n.props.get("namespace") != namespace)
+    ]
+    return found[:3]

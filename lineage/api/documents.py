@@ -48,6 +48,18 @@ query Incidents($status: IncidentStatus, $kind: IncidentKind) {
 }
 """
 
+ACKNOWLEDGE_INCIDENT: Final = """
+mutation Acknowledge($id: ID!) {
+  acknowledgeIncident(id: $id) { id status title }
+}
+"""
+
+RESOLVE_INCIDENT: Final = """
+mutation Resolve($id: ID!, $reason: String!) {
+  resolveIncident(id: $id, reason: $reason) { id status title resolution }
+}
+"""
+
 TRIAGE_QUERY: Final = """
 query Triage($incident: ID, $node: NodeRef, $since: DateTime, $depth: Int!) {
   triage(incident: $incident, node: $node, since: $since, maxDepth: $depth) {
