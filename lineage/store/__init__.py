@@ -34,17 +34,24 @@ __all__ = [
 ]
 
 
-def open_store(url: str, settings: Settings | None = None) -> GraphStore:
+def open_store(
+    url: str, settings: Settings | None = None, *, read_only: bool = False
+) -> GraphStore:
     """Open the store a URL names.
 
     ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db`` opens the embedded
     store; ``neo4j://``, ``neo4j+s://``, ``bolt://`` URLs open Neo4j, with the user,
     password and database from ``settings`` (``LINEAGE_NEO4J_*``).
+
+    ``read_only`` is for callers that only read: an embedded store is then opened without
+    its writer lock, so that it can be read while a server writes it (and cannot be
+    written). Opening one to write while another process writes it raises
+    :class:`~lineage.store.owner.StoreBusy`, naming that process.
     """
     if url.startswith("sqlite:///"):
         from lineage.store.embedded import EmbeddedStore
 
-        return EmbeddedStore(Path(url.removeprefix("sqlite:///")))
+        return EmbeddedStore(Path(url.removeprefix("sqlite:///")), read_only=read_only)
     scheme = url.split("://", 1)[0]
     if scheme in ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"):
         from lineage.store.neo4j import Neo4jStore

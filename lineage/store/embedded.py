@@ -54,6 +54,7 @@ from lineage.store.base import (
     Subgraph,
 )
 from lineage.store.merge import CHANGED, TIME_ONLY, UNCHANGED, apply_prop, feed_props
+from lineage.store.owner import WriterLock
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -171,19 +172,40 @@ def _job_of(edge: _EdgeRec) -> str:
 class EmbeddedStore:
     """A :class:`~lineage.store.base.GraphStore` on one SQLite file."""
 
-    def __init__(self, path: str | Path, *, durable: bool = True) -> None:
+    def __init__(self, path: str | Path, *, durable: bool = True, read_only: bool = False) -> None:
+        """Open the store at ``path``: as its one writer (refused with :class:`StoreBusy`,
+        naming the writer, while another process writes it), or ``read_only``, which
+        takes no lock and sees what was committed when it opened."""
         self.path = Path(path)
+        self.read_only = read_only
+        self._writer: WriterLock | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                str(self.path), check_same_thread=False, isolation_level=None
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # FULL syncs the WAL on every commit, so an acknowledged event survives a crash
-            # of the machine, not only of the process.
-            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'OFF'}")
-            self._db.executescript(SCHEMA)
+            if read_only:
+                if not self.path.exists():
+                    raise StoreError(
+                        f"there is no embedded store at {self.path}: load events into it "
+                        "first (lineage ingest, lineage serve), or give another --store"
+                    )
+                self._db = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?mode=ro",
+                    uri=True,
+                    check_same_thread=False,
+                    isolation_level=None,
+                )
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._writer = WriterLock.acquire(self.path)
+                self._db = sqlite3.connect(
+                    str(self.path), check_same_thread=False, isolation_level=None
+                )
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # FULL syncs the WAL on every commit, so an acknowledged event survives a
+                # crash of the machine, not only of the process.
+                self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'OFF'}")
+                self._db.executescript(SCHEMA)
         except (sqlite3.Error, OSError) as exc:
+            if self._writer is not None:
+                self._writer.release()
             raise StoreUnavailable(
                 f"cannot open the embedded store at {self.path}: {exc}. "
                 "Check that the directory is writable, or set LINEAGE_STORE to another "
@@ -340,7 +362,17 @@ class EmbeddedStore:
 
     # -- writing ---------------------------------------------------------------------
 
+    def describe_writer(self, server: str | None) -> None:
+        """Name the server that takes this store's writes, for other processes to use."""
+        if self._writer is not None:
+            self._writer.describe(server)
+
     def write(self, items: Sequence[IngestItem]) -> None:
+        if self.read_only:
+            raise StoreError(
+                f"the embedded store {self.path} was opened for reading only; "
+                "write through the process that writes it"
+            )
         with self._lock:
             batch = _Batch()
             try:
@@ -1209,6 +1241,9 @@ class EmbeddedStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self._writer is not None:
+                self._writer.release()
+                self._writer = None
 
 
 def _valid(props: Mapping[str, Any], at: float | None) -> bool:
