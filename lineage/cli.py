@@ -111,6 +111,11 @@ def serve(
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
+    describe = getattr(application.state.store, "describe_writer", None)
+    if describe is not None:
+        # Another process that tries to write this store is told to send it here.
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+        describe(f"http://{host}:{settings.port}")
     err.print(
         f"lineage serving on http://{settings.host}:{settings.port} "
         f"(store: {settings.store}); point producers at OPENLINEAGE_URL="
@@ -259,6 +264,7 @@ def ingest(
     if len(rejected) > 50:
         err.print(f"... and {len(rejected) - 50} more")
     out.print(f"accepted {accepted}, rejected {len(rejected)}")
+    err.print(f"into {server if sink is not None else _settings(store=store).store}")
     if rejected:
         raise typer.Exit(1)
 
@@ -428,6 +434,20 @@ def _post_graphql(
     return body
 
 
+def _is_mutation(query: str) -> bool:
+    """Whether a GraphQL document changes anything (then the store is opened to write)."""
+    from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False  # the execution reports the syntax error
+    return any(
+        isinstance(d, OperationDefinitionNode) and d.operation is OperationType.MUTATION
+        for d in document.definitions
+    )
+
+
 def _local_graphql(store: str | None, query: str, variables: dict[str, Any]) -> dict[str, Any]:
     import asyncio
 
@@ -438,7 +458,7 @@ def _local_graphql(store: str | None, query: str, variables: dict[str, Any]) -> 
 
     settings = _settings(store=store)
     try:
-        graph = open_store(settings.store)
+        graph = open_store(settings.store, read_only=not _is_mutation(query))
     except StoreError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
@@ -775,7 +795,7 @@ def _export_from_store(store: str | None, params: dict[str, Any], sink: TextIO) 
 
     settings = _settings(store=store)
     try:
-        graph_store = open_store(settings.store)
+        graph_store = open_store(settings.store, read_only=True)
     except StoreError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
@@ -1450,7 +1470,8 @@ def incidents(
         return
     for item in found:
         print(
-            f"{item['id']}  {item['status']:<12} {item['severity']:<8} {item['incidentKind']:<13} "
+            f"{item['shortId']}  {item['status']:<12} {item['severity']:<8} "
+            f"{item['incidentKind']:<13} "
             f"{_node_label(item['subject'])}: {item['title']}"
         )
 
@@ -1461,7 +1482,9 @@ incident_app = typer.Typer(
 )
 app.add_typer(incident_app, name="incident")
 
-IncidentId = Annotated[str, typer.Argument(help="An incident id (from `lineage incidents`).")]
+IncidentId = Annotated[
+    str, typer.Argument(help="An incident id, short (INC-...) or full (from `lineage incidents`).")
+]
 
 
 @incident_app.command("acknowledge")
@@ -1474,7 +1497,7 @@ def incident_acknowledge(
     """Say someone is on it: its subject shows WARNING instead of FAILING."""
     done = _graphql(ACKNOWLEDGE_INCIDENT, {"id": incident}, store, server, token)
     found = done["acknowledgeIncident"]
-    print(f"{found['id']}  {found['status']}: {found['title']}")
+    print(f"{found['shortId']}  {found['status']}: {found['title']}")
 
 
 @incident_app.command("resolve")
@@ -1491,7 +1514,7 @@ def incident_resolve(
         raise typer.Exit(2)
     done = _graphql(RESOLVE_INCIDENT, {"id": incident, "reason": reason}, store, server, token)
     found = done["resolveIncident"]
-    print(f"{found['id']}  {found['status']}: {found['title']} ({found['resolution']})")
+    print(f"{found['shortId']}  {found['status']}: {found['title']} ({found['resolution']})")
 
 
 @app.command("triage")

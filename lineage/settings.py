@@ -4,6 +4,8 @@ variables, then a ``.env`` file in the working directory, then the defaults belo
 from __future__ import annotations
 
 import hashlib
+import os
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
@@ -17,12 +19,20 @@ def hash_token(token: str) -> str:
     return "sha256:" + hashlib.sha256(token.encode()).hexdigest()
 
 
+def default_store() -> str:
+    """The embedded store of the user running the command: one place, whatever the folder."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return f"sqlite:///{Path(base) / 'lineage' / 'lineage.db'}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LINEAGE_", env_file=".env", extra="ignore")
 
     store: str = Field(
-        default="sqlite:///.lineage/lineage.db",
-        description="Where the graph lives: sqlite:///path (embedded) or neo4j://host:7687.",
+        default_factory=lambda: default_store(),
+        description="Where the graph lives: sqlite:///path (embedded) or neo4j://host:7687. "
+        "By default one embedded store per user, in $XDG_DATA_HOME/lineage (or "
+        "~/.local/share/lineage), whatever folder a command runs from.",
     )
     neo4j_user: str | None = Field(default=None, description="Neo4j user (auth off: leave unset).")
     neo4j_password: str | None = Field(default=None, description="Neo4j password.")

@@ -4,8 +4,10 @@ acknowledged and resolved from the shell. In process, except where the pipe is t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
@@ -70,14 +72,17 @@ def test_a_one_letter_typo_gets_a_suggestion(url: str) -> None:
     assert f"similar names: 'analytics.marts.customers' in '{NS}'" in out
 
 
-def test_incidents_are_acknowledged_and_resolved_from_the_command_line(url: str) -> None:
+def test_incidents_have_short_ids_and_are_acknowledged_and_resolved_from_the_shell(url: str) -> None:
     path = url.removeprefix("sqlite:///")
     store = EmbeddedStore(path)
     open_incident(store, dataset_id(NS, "analytics.marts.customers"), "late rows")
     store.close()
     code, out = run("incidents", "--store", url)
     assert code == 0 and "late rows" in out
-    nid = out.split()[0]  # the id `lineage incidents` prints
+    nid = out.split()[0]  # the id `lineage incidents` prints: short, and taken everywhere
+    assert re.fullmatch(r"INC-[0-9A-F]{8}", nid)
+    code, out = run("triage", nid.lower()[:10], "--store", url)
+    assert code == 0 and "late rows" in out, out
 
     code, out = run("incident", "acknowledge", nid, "--store", url)
     assert code == 0, out
@@ -91,3 +96,15 @@ def test_incidents_are_acknowledged_and_resolved_from_the_command_line(url: str)
     assert nid in out
     code, out = run("incident", "resolve", "no-such-id", "--reason", "x", "--store", url)
     assert code == 1 and "no-such-id" in out
+
+
+def test_the_default_store_is_one_per_user_whatever_the_folder(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    run_id = new_run_id()
+    io = {"inputs": [dataset(NS, "raw")], "outputs": [dataset(NS, "mart")]}
+    events.write_text(orjson.dumps(run_event("COMPLETE", run_id, ("etl", "a"), **io)).decode())
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "LINEAGE_STORE": None}
+    code, out = run("ingest", str(events), env=env)  # type: ignore[arg-type]
+    assert code == 0, out
+    assert f"into sqlite:///{tmp_path}/data/lineage/lineage.db" in out
+    assert (tmp_path / "data" / "lineage" / "lineage.db").exists()

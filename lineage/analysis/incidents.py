@@ -2,18 +2,55 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
+from lineage.analysis.errors import InvalidArgument, NotFound
 from lineage.graph.model import EdgeKind, NodeKind
 from lineage.incidents import ACTIVE, IncidentKind, IncidentStatus
 from lineage.store.base import Direction, GraphStore, Node
 
 #: Incidents read for a list without a node filter; the list says when it stopped there.
 SCAN_LIMIT = 50_000
+
+#: A short incident id: ``INC-`` and the first hex digits of the incident's stable digest.
+SHORT_ID: Final = re.compile(r"INC-([0-9A-F]{6,16})", re.IGNORECASE)
+_SHORT_DIGITS: Final = 8
+
+
+def short_id(nid: str) -> str:
+    """``INC-41903D87`` for internal id ``INCIDENT\x1f41903d875899cb32``: short enough to
+    say and type, and as stable as the id (it is a prefix of the same digest)."""
+    return "INC-" + nid.rsplit("\x1f", 1)[-1][:_SHORT_DIGITS].upper()
+
+
+def by_short_id(store: GraphStore, text: str) -> str | None:
+    """The internal id of the incident a short id (``INC-41903D87``, or more or fewer of its
+    digits, at least six) names; None when ``text`` is not a short id.
+
+    Raises NotFound when no incident has those digits, InvalidArgument when several do.
+    """
+    matched = SHORT_ID.fullmatch(text.strip())
+    if matched is None:
+        return None
+    digits = matched.group(1).lower()
+    found = sorted(
+        n.id
+        for n in store.nodes_of_kind(NodeKind.INCIDENT, limit=SCAN_LIMIT)
+        if n.id.rsplit("\x1f", 1)[-1].startswith(digits)
+    )
+    if not found:
+        raise NotFound(f"no incident {text.strip()}; `lineage incidents` lists them")
+    if len(found) > 1:
+        longer = ", ".join("INC-" + f.rsplit("\x1f", 1)[-1].upper() for f in found[:5])
+        raise InvalidArgument(
+            f"{text.strip()} names {len(found)} incidents ({longer}); give more of its digits"
+        )
+    return found[0]
 
 
 class Health(StrEnum):

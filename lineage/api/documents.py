@@ -40,7 +40,7 @@ query Incidents($status: IncidentStatus, $kind: IncidentKind) {
   incidents(status: $status, kind: $kind, first: 500) {
     totalCount
     nodes {
-      id incidentKind title severity status openedAt resolvedAt resolution
+      id shortId incidentKind title severity status openedAt resolvedAt resolution
       subject { id kind ... on Dataset { namespace name } ... on Job { namespace name }
                 ... on Field { path dataset { namespace name } } }
     }
@@ -50,13 +50,13 @@ query Incidents($status: IncidentStatus, $kind: IncidentKind) {
 
 ACKNOWLEDGE_INCIDENT: Final = """
 mutation Acknowledge($id: ID!) {
-  acknowledgeIncident(id: $id) { id status title }
+  acknowledgeIncident(id: $id) { id shortId status title }
 }
 """
 
 RESOLVE_INCIDENT: Final = """
 mutation Resolve($id: ID!, $reason: String!) {
-  resolveIncident(id: $id, reason: $reason) { id status title resolution }
+  resolveIncident(id: $id, reason: $reason) { id shortId status title resolution }
 }
 """
 

@@ -9,7 +9,7 @@ import strawberry
 from graphql import GraphQLError
 
 from lineage.analysis import InvalidArgument, NotFound, resolve
-from lineage.analysis.incidents import find_incidents
+from lineage.analysis.incidents import by_short_id, find_incidents
 from lineage.analysis.triage import (
     DEFAULT_TRIAGE_DEPTH,
     Evidence,
@@ -116,7 +116,12 @@ def _report(report: TriageReport) -> TriageReportType:
     )
 
 
-def _incident_id(id: strawberry.ID) -> str:
+async def _incident_id(info: Info, id: strawberry.ID) -> str:
+    """The internal id of an incident given by its API id or its short id (INC-...)."""
+    store = info.context.store
+    short = await info.context.offload(lambda: by_short_id(store, str(id)))
+    if short is not None:
+        return short
     nid = decode_id(str(id))
     if not nid.startswith(NodeKind.INCIDENT.value):
         raise InvalidArgument(f"{id!r} is not the id of an incident")
@@ -154,7 +159,7 @@ async def resolve_triage(
     run = partial(
         triage,
         context.store,
-        incident=_incident_id(incident) if incident is not None else None,
+        incident=await _incident_id(info, incident) if incident is not None else None,
         start=node.to_ref() if node is not None else None,
         since=epoch(since),
         max_depth=max_depth,
@@ -218,7 +223,7 @@ class Mutation:
     @described("Say someone is on it: the node shows WARNING instead of FAILING.")
     async def acknowledge_incident(self, info: Info, id: strawberry.ID) -> Incident:
         _check_writer(info)
-        nid = _incident_id(id)
+        nid = await _incident_id(info, id)
         await _stored(info, nid)
         store = info.context.store
         await info.context.offload(lambda: set_status(store, nid, IncidentStatus.ACKNOWLEDGED))
@@ -227,7 +232,7 @@ class Mutation:
     @described("Close it, saying why.")
     async def resolve_incident(self, info: Info, id: strawberry.ID, reason: str) -> Incident:
         _check_writer(info)
-        nid = _incident_id(id)
+        nid = await _incident_id(info, id)
         if not reason.strip():
             raise InvalidArgument("reason must say why the incident is resolved")
         await _stored(info, nid)

@@ -37,7 +37,7 @@ from lineage.analysis import (
     version_at,
 )
 from lineage.analysis.diff import MAX_JOBS_COMPARED
-from lineage.analysis.incidents import Health, is_active, status_of
+from lineage.analysis.incidents import Health, is_active, short_id, status_of
 from lineage.analysis.incidents import evidence as incident_evidence
 from lineage.analysis.incidents import health as health_of
 from lineage.analysis.jobs import is_part_kind, parent_by_job
@@ -933,6 +933,13 @@ class Run(Node):
     "schema change, or what a person reported."
 )
 class Incident(Node):
+    @described(
+        "A short id (INC- and the first digits of its digest), accepted wherever an "
+        "incident's id is."
+    )
+    def short_id(self) -> str:
+        return short_id(self.raw.id)
+
     @strawberry.field
     def incident_kind(self) -> IncidentKind:
         return IncidentKind(str(self.raw.props.get("kind")))
