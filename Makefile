@@ -11,11 +11,21 @@ NEO4J_DIR ?= $(CURDIR)/tools/neo4j/run
 
 .PHONY: run test install lint typecheck pytest dbt-install neo4j-start neo4j-stop bench clean web web-test chromium bench-web airflow-install
 
+# Serving needs only the runtime dependencies; the test and development extras (MLflow,
+# scikit-learn, Evidently, linters: most of a gigabyte) are installed by `make test` alone.
+RUN_STAMP := $(VENV)/.installed-run
+
+$(RUN_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(RUN_STAMP)
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(RUN_STAMP)
 
 install: $(STAMP)
 
@@ -25,8 +35,15 @@ $(WEB_STAMP): web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $(WEB_STAMP)
 
-web: $(WEB_STAMP)
+# Built again only when the explorer's sources changed since the last build.
+WEB_BUILT := lineage/web/static/index.html
+WEB_SOURCES := $(shell find web/src -type f -not -path '*/generated/*') \
+	$(wildcard web/*.html web/*.mjs web/*.ts web/*.json) schema/schema.graphql
+
+$(WEB_BUILT): $(WEB_SOURCES) | $(WEB_STAMP)
 	cd web && npm run --silent build
+
+web: $(WEB_STAMP) $(WEB_BUILT)
 
 web-test: web
 	cd web && npm test --silent
@@ -35,7 +52,7 @@ web-test: web
 chromium:
 	bash tools/chromium/install.sh || test -z "$$CI"
 
-run: install web
+run: $(RUN_STAMP) $(WEB_BUILT)
 	$(BIN)/lineage serve
 
 dbt-install:
