@@ -1,9 +1,20 @@
 # The lineage service, as `pip install .` builds it; docker-compose.yml runs it against Neo4j.
+
+# The web explorer, built from web/ against the checked-in GraphQL schema.
+FROM node:20-slim AS explorer
+WORKDIR /src
+COPY web/package.json web/package-lock.json ./web/
+RUN cd web && npm ci --no-audit --no-fund --loglevel=error
+COPY web ./web
+COPY schema ./schema
+RUN mkdir -p lineage/web && cd web && npm run build
+
 FROM python:3.11-slim
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY lineage ./lineage
+COPY --from=explorer /src/lineage/web/static ./lineage/web/static
 COPY schema ./schema
 RUN pip install --no-cache-dir . \
     && useradd --system --create-home lineage

@@ -48,9 +48,22 @@ def test_the_service_is_built_here_and_waits_for_a_healthy_neo4j() -> None:
     assert any(str(p).endswith("8000:8000") for p in service["ports"])
 
 
+def test_the_image_builds_the_explorer_in_a_node_stage_and_serves_it() -> None:
+    lines = dockerfile()
+    assert lines[0] == "FROM node:20-slim AS explorer"
+    assert any(line.startswith("RUN") and "npm ci" in line for line in lines)
+    assert any(line.startswith("RUN") and "npm run build" in line for line in lines)
+    assert "COPY --from=explorer /src/lineage/web/static ./lineage/web/static" in lines
+    # The build context leaves out what the stages build, so a stale local build never wins.
+    ignored = (REPO / ".dockerignore").read_text().split()
+    assert "lineage/web/static" in ignored and "**/node_modules" in ignored
+
+
 def test_the_dockerfile_installs_the_package_from_pyproject_and_serves_it() -> None:
     lines = dockerfile()
-    assert lines[0].startswith("FROM python:3.11")
+    assert next(line for line in lines if line.startswith("FROM python")).startswith(
+        "FROM python:3.11"
+    )
     assert any(line.startswith("COPY pyproject.toml") for line in lines)
     assert any(line.startswith("RUN pip install") and " . " in line + " " for line in lines)
     cmd = next(line for line in lines if line.startswith("CMD"))
