@@ -424,8 +424,9 @@ class Entry:
     @staticmethod
     def read(entry: LedgerEntry) -> Entry:
         """The entry a stored one holds. Entries never change once written, and each write
-        rereads the open episodes' ledgers, so what was read is kept (by key and content)."""
-        cache_key = (entry.key, entry.at, entry.body)
+        rereads the open episodes' ledgers, so what was read is kept, by ledger and key
+        (which identify an entry, and are derived from its content)."""
+        cache_key = (entry.ledger, entry.key, entry.at)
         found = _READ.get(cache_key)
         if found is None:
             if len(_READ) >= _READ_MAX:
@@ -445,7 +446,7 @@ class Entry:
             detail=c.get("detail") or "",
             run=c.get("run"),
             version=c.get("version"),
-            schema=tuple((p, t) for p, t in schema) if schema is not None else None,
+            schema=_shared_schema(schema) if schema is not None else None,
             action=c.get("action"),
             anchor=c.get("anchor"),
             reason=c.get("reason"),
@@ -453,8 +454,21 @@ class Entry:
         )
 
 
-_READ: dict[tuple[str, float, bytes], Entry] = {}
-_READ_MAX: Final = 65536
+_READ: dict[tuple[str, str, float], Entry] = {}
+_READ_MAX: Final = 16384
+# A dataset's schema is the same in most of its entries: one tuple for all of them.
+_SCHEMAS: dict[tuple[tuple[str, str | None], ...], tuple[tuple[str, str | None], ...]] = {}
+_SCHEMAS_MAX: Final = 4096
+
+
+def _shared_schema(fields: Sequence[Sequence[Any]]) -> tuple[tuple[str, str | None], ...]:
+    schema = tuple((p, t) for p, t in fields)
+    found = _SCHEMAS.get(schema)
+    if found is None:
+        if len(_SCHEMAS) >= _SCHEMAS_MAX:
+            _SCHEMAS.clear()
+        found = _SCHEMAS[schema] = schema
+    return found
 
 
 def _keyed(entry: Entry, prefix: str) -> Entry:
