@@ -183,8 +183,9 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
             covers.append(dataset_id(target.namespace, target.name))
             yield from _column_lineage(target, run, job, at, datasets, declared, inputs, statement)
     if state == RunState.COMPLETE:
-        scopes = tuple(sorted({d.namespace for d in (*event.inputs, *event.outputs)}))
-        yield Completion(job, at, run, tuple(sorted(covers)), scopes)
+        # What the completion closes depends on the whole run (every event's datasets), which
+        # the store knows from the run's sightings.
+        yield Completion(job, at, run, tuple(sorted(covers)))
 
 
 def _unwritten(ds: OutputDataset) -> bool:
@@ -822,14 +823,15 @@ def _job_event(event: JobEvent) -> Iterator[Mutation]:
     at = event.eventTime.timestamp()
     job = job_id(event.job.namespace, event.job.name)
     yield from _job(event.job, at)
+    # Each input is read for the outputs stated beside it (see Completion).
+    outputs = sorted({dataset_id(d.namespace, d.name) for d in event.outputs})
     for source in event.inputs:
         dsid = dataset_id(source.namespace, source.name)
         yield from _dataset(source.namespace, source.name, source.facets, at)
-        yield Sighting(
-            UpsertEdge(EdgeKind.INPUT_TO, dsid, job, props={"declared": Prop(True, Merge.MAX)}),
-            job,
-            at,
-        )
+        props = {"declared": Prop(True, Merge.MAX)}
+        if outputs:
+            props["read_for"] = Prop(outputs, Merge.UNION)
+        yield Sighting(UpsertEdge(EdgeKind.INPUT_TO, dsid, job, props=props), job, at)
     for ds in event.outputs:
         dsid = dataset_id(ds.namespace, ds.name)
         yield from _dataset(ds.namespace, ds.name, ds.facets, at)

@@ -176,6 +176,11 @@ class Sighting:
 
     Upserts a projection edge: ``since`` is its first sighting, ``last_seen`` its latest.
     ``run`` ties the sighting to a run, so the run's completion counts as a sighting too.
+    A run's sightings are also what it reported, over all its events: the datasets it wrote
+    (its ``PRODUCES`` sightings, kept as the run's ``outputs``), the namespaces of every
+    dataset it named (``scopes``), and the outputs each input was read for (the
+    ``INPUT_TO`` edge's ``read_for``: the outputs of every run that read it, and those a
+    static ``JobEvent`` states beside it, which it sends as an edge property).
     """
 
     edge: UpsertEdge
@@ -188,9 +193,24 @@ class Sighting:
 class Completion:
     """A job's run completed (or a static JobEvent stated the job's edges) at ``at``.
 
-    Every projection edge of the job last seen before the first later completion (in the
-    edge's namespace, see ``scopes``) is closed then: ``until`` = the earliest such
-    completion after the edge's last sighting.
+    A projection edge of the job is closed (``until``) at the job's earliest completion
+    after the edge's last sighting that closes it (``lineage.graph.validity.closes``), which
+    depends on the whole run, all its events, not on the completing event alone:
+
+    - a static JobEvent (``run`` None) closes every edge it does not restate;
+    - ``Job -PRODUCES-> D`` is closed only by a run that wrote nothing at all. A run that
+      writes other outputs (another partition of the work, another target) never closes
+      it: a job that moved from writing ``A`` to writing ``A2`` keeps showing ``A`` until
+      its static lineage says otherwise, since hiding a real writer would make impact
+      analysis give a false all-clear;
+    - ``X -INPUT_TO-> Job`` is read for the outputs of the runs that read it, and is closed
+      by a run that wrote every one of them without reading ``X``; one read for nothing
+      (by runs that wrote nothing) is closed by any run that did not read it;
+    - where the run's outputs do not decide (it wrote nothing, or the input was read for
+      nothing), a completion closes only edges into datasets of the namespaces its run
+      reported (all when it reported none), so the same job run against a second target
+      leaves the first target's lineage open.
+
     ``covers`` lists the output datasets whose column lineage this run reported, so
     that a completion closes only column lineage reports about datasets it reported on.
     """
@@ -199,11 +219,6 @@ class Completion:
     at: float
     run: str | None
     covers: tuple[str, ...] = ()
-    #: The namespaces of the datasets the completing event reported. A completion closes
-    #: only edges into datasets of these namespaces (all edges when it reported none): a
-    #: run against another target, the same job names in another warehouse, leaves the
-    #: first target's lineage open.
-    scopes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ from lineage.graph.model import (
     node_id,
     split_id,
 )
+from lineage.graph.validity import closes
 from lineage.store.base import (
     Direction,
     Edge,
@@ -153,12 +154,23 @@ def _derived_edge(nid: str, node: _NodeRec) -> tuple[EdgeKind, str, str] | None:
     return None
 
 
-def _namespace_of(edge: _EdgeRec) -> str | None:
-    """The namespace of the dataset a job-level edge leads to or from."""
-    dataset = edge.src if edge.kind is EdgeKind.INPUT_TO else edge.dst
-    if edge.kind not in (EdgeKind.INPUT_TO, EdgeKind.PRODUCES):
+def _dataset_of(edge: _EdgeRec) -> str | None:
+    """The dataset a job-level edge leads to or from."""
+    if edge.kind is EdgeKind.INPUT_TO:
+        return edge.src
+    if edge.kind is EdgeKind.PRODUCES:
+        return edge.dst
+    return None
+
+
+def _namespace_of(dataset: str | None) -> str | None:
+    if dataset is None or dataset.count("\x1f") < 2:
         return None
-    return dataset.split("\x1f")[1] if dataset.count("\x1f") >= 2 else None
+    return dataset.split("\x1f")[1]
+
+
+#: What each input a run sighted starts with: the run's outputs are what they were read for.
+_INPUT_PREFIX: Final = EdgeKind.INPUT_TO.value + "\x1e"
 
 
 def _job_of(edge: _EdgeRec) -> str:
@@ -642,7 +654,52 @@ class EmbeddedStore:
         )
         if m.run is not None:
             self._contribute(m.run, eid, batch)
+            self._reported(m.run, m.job, eid, rec, batch)
         self._recompute_until(eid, rec, batch)
+
+    def _reported(self, run: str, job: str, eid: str, rec: _EdgeRec, batch: _Batch) -> None:
+        """What a run reported, over all its events: the datasets it wrote, the namespaces
+        it named, and the outputs each input it read was read for."""
+        dataset = _dataset_of(rec)
+        if dataset is None:
+            return
+        node = self._nodes.get(run)
+        known = node.props if node is not None else {}
+        namespace = _namespace_of(dataset)
+        grown: dict[str, Prop] = {}
+        if namespace is not None and namespace not in (known.get("scopes") or ()):
+            grown["scopes"] = Prop([namespace], Merge.UNION)
+        wrote = rec.kind is EdgeKind.PRODUCES and dataset not in (known.get("outputs") or ())
+        if wrote:
+            grown["outputs"] = Prop([dataset], Merge.UNION)
+        if grown:
+            node = self._upsert_node(run, NodeKind.RUN, grown, batch)
+        outputs = node.props.get("outputs") if node is not None else None
+        read_for = Prop(outputs, Merge.UNION)
+        if (
+            rec.kind is EdgeKind.INPUT_TO
+            and outputs
+            and apply_prop(rec.props, rec.ats, "read_for", read_for)
+        ):
+            batch.edges.add(eid)
+        if wrote:
+            # Every input the run read was read for this output too.
+            for item in sorted(self._contributions_of(run)):
+                read = self._edges.get(item) if item.startswith(_INPUT_PREFIX) else None
+                if read is not None and apply_prop(
+                    read.props, read.ats, "read_for", Prop([dataset], Merge.UNION)
+                ):
+                    batch.edges.add(item)
+                    self._recompute_until(item, read, batch)
+        if grown and node is not None and node.props.get("completed_at") is not None:
+            # The run's completion now closes other edges than it did.
+            self._recompute_job(job, batch)
+
+    def _recompute_job(self, job: str, batch: _Batch) -> None:
+        for eid in sorted(self._projection_of_job.get(job, ())):
+            rec = self._edges.get(eid)
+            if rec is not None:
+                self._recompute_until(eid, rec, batch)
 
     def _contribute(self, run: str, item: str, batch: _Batch) -> None:
         """Remember what a run sighted: its completion is a sighting of all of it."""
@@ -681,44 +738,48 @@ class EmbeddedStore:
                     "completed_at": Prop(m.at, Merge.MIN),
                     "job": Prop(m.job),
                     "covers": Prop(list(m.covers), Merge.UNION),
-                    "scopes": Prop(list(m.scopes), Merge.UNION),
                 },
                 batch,
             )
             completed = run.props["completed_at"]
             for item in sorted(self._contributions_of(m.run)):
                 self._sighted_at_completion(item, completed, batch)
-        for eid in sorted(self._projection_of_job.get(m.job, ())):
-            rec = self._edges.get(eid)
-            if rec is not None:
-                self._recompute_until(eid, rec, batch)
+        self._recompute_job(m.job, batch)
         for key in sorted(self._reports_of_job.get(m.job, ())):
             self._recompute_report(key, self._reports[key], batch)
 
     def _first_completion_after(
-        self, job: str, at: float, covering: str | None, namespace: str | None = None
+        self, job: str, at: float, covering: str | None = None, edge: _EdgeRec | None = None
     ) -> float | None:
-        """The job's earliest completion after ``at`` (that reported on ``covering``, and
-        whose run reported datasets of ``namespace`` or none at all)."""
+        """The job's earliest completion after ``at``: one that reported on ``covering``
+        (a column lineage report's output), or one that closes ``edge``."""
         completions = self._completions.get(job)
         if not completions:
             return None
+        dataset = _dataset_of(edge) if edge is not None else None
+        namespace = _namespace_of(dataset)
+        read_for = (edge.props.get("read_for") or ()) if edge is not None else ()
         for when, key in completions[bisect_right(completions, (at, "\U0010ffff")) :]:
             run = self._nodes.get(key)
-            if namespace is not None and run is not None:
-                scopes = run.props.get("scopes") or ()
-                if scopes and namespace not in scopes:
-                    continue
-            if covering is None:
-                return when
-            if run is not None and covering in (run.props.get("covers") or ()):
+            if covering is not None:
+                if run is not None and covering in (run.props.get("covers") or ()):
+                    return when
+            elif edge is None or run is None:
+                return when  # a static statement of the job's lineage closes every edge
+            elif closes(
+                edge.kind,
+                namespace,
+                read_for,
+                run.props.get("outputs") or (),
+                run.props.get("scopes") or (),
+            ):
                 return when
         return None
 
     def _recompute_until(self, eid: str, rec: _EdgeRec, batch: _Batch) -> None:
-        """until = the job's earliest completion after the edge was last seen."""
+        """until = the job's earliest completion after the edge was last seen that closes it."""
         until = self._first_completion_after(
-            _job_of(rec), rec.props.get("last_seen", 0.0), None, _namespace_of(rec)
+            _job_of(rec), rec.props.get("last_seen", 0.0), edge=rec
         )
         props = rec.props
         if "until" not in props or props["until"] != until:

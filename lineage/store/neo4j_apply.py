@@ -44,6 +44,7 @@ from lineage.graph.model import (
     node_id,
     split_id,
 )
+from lineage.graph.validity import closes
 from lineage.store.base import StoreError
 from lineage.store.merge import CHANGED, apply_prop, feed_props
 
@@ -72,6 +73,7 @@ NODE_COLUMNS: Final = (
     "completed_at",
     "covers",
     "scopes",
+    "outputs",
     "dataset",
     "version",
     "created_at",
@@ -184,12 +186,23 @@ class _Report:
         self.feeds_since: float | None = None
 
 
-def _namespace_of(edge: _EdgeRec) -> str | None:
-    """The namespace of the dataset a job-level edge leads to or from."""
-    dataset = edge.src if edge.kind is EdgeKind.INPUT_TO else edge.dst
-    if edge.kind not in (EdgeKind.INPUT_TO, EdgeKind.PRODUCES):
+def _dataset_of(edge: _EdgeRec) -> str | None:
+    """The dataset a job-level edge leads to or from."""
+    if edge.kind is EdgeKind.INPUT_TO:
+        return edge.src
+    if edge.kind is EdgeKind.PRODUCES:
+        return edge.dst
+    return None
+
+
+def _namespace_of(dataset: str | None) -> str | None:
+    if dataset is None or dataset.count("\x1f") < 2:
         return None
-    return dataset.split("\x1f")[1] if dataset.count("\x1f") >= 2 else None
+    return dataset.split("\x1f")[1]
+
+
+#: What each input a run sighted starts with: the run's outputs are what they were read for.
+_INPUT_PREFIX: Final = EdgeKind.INPUT_TO.value + "\x1e"
 
 
 def _job_of(edge: _EdgeRec) -> str:
@@ -231,6 +244,7 @@ class WorkingSet:
         self._completions_loaded: set[str] = set()
         self._stored_covers: dict[str, list[str]] = {}
         self._stored_scopes: dict[str, list[str]] = {}
+        self._stored_outputs: dict[str, list[str]] = {}
         self._contributions: dict[str, set[str]] = {}
         self._unresolved: dict[str, set[bytes]] = {}
         self._run_states_loaded: set[str] = set()
@@ -389,13 +403,14 @@ class WorkingSet:
             "UNWIND $jobs AS job MATCH (r:Run) USING INDEX r:Run(job, completed_at) "
             "WHERE r.job = job AND r.completed_at IS NOT NULL "
             "RETURN r.id AS id, r.job AS job, r.completed_at AS at, r.covers AS covers, "
-            "r.scopes AS scopes",
+            "r.scopes AS scopes, r.outputs AS outputs",
             {"jobs": wanted},
         ):
             if row["id"] in self._nodes:
                 continue
             self._stored_covers[row["id"]] = list(row["covers"] or ())
             self._stored_scopes[row["id"]] = list(row["scopes"] or ())
+            self._stored_outputs[row["id"]] = list(row["outputs"] or ())
             self._add_completion(row["job"], row["id"], row["at"])
 
     def _load_run_states(self, runs: Iterable[str]) -> None:
@@ -497,6 +512,7 @@ class WorkingSet:
                 completion_jobs.add(m.job)
                 if m.run is not None:
                     runs.add(m.run)
+                    nodes.add(m.run)
             elif isinstance(m, ReadDataset):
                 runs.add(m.run)
                 reading_runs.add(m.run)
@@ -722,7 +738,56 @@ class WorkingSet:
         )
         if m.run is not None:
             self._contribute(m.run, eid)
+            self._reported(m.run, m.job, eid, rec)
         self._recompute_until(eid, rec)
+
+    def _reported(self, run: str, job: str, eid: str, rec: _EdgeRec) -> None:
+        """What a run reported, over all its events: the datasets it wrote, the namespaces
+        it named, and the outputs each input it read was read for."""
+        dataset = _dataset_of(rec)
+        if dataset is None:
+            return
+        node = self._node(run)
+        known = node.props if node is not None else {}
+        namespace = _namespace_of(dataset)
+        grown: dict[str, Prop] = {}
+        if namespace is not None and namespace not in (known.get("scopes") or ()):
+            grown["scopes"] = Prop([namespace], Merge.UNION)
+        wrote = rec.kind is EdgeKind.PRODUCES and dataset not in (known.get("outputs") or ())
+        if wrote:
+            grown["outputs"] = Prop([dataset], Merge.UNION)
+        if grown:
+            node = self._upsert_node(run, NodeKind.RUN, grown)
+        outputs = node.props.get("outputs") if node is not None else None
+        read_for = Prop(outputs, Merge.UNION)
+        if (
+            rec.kind is EdgeKind.INPUT_TO
+            and outputs
+            and apply_prop(rec.props, rec.ats, "read_for", read_for)
+        ):
+            self.dirty_edges.add(eid)
+        if wrote:
+            # Every input the run read was read for this output too.
+            self._load_run_states([run])
+            for item in sorted(self._contributions.get(run, ())):
+                read = self._edge(item) if item.startswith(_INPUT_PREFIX) else None
+                if read is not None and apply_prop(
+                    read.props, read.ats, "read_for", Prop([dataset], Merge.UNION)
+                ):
+                    self.dirty_edges.add(item)
+                    self._recompute_until(item, read)
+        if grown and node is not None and node.props.get("completed_at") is not None:
+            # The run's completion now closes other edges than it did.
+            self._recompute_job(job)
+
+    def _recompute_job(self, job: str) -> None:
+        projection = self._adjacent(job, EdgeKind.INPUT_TO, _IN) | self._adjacent(
+            job, EdgeKind.PRODUCES, _OUT
+        )
+        for eid in sorted(projection):
+            rec = self._edges.get(eid)
+            if rec is not None:
+                self._recompute_until(eid, rec)
 
     def _contribute(self, run: str, item: str) -> None:
         """Remember what a run sighted: its completion is a sighting of all of it."""
@@ -762,64 +827,59 @@ class WorkingSet:
                     "completed_at": Prop(m.at, Merge.MIN),
                     "job": Prop(m.job),
                     "covers": Prop(list(m.covers), Merge.UNION),
-                    "scopes": Prop(list(m.scopes), Merge.UNION),
                 },
             )
             completed = run.props["completed_at"]
             self._load_run_states([m.run])
             for item in sorted(self._contributions.get(m.run, ())):
                 self._sighted_at_completion(item, completed)
-        projection = self._adjacent(m.job, EdgeKind.INPUT_TO, _IN) | self._adjacent(
-            m.job, EdgeKind.PRODUCES, _OUT
-        )
-        for eid in sorted(projection):
-            rec = self._edges.get(eid)
-            if rec is not None:
-                self._recompute_until(eid, rec)
+        self._recompute_job(m.job)
         self._load_reports([m.job])
         for key in sorted(self._reports_of_job.get(m.job, ())):
             self._recompute_report(key, self._reports[key])
 
     def _first_completion_after(
-        self, job: str, at: float, covering: str | None, namespace: str | None = None
+        self, job: str, at: float, covering: str | None = None, edge: _EdgeRec | None = None
     ) -> float | None:
-        """The job's earliest completion after ``at`` (that reported on ``covering``, and
-        whose run reported datasets of ``namespace`` or none at all)."""
+        """The job's earliest completion after ``at``: one that reported on ``covering``
+        (a column lineage report's output), or one that closes ``edge``."""
         self._load_completions([job])
         completions = self._completions.get(job)
         if not completions:
             return None
+        dataset = _dataset_of(edge) if edge is not None else None
+        namespace = _namespace_of(dataset)
+        read_for = (edge.props.get("read_for") or ()) if edge is not None else ()
         for when, key in completions[bisect_right(completions, (at, "\U0010ffff")) :]:
-            if namespace is not None:
-                scopes = self._scopes(key)
-                if scopes and namespace not in scopes:
-                    continue
-            if covering is None:
-                return when
-            if covering in self._covers(key):
+            if covering is not None:
+                if covering in self._run_list(key, "covers", self._stored_covers):
+                    return when
+            elif edge is None or key.startswith("static:"):
+                return when  # a static statement of the job's lineage closes every edge
+            elif closes(
+                edge.kind,
+                namespace,
+                read_for,
+                self._run_list(key, "outputs", self._stored_outputs),
+                self._run_list(key, "scopes", self._stored_scopes),
+            ):
                 return when
         return None
 
-    def _scopes(self, key: str) -> Sequence[str]:
+    def _run_list(self, key: str, name: str, stored: Mapping[str, list[str]]) -> Sequence[str]:
+        """A list property of the run behind a completion (``covers``, ``outputs``,
+        ``scopes``): the working copy's when it holds the run, else what was stored."""
         if key.startswith("static:"):
             return ()
         if key in self._nodes:
             run = self._nodes[key]
-            return (run.props.get("scopes") or ()) if run is not None else ()
-        return self._stored_scopes.get(key, ())
-
-    def _covers(self, key: str) -> Sequence[str]:
-        if key.startswith("static:"):
-            return ()
-        if key in self._nodes:
-            run = self._nodes[key]
-            return (run.props.get("covers") or ()) if run is not None else ()
-        return self._stored_covers.get(key, ())
+            return (run.props.get(name) or ()) if run is not None else ()
+        return stored.get(key, ())
 
     def _recompute_until(self, eid: str, rec: _EdgeRec) -> None:
-        """until = the job's earliest completion after the edge was last seen."""
+        """until = the job's earliest completion after the edge was last seen that closes it."""
         until = self._first_completion_after(
-            _job_of(rec), rec.props.get("last_seen", 0.0), None, _namespace_of(rec)
+            _job_of(rec), rec.props.get("last_seen", 0.0), edge=rec
         )
         props = rec.props
         if "until" not in props or props["until"] != until:
@@ -832,7 +892,9 @@ class WorkingSet:
         key = "\x1e".join(("CL", m.job, m.output, m.digest))
         report = self._report(key)
         known = self._nodes.get(m.run)
-        covered = known is not None and m.output in self._covers(m.run)
+        covered = known is not None and m.output in self._run_list(
+            m.run, "covers", self._stored_covers
+        )
         run = self._upsert_node(m.run, NodeKind.RUN, {"covers": Prop([m.output], Merge.UNION)})
         if not covered and run.props.get("completed_at") is not None:
             # A completed run now reports on this output (its lineage came after its end,

@@ -263,6 +263,24 @@ def test_a_second_target_keeps_the_first_targets_lineage(store: GraphStore) -> N
         assert upstream(store, "customers", "customer_id", ns)[("stg_customers", "customer_id")]
 
 
+@pytest.mark.parametrize("first", ["dbt_classic_dev.jsonl", "dbt_classic_prod.jsonl"])
+def test_two_targets_keep_every_job_level_edge_of_both_valid(store: GraphStore, first: str) -> None:
+    # The same jobs (models and their tests) ran once against each target: nothing closes,
+    # whichever target ran last.
+    second = "dbt_classic_prod.jsonl" if first == "dbt_classic_dev.jsonl" else "dbt_classic_dev.jsonl"
+    ingest(store, events(first))
+    ingest(store, events(second))
+    _, edges = store.export()
+    projection = [e for e in edges if e.kind in (EdgeKind.INPUT_TO, EdgeKind.PRODUCES)]
+    closed = sorted((e.src, e.dst) for e in projection if e.props.get("until") is not None)
+    assert closed == []
+    datasets = {e.src if e.kind is EdgeKind.INPUT_TO else e.dst for e in projection}
+    tests = {e.dst for e in projection if e.kind is EdgeKind.INPUT_TO and e.dst.endswith(".build.test")}
+    assert tests, "the dbt tests read the tables they test"
+    for ns in (DEV, PROD):
+        assert {table(t, ns) for t in ("stg_customers", "customers", "orders")} <= datasets, ns
+
+
 @pytest.mark.parametrize("order", ["reversed", "shuffled", "one_by_one"])
 def test_the_captured_streams_in_any_order_and_batch_size_build_the_same_graph(
     store: GraphStore, tmp_path: Path, order: str

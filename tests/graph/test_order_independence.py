@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lineage.graph.model import EdgeKind, dataset_id, job_id
 from lineage.ingest import prepare, write
 from lineage.store.embedded import EmbeddedStore
 from tests.conftest import feed, graph_diff, snapshot
-from tests.factories import column_lineage, dataset, new_run_id, run_event, schema
+from tests.factories import at, column_lineage, dataset, new_run_id, run_event, schema
 
 NS = "warehouse"
 DATASETS = [f"db.main.t{i}" for i in range(5)]
@@ -135,3 +137,135 @@ def test_sql_lineage_and_two_targets_come_out_the_same_in_any_order_and_batch_si
 def picture(store: EmbeddedStore) -> tuple[list[Any], list[Any]]:
     nodes, edges = snapshot(store)
     return [(i, k, {p: v for p, v in props.items() if p != "revision"}) for i, k, props in nodes], edges
+
+
+# Partitions of work: one job, one namespace, runs that read and write different datasets.
+SOURCES = ["db.main.src0", "db.main.src1", "db.main.src2"]
+PARTS = ["db.main.part0", "db.main.part1", "db.main.part2"]
+PARTITIONED = ("etl", "partitioned")
+
+
+@st.composite
+def partition_runs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """The events of one run of a job that writes one partition (or several, or none) per
+    run: its inputs and outputs on START only, on the terminal event only, or on both; the
+    terminal event may come with no START at all, or be a failure, or not have come yet."""
+    start = draw(st.integers(0, 40))
+    ins = draw(st.lists(st.sampled_from(SOURCES), max_size=2, unique=True))
+    outs = draw(st.lists(st.sampled_from(PARTS), max_size=2, unique=True))
+    # A run id names one run: the same one drawn twice is a replay of the same events.
+    rid = new_run_id(f"partition-{start}-{ins}-{outs}")
+    inputs = [dataset(NS, n) for n in ins]
+    outputs = [dataset(NS, n) for n in outs]
+    inputs_on = draw(st.sampled_from(["start", "end", "both"]))
+    outputs_on = draw(st.sampled_from(["start", "end", "both"]))
+    final = draw(st.sampled_from(["COMPLETE", "COMPLETE", "FAIL", None]))
+    events = []
+    if final is None or draw(st.integers(0, 4)):
+        events.append(
+            run_event(
+                "START",
+                rid,
+                PARTITIONED,
+                time=start,
+                inputs=inputs if inputs_on != "end" else [],
+                outputs=outputs if outputs_on != "end" else [],
+            )
+        )
+    if final:
+        events.append(
+            run_event(
+                final,
+                rid,
+                PARTITIONED,
+                time=start + 2,
+                inputs=inputs if inputs_on != "start" or not events else [],
+                outputs=outputs if outputs_on != "start" or not events else [],
+            )
+        )
+    return events
+
+
+def expected_validity(events: list[dict[str, Any]]) -> dict[tuple[str, str, str], float | None]:
+    """Each job-level edge's ``until`` by the rule of docs/graph.md, worked out directly
+    from the events: (kind, src, dst) -> until, in seconds (None: valid)."""
+    runs: dict[str, dict[str, Any]] = {}
+    for e in events:
+        run = runs.setdefault(e["run"]["runId"], {"in": set(), "out": set(), "times": [], "completed": None})
+        t = datetime.fromisoformat(e["eventTime"]).timestamp()
+        run["in"].update(dataset_id(d["namespace"], d["name"]) for d in e["inputs"])
+        run["out"].update(dataset_id(d["namespace"], d["name"]) for d in e["outputs"])
+        run["times"].append((t, {dataset_id(d["namespace"], d["name"]) for d in (*e["inputs"], *e["outputs"])}))
+        if e.get("eventType") == "COMPLETE":
+            run["completed"] = t if run["completed"] is None else min(run["completed"], t)
+    job = job_id(*PARTITIONED)
+    last_seen: dict[str, float] = {}
+    read_for: dict[str, set[str]] = {}
+    for run in runs.values():
+        for t, named in run["times"]:
+            for d in named:
+                last_seen[d] = max(last_seen.get(d, t), t)
+        for d in run["in"] | run["out"]:
+            if run["completed"] is not None:
+                last_seen[d] = max(last_seen[d], run["completed"])
+        for d in run["in"]:
+            read_for.setdefault(d, set()).update(run["out"])
+    completions = sorted((r["completed"], r["out"], r["in"]) for r in runs.values() if r["completed"] is not None)
+    found: dict[tuple[str, str, str], float | None] = {}
+    # One namespace: a run that wrote nothing closes every output, and every input read for
+    # nothing that it did not read.
+    for d in {d for r in runs.values() for d in r["out"]}:
+        after = [t for t, out, _ in completions if t > last_seen[d] and not out]
+        found[(EdgeKind.PRODUCES.value, job, d)] = after[0] if after else None
+    for d in {d for r in runs.values() for d in r["in"]}:
+        wanted = read_for[d]
+        after = [t for t, out, _ in completions if t > last_seen[d] and wanted <= out]
+        found[(EdgeKind.INPUT_TO.value, d, job)] = after[0] if after else None
+    return found
+
+
+def validity(store: EmbeddedStore) -> dict[tuple[str, str, str], float | None]:
+    _, edges = snapshot(store)
+    return {
+        (kind, src, dst): props["until"]
+        for _, kind, src, dst, props in edges
+        if kind in (EdgeKind.INPUT_TO.value, EdgeKind.PRODUCES.value)
+    }
+
+
+@settings(max_examples=int(os.environ.get("LINEAGE_PROPERTY_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(history=st.lists(partition_runs(), min_size=1, max_size=6), data=st.data())
+def test_partitions_of_work_close_edges_by_the_rule_in_any_order_and_batch_size(
+    tmp_path_factory: Any, history: list[list[dict[str, Any]]], data: st.DataObject
+) -> None:
+    events = [e for run in history for e in run]
+    shuffled = data.draw(st.permutations(events))
+    batch = data.draw(st.sampled_from([1, 2, 5]))
+    folder: Path = tmp_path_factory.mktemp("partitions")
+    in_order = EmbeddedStore(folder / "a.db")
+    reordered = EmbeddedStore(folder / "b.db")
+    try:
+        feed(in_order, events)
+        assert validity(in_order) == expected_validity(events)
+        feed(reordered, shuffled, batch=batch)
+        feed(reordered, events, batch=4)  # and everything once more
+        differences = graph_diff(snapshot(in_order), snapshot(reordered))
+        assert not differences, "\n".join(differences)
+    finally:
+        in_order.close()
+        reordered.close()
+
+
+def test_the_rule_worked_out_by_hand_matches_a_partition_of_work() -> None:
+    # Run 1 reads src0 for part0; run 2 reads src1 for part1: nothing closes.
+    events = [
+        run_event("START", new_run_id("1"), PARTITIONED, time=0, inputs=[dataset(NS, SOURCES[0])], outputs=[dataset(NS, PARTS[0])]),
+        run_event("COMPLETE", new_run_id("1"), PARTITIONED, time=1),
+        run_event("COMPLETE", new_run_id("2"), PARTITIONED, time=11, inputs=[dataset(NS, SOURCES[1])], outputs=[dataset(NS, PARTS[1])]),
+    ]
+    assert set(expected_validity(events).values()) == {None}
+    # Run 3 writes part0 without src0: src0 closes, at its completion.
+    events.append(run_event("COMPLETE", new_run_id("3"), PARTITIONED, time=21, outputs=[dataset(NS, PARTS[0])]))
+    closed = {k: v for k, v in expected_validity(events).items() if v is not None}
+    src0 = (EdgeKind.INPUT_TO.value, dataset_id(NS, SOURCES[0]), job_id(*PARTITIONED))
+    assert closed == {src0: datetime.fromisoformat(at(21)).timestamp()}

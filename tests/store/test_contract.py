@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime
+from pathlib import Path
+
+import pytest
 
 from lineage.graph.model import (
     EdgeKind,
@@ -14,7 +18,8 @@ from lineage.graph.model import (
     version_id,
 )
 from lineage.store import Direction, GraphStore
-from tests.conftest import StoreFactory, feed, snapshot
+from lineage.store.embedded import EmbeddedStore
+from tests.conftest import StoreFactory, feed, graph_diff, snapshot
 from tests.factories import (
     at,
     column_lineage,
@@ -374,3 +379,147 @@ def test_a_run_that_reports_no_column_lineage_closes_none(store: GraphStore) -> 
     feed(store, pipeline_run(JOB, [dataset(NS, "a")], [dataset(NS, "b")], start=10))
     [edge] = store.edges_of([field_id(NS, "b", "y")], Direction.UPSTREAM, [EdgeKind.FEEDS])
     assert edge.props["until"] is None
+
+
+# Validity per output: a run that writes other outputs (another partition of the work) does
+# not close the edges into datasets it did not write, nor the inputs read for them.
+
+
+def valid(store: GraphStore, kind: EdgeKind, src: str, dst: str) -> object:
+    """The edge's ``until`` (None: valid now); fails when there is no such edge."""
+    edge = edge_between(store, kind, src, dst)
+    assert edge is not None, (kind, src, dst)
+    return edge["until"]
+
+
+def test_a_run_writing_another_output_leaves_the_lineage_of_the_first_one_valid(store: GraphStore) -> None:
+    feed(store, pipeline_run(JOB, [dataset(NS, "x")], [dataset(NS, "a")], start=0))
+    feed(store, pipeline_run(JOB, [dataset(NS, "y")], [dataset(NS, "b")], start=10))
+    job = job_id(*JOB)
+    for name in ("x", "y"):
+        assert valid(store, EdgeKind.INPUT_TO, dataset_id(NS, name), job) is None, name
+    for name in ("a", "b"):
+        assert valid(store, EdgeKind.PRODUCES, job, dataset_id(NS, name)) is None, name
+    upstream = store.expand([dataset_id(NS, "a")], Direction.UPSTREAM, [EdgeKind.INPUT_TO, EdgeKind.PRODUCES], 2)
+    assert dataset_id(NS, "x") in upstream.nodes
+
+
+def test_an_input_closes_once_a_run_writes_every_output_it_was_read_for_without_it(store: GraphStore) -> None:
+    job = job_id(*JOB)
+    x, y = dataset_id(NS, "x"), dataset_id(NS, "y")
+    both = [dataset(NS, "a"), dataset(NS, "b")]
+    feed(store, pipeline_run(JOB, [dataset(NS, "x"), dataset(NS, "y")], both, start=0))
+    feed(store, pipeline_run(JOB, [dataset(NS, "x")], [dataset(NS, "a")], start=10))
+    # y may still feed b, which that run did not write.
+    assert valid(store, EdgeKind.INPUT_TO, y, job) is None
+    feed(store, pipeline_run(JOB, [dataset(NS, "x")], both, start=20))
+    assert valid(store, EdgeKind.INPUT_TO, y, job) == ts(21)
+    assert valid(store, EdgeKind.INPUT_TO, x, job) is None
+    for name in ("a", "b"):
+        assert valid(store, EdgeKind.PRODUCES, job, dataset_id(NS, name)) is None, name
+
+
+def test_outputs_sent_only_on_start_count_when_the_complete_arrives_first(store: GraphStore) -> None:
+    feed(store, pipeline_run(JOB, [dataset(NS, "x")], [dataset(NS, "a")], start=0))
+    rid = new_run_id()
+    complete = run_event("COMPLETE", rid, JOB, time=11)
+    start = run_event("START", rid, JOB, time=10, inputs=[dataset(NS, "y")], outputs=[dataset(NS, "b")])
+    feed(store, [complete])
+    feed(store, [start])
+    job = job_id(*JOB)
+    assert valid(store, EdgeKind.INPUT_TO, dataset_id(NS, "x"), job) is None
+    assert valid(store, EdgeKind.PRODUCES, job, dataset_id(NS, "a")) is None
+    assert valid(store, EdgeKind.INPUT_TO, dataset_id(NS, "y"), job) is None
+
+
+def test_a_run_that_writes_nothing_closes_the_outputs_and_what_it_did_not_read(store: GraphStore) -> None:
+    feed(store, pipeline_run(JOB, [dataset(NS, "x")], [dataset(NS, "a")], start=0))
+    feed(store, pipeline_run(JOB, [dataset(NS, "y")], [], start=10))
+    job = job_id(*JOB)
+    assert valid(store, EdgeKind.PRODUCES, job, dataset_id(NS, "a")) == ts(11)
+    # x was read for a, which that run did not write: it may still feed a.
+    assert valid(store, EdgeKind.INPUT_TO, dataset_id(NS, "x"), job) is None
+    # y was read for nothing: the next run that does not read it closes it.
+    feed(store, pipeline_run(JOB, [dataset(NS, "x")], [dataset(NS, "a")], start=20))
+    assert valid(store, EdgeKind.INPUT_TO, dataset_id(NS, "y"), job) == ts(21)
+
+
+def test_a_job_that_moved_to_another_output_shows_the_old_one_until_its_lineage_is_stated(
+    store: GraphStore,
+) -> None:
+    feed(store, pipeline_run(JOB, [dataset(NS, "x")], [dataset(NS, "a")], start=0))
+    feed(store, pipeline_run(JOB, [dataset(NS, "x")], [dataset(NS, "a2")], start=10))
+    job = job_id(*JOB)
+    # Never hide a real writer: a later run writing elsewhere does not say a is no longer written.
+    assert valid(store, EdgeKind.PRODUCES, job, dataset_id(NS, "a")) is None
+    feed(store, [job_event(JOB, time=20, inputs=[dataset(NS, "x")], outputs=[dataset(NS, "a2")])])
+    assert valid(store, EdgeKind.PRODUCES, job, dataset_id(NS, "a")) == ts(20)
+    assert valid(store, EdgeKind.PRODUCES, job, dataset_id(NS, "a2")) is None
+
+
+def test_static_lineage_reads_each_input_for_the_outputs_it_states(store: GraphStore) -> None:
+    view = ("warehouse", "two_views")
+    feed(store, [job_event(view, time=0, inputs=[dataset(NS, "x"), dataset(NS, "y")], outputs=[dataset(NS, "a"), dataset(NS, "b")])])
+    feed(store, pipeline_run(view, [dataset(NS, "x")], [dataset(NS, "a")], start=10))
+    job = job_id(*view)
+    assert valid(store, EdgeKind.INPUT_TO, dataset_id(NS, "y"), job) is None
+    feed(store, pipeline_run(view, [dataset(NS, "x")], [dataset(NS, "a"), dataset(NS, "b")], start=20))
+    assert valid(store, EdgeKind.INPUT_TO, dataset_id(NS, "y"), job) == ts(21)
+
+
+def partition_stream() -> list[dict[str, object]]:
+    """One job writing partitions of its work, in the order a producer sends them."""
+    part = ("etl", "partitioned")
+    src = [dataset(NS, f"src{i}") for i in range(3)]
+    parts = [dataset(NS, f"part{i}") for i in range(3)]
+    r = [new_run_id(f"partition-{i}") for i in range(7)]
+    return [
+        run_event("START", r[0], part, time=0, inputs=[src[0]], outputs=[parts[0]]),
+        run_event("COMPLETE", r[0], part, time=1),
+        # Its outputs only on START: reversed, the COMPLETE with nothing comes first.
+        run_event("START", r[1], part, time=10, inputs=[src[1]], outputs=[parts[1]]),
+        run_event("COMPLETE", r[1], part, time=11),
+        run_event("START", r[2], part, time=20, inputs=src[:2], outputs=parts[:2]),
+        run_event("COMPLETE", r[2], part, time=21, outputs=parts[:2]),
+        run_event("START", r[3], part, time=30, inputs=[src[0]]),
+        run_event("COMPLETE", r[3], part, time=31, outputs=[parts[0]]),
+        # Writes nothing: closes the outputs, not src0 and src1 (read for outputs).
+        *pipeline_run(part, [src[2]], [], start=40, seed="partition-4"),
+        *pipeline_run(part, [src[0]], parts[:2], start=50, seed="partition-5"),
+        *pipeline_run(part, [src[2]], [parts[2]], start=60, seed="partition-6", final="FAIL"),
+        job_event(part, time=70, inputs=[src[0]], outputs=[parts[0]]),
+    ]
+
+
+@pytest.mark.parametrize("order", ["in_order", "reversed", "shuffled", "one_by_one"])
+def test_partitions_of_work_give_the_same_graph_in_any_order_on_every_store(
+    store: GraphStore, tmp_path: Path, order: str
+) -> None:
+    stream = partition_stream()
+    expected = EmbeddedStore(tmp_path / "in-order.db")
+    feed(expected, stream, batch=5)
+    want = snapshot(expected)
+    job = job_id("etl", "partitioned")
+    untils = {(e[2], e[3]): e[4]["until"] for e in want[1] if e[1] in ("INPUT_TO", "PRODUCES")}
+    assert untils == {
+        (dataset_id(NS, "src0"), job): None,
+        # Read for part0 and part1; run 3 wrote only part0; run 5 wrote both without it.
+        (dataset_id(NS, "src1"), job): ts(51),
+        # Read for nothing by run 4 (closed by run 5), then for part2 by the failed run 6:
+        # valid again until the static lineage leaves it out.
+        (dataset_id(NS, "src2"), job): ts(70),
+        (job, dataset_id(NS, "part0")): None,
+        (job, dataset_id(NS, "part1")): ts(70),
+        (job, dataset_id(NS, "part2")): ts(70),
+    }
+    expected.close()
+    other = list(stream)
+    batch = 3
+    if order == "reversed":
+        other.reverse()
+    elif order == "shuffled":
+        random.Random(20261207).shuffle(other)
+    elif order == "one_by_one":
+        batch = 1
+    feed(store, other, batch=batch)
+    assert graph_diff(want, snapshot(store)) == []

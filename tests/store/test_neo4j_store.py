@@ -18,7 +18,7 @@ from lineage.graph.model import EdgeKind, NodeKind, dataset_id
 from lineage.store import Direction, StoreUnavailable
 from lineage.store.embedded import EmbeddedStore
 from tests.conftest import feed, graph_diff, skip_or_fail, snapshot
-from tests.graph.test_order_independence import runs
+from tests.graph.test_order_independence import partition_runs, runs
 
 URL = os.environ.get("LINEAGE_TEST_NEO4J")
 
@@ -85,6 +85,33 @@ def test_neo4j_builds_from_any_shuffled_replayed_history_the_graph_the_embedded_
         feed(reference, events)
         feed(store, shuffled, batch=3)
         feed(store, events)  # and everything once more
+        differences = graph_diff(snapshot(reference), snapshot(store))
+        assert not differences, "\n".join(differences)
+    finally:
+        reference.close()
+        store.close()
+
+
+@settings(
+    max_examples=int(os.environ.get("LINEAGE_NEO4J_PROPERTY_EXAMPLES", "12")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=st.lists(partition_runs(), min_size=1, max_size=6), data=st.data())
+def test_neo4j_closes_the_edges_of_partitions_of_work_as_the_embedded_store_does(
+    tmp_path_factory: Any, history: list[list[dict[str, Any]]], data: st.DataObject
+) -> None:
+    from lineage.store.neo4j import Neo4jStore
+
+    url = neo4j_url()
+    events = [e for run in history for e in run]
+    shuffled = data.draw(st.permutations(events))
+    batch = data.draw(st.sampled_from([1, 2, 5]))
+    reference = EmbeddedStore(tmp_path_factory.mktemp("reference") / "a.db")
+    store = Neo4jStore(url, reset_for_tests=True)
+    try:
+        feed(reference, events)
+        feed(store, shuffled, batch=batch)
         differences = graph_diff(snapshot(reference), snapshot(store))
         assert not differences, "\n".join(differences)
     finally:
