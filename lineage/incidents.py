@@ -57,7 +57,7 @@ import orjson
 
 from lineage.events import DatasetEvent, EventValidationError, LineageEvent, RunEvent, get_facet
 from lineage.events import facets as F
-from lineage.graph.mapping import observed_version_id, schema_fields, statement_of
+from lineage.graph.mapping import error_message, observed_version_id, schema_fields, statement_of
 from lineage.graph.model import (
     DeleteNode,
     EdgeKind,
@@ -159,11 +159,10 @@ def observations_for(event: LineageEvent) -> tuple[Observation, ...]:
     state = (event.eventType or "").upper()
     if state in ("FAIL", "COMPLETE"):
         job = job_id(event.job.namespace, event.job.name)
-        error = get_facet(event.run.facets, "errorMessage", F.ErrorMessageRunFacet)
+        error = error_message(event)
         name = f"{event.job.namespace}/{event.job.name}"
         detail = (
-            f"run {event.run.runId} of {name} failed"
-            + (f": {error.message}" if error is not None else "")
+            f"run {event.run.runId} of {name} failed" + (f": {error}" if error is not None else "")
             if state == "FAIL"
             else f"run {event.run.runId} of {name} completed"
         )

@@ -370,7 +370,10 @@ def _using_keys_placed(body: exp.Expr) -> exp.Expr:
         if not alias:
             continue
         keys = {k.name.lower() for k in join.args["using"]}
-        clauses = [*select.selects, *(select.args.get(c) for c in ("where", "group", "having", "order"))]
+        clauses = [
+            *select.selects,
+            *(select.args.get(c) for c in ("where", "group", "having", "order")),
+        ]
         for clause in clauses:
             if clause is None:
                 continue
