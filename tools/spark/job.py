@@ -250,7 +250,7 @@ def main(argv: list[str]) -> int:
             except AnalysisException as e:
                 failures.append(name)
                 print(f"{name}: analysis failed: {e.getCondition()}", flush=True)
-            except Exception as e:  # noqa: BLE001 - a runtime failure is what we want here
+            except Exception as e:  # the planted runtime failure (a Py4J or Spark error)
                 failures.append(name)
                 print(f"{name}: failed: {type(e).__name__}", flush=True)
             else:
