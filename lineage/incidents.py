@@ -8,7 +8,7 @@ dataset, a field, a job, a model or an endpoint. Events report check outcomes
   ``greatExpectations_assertions``, on the dataset and, when the check names a column, on
   that field;
 - RUN_FAILURE: a run that ends in FAIL fails the job's check, one that ends in COMPLETE
-  passes it; a statement's run (``statement_of``) fails its parent's job and passes nothing;
+  passes it (a run's own COMPLETE after its FAIL passes nothing); a statement's run (``statement_of``) fails its parent's job and passes nothing;
 - SCHEMA_CHANGE: a schema that drops a field or changes a type against the dataset's
   version before it (breaking for readers; added fields are not);
 - DRIFT: the ``lineage_drift`` dataset facet (``drifted: true`` fails, on the dataset and on
@@ -57,7 +57,7 @@ import orjson
 
 from lineage.events import DatasetEvent, EventValidationError, LineageEvent, RunEvent, get_facet
 from lineage.events import facets as F
-from lineage.graph.mapping import observed_version_id, schema_fields, statement_of
+from lineage.graph.mapping import error_message, observed_version_id, schema_fields, statement_of
 from lineage.graph.model import (
     DeleteNode,
     EdgeKind,
@@ -159,11 +159,10 @@ def observations_for(event: LineageEvent) -> tuple[Observation, ...]:
     state = (event.eventType or "").upper()
     if state in ("FAIL", "COMPLETE"):
         job = job_id(event.job.namespace, event.job.name)
-        error = get_facet(event.run.facets, "errorMessage", F.ErrorMessageRunFacet)
+        error = error_message(event)
         name = f"{event.job.namespace}/{event.job.name}"
         detail = (
-            f"run {event.run.runId} of {name} failed"
-            + (f": {error.message}" if error is not None else "")
+            f"run {event.run.runId} of {name} failed" + (f": {error}" if error is not None else "")
             if state == "FAIL"
             else f"run {event.run.runId} of {name} completed"
         )
@@ -545,8 +544,8 @@ def episodes(
     ``entries`` are check outcomes (``ok`` True or False) and people's actions, in any order:
     they are taken by :meth:`Entry.order`. A failure while no episode is open opens one; every
     failure while it is open joins it. A pass of a check that failed in the open episode
-    marks that check passing again; once all have, the episode is resolved at that pass's
-    event time (only with ``auto_resolve``, and only for :data:`SELF_RESOLVING` kinds). A
+    marks that check passing again (unless the pass is by a run that failed in the episode);
+    once all have, the episode is resolved at that pass's event time (only with ``auto_resolve``, and only for :data:`SELF_RESOLVING` kinds). A
     person's resolution closes the open episode if it holds the action's ``anchor``; an
     acknowledgement marks it (the first one counts). Actions on episodes already closed
     change nothing.
@@ -575,6 +574,11 @@ def episodes(
                 found.append(open_)
             open_.add(e)
         elif e.ok is True and open_ is not None and e.check in open_.checks:
+            if e.run is not None and any(f.run == e.run for f in open_.failures):
+                # The OpenLineage Spark listener ends a failed Spark job with FAIL and, a few
+                # milliseconds later, its SQL execution with COMPLETE, under one runId: a run
+                # that failed does not pass its own check.
+                continue
             open_.checks[e.check] = True
             if resolving and all(open_.checks.values()):
                 open_.resolved_at = e.at

@@ -103,6 +103,20 @@ def statement_of(event: RunEvent) -> str | None:
     return parent_job if parent_job != job_id(event.job.namespace, event.job.name) else None
 
 
+def error_message(event: RunEvent) -> str | None:
+    """Why the run failed, as the event says: the ``errorMessage`` facet's message, else the
+    first line of the stack trace in the Spark listener's ``spark.exception`` run facet (it
+    sends no ``errorMessage``); None when the event says neither."""
+    error = get_facet(event.run.facets, "errorMessage", F.ErrorMessageRunFacet)
+    if error is not None:
+        return error.message
+    spark = event.run.facets.get("spark.exception")
+    trace = spark.get("stackTrace") if isinstance(spark, Mapping) else None
+    if isinstance(trace, str) and trace.strip():
+        return trace.strip().splitlines()[0]
+    return None
+
+
 def _run_event(event: RunEvent) -> Iterator[Mutation]:
     written = [ds for ds in event.outputs if not _unwritten(ds)]
     if len(written) < len(event.outputs):
@@ -132,9 +146,9 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
         # SQL may change between runs, and its parent's lineage needs this run's.
         props["sql"] = Prop(sql.query, at=at)
         props["sql_dialect"] = Prop(sql.dialect, at=at)
-    error = get_facet(event.run.facets, "errorMessage", F.ErrorMessageRunFacet)
+    error = error_message(event)
     if error is not None:
-        props["error_message"] = Prop(error.message, at=at)
+        props["error_message"] = Prop(error, at=at)
     nominal = get_facet(event.run.facets, "nominalTime", F.NominalTimeRunFacet)
     if nominal is not None:
         props["nominal_start"] = Prop(nominal.nominalStartTime.timestamp(), at=at)
@@ -177,7 +191,9 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
     for target in event.outputs:
         yield from _output(target, event, run, job, at)
         statement = (
-            found[0].for_output(target.name, len(event.outputs) == 1) if found is not None else None
+            found[0].for_output(query_name(target.name, target.facets), len(event.outputs) == 1)
+            if found is not None
+            else None
         )
         if _has_facet(target.facets, "columnLineage") or statement is not None:
             covers.append(dataset_id(target.namespace, target.name))
@@ -299,15 +315,33 @@ def _sql_lineage(event: RunEvent) -> tuple[SqlLineage, F.SQLJobFacet] | None:
     for source in event.inputs:
         paths = _top_level_names(source.facets)
         if paths is not None:
-            schemas[source.name] = paths
+            schemas[query_name(source.name, source.facets)] = paths
     outputs: dict[str, list[str]] = {}
     for target in event.outputs:
         paths = _top_level_names(target.facets)
         if paths is not None:
-            outputs[target.name] = paths
+            outputs[query_name(target.name, target.facets)] = paths
     namespace = event.outputs[0].namespace
     found = analyze(sql.query, dialect_for(sql.dialect, namespace), schemas, output_columns=outputs)
     return found, sql
+
+
+def query_name(name: str, facets: Mapping[str, Any]) -> str:
+    """The name a query calls a dataset by: its first ``symlinks`` identifier's when it has
+    one, else the last segment of a path, else its own name.
+
+    The OpenLineage Spark listener names a table of the session catalog by its location
+    (``file`` + ``/…/warehouse/customers``) and gives the catalog name in ``symlinks``
+    (``default.customers``), except for the table a CREATE TABLE … AS writes, which has no
+    symlinks in the events that carry the SQL: there the location's last segment is the
+    table's name.
+    """
+    symlinks = get_facet(facets, "symlinks", F.SymlinksDatasetFacet)
+    if symlinks is not None and symlinks.identifiers:
+        return symlinks.identifiers[0].name
+    if "/" in name:
+        return name.rstrip("/").rsplit("/", 1)[-1] or name
+    return name
 
 
 def _top_level_names(facets: Mapping[str, Any]) -> list[str] | None:
@@ -347,6 +381,15 @@ def _column_lineage(
         run,
         job,
         at,
+        aliases=tuple(
+            sorted(
+                {
+                    (alias, d.namespace, d.name)
+                    for d in (*event.inputs, *event.outputs)
+                    if (alias := query_name(d.name, d.facets)) != d.name
+                }
+            )
+        ),
     )
 
 
@@ -363,9 +406,12 @@ def _output_lineage(
     run: str,
     job: str,
     at: float,
+    *,
+    aliases: tuple[tuple[str, str, str], ...] = (),
 ) -> Iterator[Mutation]:
     """The mutations of one output's column lineage: what the producer reported
-    (``lineage``) and what its SQL says (``statement``), over the event's ``datasets``."""
+    (``lineage``) and what its SQL says (``statement``), over the event's ``datasets``
+    (``aliases``: the names a query may call some of them by, with their namespace and name)."""
     out = dataset_id(namespace, name)
     # By content: producers send the same lineage and SQL with every run, in a new object
     # each time once the facet cache has moved on. (How names split into parts follows
@@ -378,6 +424,7 @@ def _output_lineage(
         name,
         declared,
         datasets,
+        aliases,
     )
     plan = _PLANS.get(key)
     if plan is None:
@@ -385,7 +432,7 @@ def _output_lineage(
             _PLANS.clear()
         naming = _dotted_parts_by_namespace(datasets)
         plan = _plan_column_lineage(
-            lineage, statement, schema_names, namespace, name, naming, declared, datasets
+            lineage, statement, schema_names, namespace, name, naming, declared, datasets, aliases
         )
         _PLANS[key] = plan
 
@@ -614,6 +661,7 @@ def _plan_column_lineage(
     naming: Mapping[str, int],
     declared: AbstractSet[str],
     datasets: Sequence[tuple[str, str]],
+    aliases: Sequence[tuple[str, str, str]] = (),
 ) -> _LineagePlan:
     """The feeds of one output: the producer's word where it names tables, the SQL's where
     the producer named a CTE or nothing, and the SQL's kind of each step where the producer
@@ -622,7 +670,7 @@ def _plan_column_lineage(
     unresolved: list[tuple[str, str, str, str, tuple[Mapping[str, Any], ...]]] = []
     gaps: list[str] = []
     gap_inputs: set[str] = set()
-    table = _TableNames(namespace, name, datasets)
+    table = _TableNames(namespace, name, datasets, aliases)
     ctes: frozenset[str] = frozenset()
     derived: dict[str, dict[tuple[str, str, str], list[Mapping[str, Any]]]] = {}
     if statement is not None:
@@ -743,19 +791,26 @@ class _TableNames:
     namespace: str
     name: str
     datasets: Sequence[tuple[str, str]]
+    #: Other names of some of ``datasets`` (alias, namespace, name): see :func:`query_name`.
+    aliases: Sequence[tuple[str, str, str]] = ()
 
     def resolve(self, table: str) -> tuple[str, str]:
         """The dataset a query's table reference means: the one dataset of the event whose
-        name ends with it; else the output's namespace, with the output name's leading parts
-        standing for the database and schema the query left out, as the engine would."""
+        name, or else whose alias, ends with it; else the output's namespace, with the output
+        name's leading parts standing for the database and schema the query left out, as the
+        engine would."""
         wanted = tuple(p.lower() for p in table.split("."))
-        matches = [
-            (ns, n)
-            for ns, n in self.datasets
-            if tuple(p.lower() for p in n.split("."))[-len(wanted) :] == wanted
-        ]
-        if len(matches) == 1:
-            return matches[0]
+        for named in (
+            [(n, ns, n) for ns, n in self.datasets],
+            list(self.aliases),
+        ):
+            matches = {
+                (ns, n)
+                for alias, ns, n in named
+                if tuple(p.lower() for p in alias.split("."))[-len(wanted) :] == wanted
+            }
+            if len(matches) == 1:
+                return matches.pop()
         parts = self.name.split(".")
         missing = len(parts) - len(wanted)
         prefix = parts[:missing] if missing > 0 else []

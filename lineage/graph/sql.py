@@ -282,9 +282,22 @@ def _statement(
         expected = next(iter(output_columns.values()))
     fields: dict[str, tuple[Source, ...]] = {}
     complete = True
+    by_position = False
     if columns is not None:
         # INSERT INTO t (a, b) SELECT x, y: positions, not names, decide.
         pairs = list(zip(columns, names or columns, strict=False))
+        by_position = names is not None
+    elif (
+        isinstance(statement, exp.Insert)
+        and not statement.args.get("by_name")
+        and names is not None
+        and expected is not None
+        and len(names) == len(expected)
+        and not walker.has_open_star(root)
+    ):
+        # INSERT INTO t SELECT x, y: the target's columns, in order, take the select's.
+        pairs = list(zip(expected, names, strict=True))
+        by_position = True
     elif names is None:
         pairs = [(c, c) for c in expected or ()]
         complete = expected is not None
@@ -293,8 +306,12 @@ def _statement(
         if walker.has_open_star(root):
             pairs += [(c, c) for c in expected or () if c not in names]
             complete = expected is not None
-    for out, produced in pairs:
-        sources = walker.projection(root, produced, out)
+    for position, (out, produced) in enumerate(pairs):
+        sources = (
+            walker.projection_at(root, position, out)
+            if by_position
+            else walker.projection(root, produced, out)
+        )
         if sources is None:
             complete = False
             continue
@@ -317,6 +334,7 @@ def _statement(
 
 def _qualified(body: exp.Expr, dialect: str | None, known: dict[str, object]) -> exp.Expr:
     """``body`` with its tables and, where sqlglot can place them, its columns qualified."""
+    body = _using_keys_placed(body.copy())
     options: dict[str, Any] = {
         "dialect": dialect,
         "schema": known or None,
@@ -330,6 +348,39 @@ def _qualified(body: exp.Expr, dialect: str | None, known: dict[str, object]) ->
         # A name sqlglot cannot place (it might belong to an outer query): qualify the
         # tables only; the walk places the columns it can and says which it cannot.
         return qualify(body.copy(), qualify_columns=False, **options)
+
+
+def _using_keys_placed(body: exp.Expr) -> exp.Expr:
+    """``body`` with each unqualified key of a ``JOIN ... USING`` qualified by the side whose
+    value the join keeps: the table before the first join for a LEFT or inner join, the joined
+    table for a RIGHT one. (sqlglot reads every such key as ``COALESCE`` of both sides, right
+    only for a FULL join, where it is left as it is.) Only the first join's keys are placed:
+    which table before a later join holds its key needs the schemas."""
+    for select in body.find_all(exp.Select):
+        joins = select.args.get("joins") or []
+        source = select.args.get("from_")
+        if not joins or source is None or not joins[0].args.get("using"):
+            continue
+        join = joins[0]
+        side = (join.side or "").upper()
+        if side == "FULL" or (join.kind or "").upper() in ("SEMI", "ANTI", "CROSS"):
+            continue
+        kept = join.this if side == "RIGHT" else source.this
+        alias = kept.alias_or_name if isinstance(kept, (exp.Table, exp.Subquery)) else ""
+        if not alias:
+            continue
+        keys = {k.name.lower() for k in join.args["using"]}
+        clauses = [
+            *select.selects,
+            *(select.args.get(c) for c in ("where", "group", "having", "order")),
+        ]
+        for clause in clauses:
+            if clause is None:
+                continue
+            for column in list(_own_columns(clause)):
+                if not column.table and column.name.lower() in keys:
+                    column.set("table", exp.to_identifier(alias))
+    return body
 
 
 # -- names --------------------------------------------------------------------------------
@@ -436,6 +487,19 @@ class _Walker:
             return any(self.has_open_star(s) for s in scope.set_operation_scopes)
         select = scope.expression
         return isinstance(select, exp.Select) and any(_is_star(p) for p in select.selects)
+
+    def projection_at(self, scope: Scope, position: int, used_by: str) -> set[Source] | None:
+        """The table columns a scope's output column at ``position`` comes from (two output
+        columns may share a name: ``SELECT status, CAST(status AS INT)``)."""
+        select = scope.expression
+        if _is_set(scope) or not isinstance(select, exp.Select) or self.has_open_star(scope):
+            names = self.output_names(scope)
+            if names is None or position >= len(names):
+                return None
+            return self.projection(scope, names[position], used_by)
+        if position >= len(select.selects):
+            return None
+        return self.expression(scope, select.selects[position], used_by)
 
     def projection(self, scope: Scope, name: str, used_by: str) -> set[Source] | None:
         """The table columns a scope's output column ``name`` comes from; None if unknown."""

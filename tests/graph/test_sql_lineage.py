@@ -88,6 +88,46 @@ def test_insert_with_a_column_list_maps_by_position_and_names_its_target() -> No
     assert {(s.column, s.subtype) for s in statement.fields["day"]} == {("placed_on", "IDENTITY")}
 
 
+def test_insert_without_a_column_list_fills_the_target_s_columns_by_position() -> None:
+    # The select's names are not the target's: `orders` goes into order_count, `amount` into
+    # revenue, and the unaliased cast (named `status` too) into the third column.
+    sql = """insert into mart.daily select o.order_date, o.status, count(distinct o.id) as orders,
+                    sum(o.amount) as amount from shop.orders o group by o.order_date, o.status"""
+    target = {"mart.daily": ["order_date", "status", "order_count", "revenue"]}
+    found = analyze(sql, "spark", {}, output_columns=target)
+    [statement] = found.statements
+    assert sorted(statement.fields) == ["order_count", "order_date", "revenue", "status"]
+    assert {(s.column, s.subtype) for s in statement.fields["order_count"]} == {("id", "AGGREGATION")}
+    assert {(s.column, s.subtype) for s in statement.fields["revenue"]} == {("amount", "AGGREGATION")}
+    cast = analyze(
+        "insert into mart.daily select order_date, status, cast(status as bigint), amount from shop.orders",
+        "spark",
+        {},
+        output_columns=target,
+    )
+    assert {(s.column, s.subtype) for s in cast.fields["status"]} == {("status", "IDENTITY")}
+    assert {(s.column, s.subtype) for s in cast.fields["order_count"]} == {("status", "TRANSFORMATION")}
+
+
+def test_a_using_key_comes_from_the_side_the_join_keeps() -> None:
+    def key(join: str) -> set[tuple[str, str, str]]:
+        return kinds(f"select order_id, p.amount from shop.orders o {join} shop.payments p using (order_id)", "order_id")
+
+    assert key("left join") == {("shop.orders", "order_id", "DIRECT/IDENTITY")}
+    assert key("join") == {("shop.orders", "order_id", "DIRECT/IDENTITY")}
+    assert key("right join") == {("shop.payments", "order_id", "DIRECT/IDENTITY")}
+    # A full join's key is either side's: both, through COALESCE.
+    assert key("full join") == {
+        ("shop.orders", "order_id", "DIRECT/TRANSFORMATION"),
+        ("shop.payments", "order_id", "DIRECT/TRANSFORMATION"),
+    }
+    # Both keys still decide which rows there are.
+    assert {(t, c, s) for t, c, s in rows("select order_id from shop.orders o left join shop.payments p using (order_id)")} == {
+        ("shop.orders", "order_id", "JOIN"),
+        ("shop.payments", "order_id", "JOIN"),
+    }
+
+
 def test_sql_that_cannot_be_parsed_is_reported_never_raised() -> None:
     found = analyze("select from where (((", "postgres", {})
     assert found.statements == () and found.error and "could not" in found.error

@@ -131,6 +131,28 @@ def test_a_failed_run_opens_a_run_failure_on_its_job_and_a_later_success_resolve
     assert incident.props["status"] == "RESOLVED"
 
 
+@pytest.mark.parametrize("arrival", ["as_sent", "complete_first"])
+def test_a_run_s_own_completion_after_its_failure_does_not_resolve_it(
+    store: GraphStore, arrival: str
+) -> None:
+    # The Spark listener's shape: FAIL when the Spark job fails, then COMPLETE when the SQL
+    # execution ends, milliseconds later, under the same runId.
+    job = ("spark", "app.execute_insert_into_hadoop_fs_relation_command.warehouse_revenue")
+    rid = new_run_id("spark-failing")
+    sent = [
+        run_event("START", rid, job, time=0),
+        run_event("FAIL", rid, job, time=1),
+        run_event("COMPLETE", rid, job, time=1.01),
+    ]
+    ingest(store, sent if arrival == "as_sent" else [sent[2], sent[0], sent[1]])
+    [incident] = one(store, job_id(*job), IncidentKind.RUN_FAILURE)
+    assert incident.props["status"] == "OPEN"
+    # Another run of the job that completes does resolve it.
+    ingest(store, pipeline_run(job, [], [], start=10))
+    [incident] = one(store, job_id(*job), IncidentKind.RUN_FAILURE)
+    assert incident.props["status"] == "RESOLVED"
+
+
 def _write_orders(minute: float, *columns: tuple[str, str]) -> list[dict[str, Any]]:
     out = dataset(NS, "shop.orders", s=schema(*columns))
     return pipeline_run(("etl", "load_orders"), [], [out], start=minute, seed=f"load-{minute}")
