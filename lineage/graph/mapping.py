@@ -188,6 +188,16 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
     covers: list[str] = []
     datasets = tuple(sorted({(d.namespace, d.name) for d in (*event.inputs, *event.outputs)}))
     inputs = {dataset_id(d.namespace, d.name) for d in event.inputs}
+    # The names a query may call some of the event's datasets by (a Spark file's table).
+    aliases = tuple(
+        sorted(
+            {
+                (alias, d.namespace, d.name)
+                for d in (*event.inputs, *event.outputs)
+                if (alias := query_name(d.name, d.facets)) != d.name
+            }
+        )
+    )
     for target in event.outputs:
         yield from _output(target, event, run, job, at)
         statement = (
@@ -197,7 +207,9 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
         )
         if _has_facet(target.facets, "columnLineage") or statement is not None:
             covers.append(dataset_id(target.namespace, target.name))
-            yield from _column_lineage(target, run, job, at, datasets, declared, inputs, statement)
+            yield from _column_lineage(
+                target, run, job, at, datasets, declared, inputs, aliases, statement
+            )
     if state == RunState.COMPLETE:
         # What the completion closes depends on the whole run (every event's datasets), which
         # the store knows from the run's sightings.
@@ -359,10 +371,12 @@ def _column_lineage(
     datasets: tuple[tuple[str, str], ...],
     declared: frozenset[str],
     inputs: set[str],
+    aliases: tuple[tuple[str, str, str], ...],
     statement: Statement | None,
 ) -> Iterator[Mutation]:
-    """One output's column lineage; ``datasets``, ``declared`` and ``inputs`` are the
-    event's (namespace, name) pairs, the ids of its datasets, and those of its inputs."""
+    """One output's column lineage; ``datasets``, ``declared``, ``inputs`` and ``aliases``
+    are the event's (namespace, name) pairs, the ids of its datasets and of its inputs,
+    and the other names its query may call them by."""
     lineage = get_facet(ds.facets, "columnLineage", F.ColumnLineageDatasetFacet)
     if lineage is None and statement is None:
         return
@@ -381,15 +395,7 @@ def _column_lineage(
         run,
         job,
         at,
-        aliases=tuple(
-            sorted(
-                {
-                    (alias, d.namespace, d.name)
-                    for d in (*event.inputs, *event.outputs)
-                    if (alias := query_name(d.name, d.facets)) != d.name
-                }
-            )
-        ),
+        aliases=aliases,
     )
 
 
