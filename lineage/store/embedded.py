@@ -13,7 +13,7 @@ import threading
 import time
 from bisect import bisect_right, insort
 from collections import deque
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from hashlib import blake2b
 from pathlib import Path
 from typing import Any, Final
@@ -54,6 +54,7 @@ from lineage.store.base import (
     Subgraph,
 )
 from lineage.store.merge import CHANGED, TIME_ONLY, UNCHANGED, apply_prop, feed_props
+from lineage.store.traversal import Level, Traversal, walk
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -1093,6 +1094,32 @@ class EmbeddedStore:
             self._fill_cold(cold)
             return graph
 
+    def traverse(
+        self,
+        starts: Sequence[str],
+        level: Level,
+        direction: Direction,
+        depth: int,
+        as_of: float | None = None,
+        node_budget: int = 5_000,
+        *,
+        indirect: bool = True,
+        check: Callable[[], None] | None = None,
+    ) -> Traversal:
+        """The walk over the in-memory adjacency: no cold property is read."""
+        with self._lock:
+            return walk(
+                _LightView(self),
+                starts,
+                level,
+                direction,
+                depth,
+                as_of,
+                node_budget,
+                indirect=indirect,
+                check=check,
+            )
+
     def search(
         self,
         text: str,
@@ -1209,6 +1236,43 @@ class EmbeddedStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class _LightView:
+    """The store's memory as :func:`~lineage.store.traversal.walk` reads it: nodes
+    with their in-memory properties only (cold ones stay on disk)."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._store = store
+
+    def nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        records = self._store._nodes
+        found: dict[str, Node] = {}
+        for nid in ids:
+            rec = records.get(nid)
+            if rec is not None:
+                props = {k: v for k, v in rec.props.items() if v is not None}
+                found[nid] = Node(nid, rec.kind, props)
+        return found
+
+    def edges(
+        self,
+        ids: Sequence[str],
+        direction: Direction,
+        kinds: Collection[EdgeKind],
+        as_of: float | None,
+    ) -> list[Edge]:
+        store = self._store
+        found: dict[str, Edge] = {}
+        for nid in ids:
+            for eid, rec in store._neighbours(nid, direction, kinds):
+                if eid not in found and (
+                    rec.kind not in PROJECTION_EDGES or _valid(rec.props, as_of)
+                ):
+                    found[eid] = store._edge(eid, rec)
+        return list(found.values())
 
 
 def _valid(props: Mapping[str, Any], at: float | None) -> bool:

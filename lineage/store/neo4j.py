@@ -65,6 +65,7 @@ from lineage.store.neo4j_apply import (
     WorkingSet,
     edge_kind_of,
 )
+from lineage.store.traversal import LIGHT_PROPS, Level, Traversal, walk
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +198,108 @@ def _edge(eid: str, src: str, dst: str, key: str | None, props: str) -> Edge:
     if key:
         values.setdefault("key", key)
     return Edge(eid, edge_kind_of(eid), src, dst, values)
+
+
+#: The columns a light node is read from (``LIGHT_PROPS`` the writer copies out of ``props``).
+_LIGHT_COLUMNS: Final = tuple(c for c in LIGHT_PROPS if c in NODE_COLUMNS)
+_LIGHT_MAP: Final = ", ".join(f".{c}" for c in _LIGHT_COLUMNS)
+
+
+def _light_fields(var: str) -> str:
+    """The RETURN items of a light node: its columns, a run's ``props`` only when asked
+    (when it started is in no column), and whether its dataset has aliases."""
+    return (
+        f"{var}{{{_LIGHT_MAP}}} AS light, "
+        f"CASE WHEN $runs AND {var}:Run THEN {var}.props END AS run_props, "
+        f"CASE WHEN {var}:Dataset THEN EXISTS {{ ({var})-[:ALIAS_OF]-() }} "
+        f"WHEN {var}:Field THEN EXISTS {{ (:Dataset {{id: {var}.dataset}})-[:ALIAS_OF]-() }} "
+        "END AS aliased"
+    )
+
+
+_LIGHT_NODES: Final = (
+    f"UNWIND $ids AS id MATCH (n:Entity {{id: id}}) RETURN n.id AS id, {_light_fields('n')}"
+)
+
+
+def _hop_queries(direction: Direction, types: str) -> list[str]:
+    """Valid edges of ``types`` from the frontier ``$ids``, each with its far end light."""
+    ret = (
+        f"RETURN r.id AS id, a.id AS src, b.id AS dst, r.key AS key, r.props AS props, "
+        f"far.id AS far, {_light_fields('far')}"
+    )
+    queries = []
+    if direction in (Direction.DOWNSTREAM, Direction.BOTH):
+        queries.append(
+            f"UNWIND $ids AS id MATCH (a:Entity {{id: id}})-[r{types}]->(b:Entity) "
+            f"WHERE {_VALID} WITH r, a, b, b AS far {ret}"
+        )
+    if direction in (Direction.UPSTREAM, Direction.BOTH):
+        queries.append(
+            f"UNWIND $ids AS id MATCH (a:Entity)-[r{types}]->(b:Entity {{id: id}}) "
+            f"WHERE {_VALID} WITH r, a, b, a AS far {ret}"
+        )
+    return queries
+
+
+class _TxView:
+    """The graph as :func:`~lineage.store.traversal.walk` reads it, inside one read
+    transaction. Far ends come with the edges that reach them, and whether a dataset has
+    aliases with the node, so most depths cost one query per direction."""
+
+    def __init__(self, tx: ManagedTransaction, runs: bool) -> None:
+        self._tx = tx
+        self._runs = runs
+        self._known: dict[str, Node] = {}
+        self._unaliased: set[str] = set()
+
+    def _learn(self, nid: str, row: Mapping[str, Any]) -> None:
+        if nid in self._known:
+            return
+        try:
+            kind, _ = split_id(nid)
+        except ValueError:
+            return
+        props = {k: v for k, v in row["light"].items() if v is not None}
+        if row["run_props"]:
+            every = orjson.loads(row["run_props"])
+            props.update((k, every[k]) for k in LIGHT_PROPS if every.get(k) is not None)
+        self._known[nid] = Node(nid, kind, props)
+        if row["aliased"] is False:
+            owner = props.get("dataset") if kind is NodeKind.FIELD else nid
+            if isinstance(owner, str):
+                self._unaliased.add(owner)
+
+    def nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        missing = [i for i in ids if i not in self._known]
+        if missing:
+            for row in self._tx.run(_LIGHT_NODES, ids=missing, runs=self._runs):
+                self._learn(row["id"], row)
+        return {i: self._known[i] for i in ids if i in self._known}
+
+    def edges(
+        self,
+        ids: Sequence[str],
+        direction: Direction,
+        kinds: Collection[EdgeKind],
+        as_of: float | None,
+    ) -> list[Edge]:
+        if set(kinds) == {EdgeKind.ALIAS_OF}:
+            ids = [i for i in ids if i not in self._unaliased]
+        if not ids or not kinds:
+            return []
+        found: dict[str, Edge] = {}
+        for q in _hop_queries(Direction(direction), _types(kinds)):
+            rows = self._tx.run(
+                q, ids=list(ids), projection=_PROJECTION, as_of=as_of, runs=self._runs
+            )
+            for row in rows:
+                self._learn(row["far"], row)
+                if row["id"] not in found:
+                    found[row["id"]] = _edge(
+                        row["id"], row["src"], row["dst"], row["key"], row["props"]
+                    )
+        return list(found.values())
 
 
 class Neo4jStore:
@@ -524,6 +627,37 @@ class Neo4jStore:
                 level = added
                 depth += 1
             return graph
+
+        return self._execute(READ_ACCESS, work)
+
+    def traverse(
+        self,
+        starts: Sequence[str],
+        level: Level,
+        direction: Direction,
+        depth: int,
+        as_of: float | None = None,
+        node_budget: int = 5_000,
+        *,
+        indirect: bool = True,
+        check: Callable[[], None] | None = None,
+    ) -> Traversal:
+        """The walk in one read transaction: a query per depth and direction, returning
+        the edges with the light columns of their far ends (no JSON ``props`` of nodes)."""
+
+        def work(tx: ManagedTransaction) -> Traversal:
+            view = _TxView(tx, runs=Level(level) is Level.RUN)
+            return walk(
+                view,
+                starts,
+                level,
+                direction,
+                depth,
+                as_of,
+                node_budget,
+                indirect=indirect,
+                check=check,
+            )
 
         return self._execute(READ_ACCESS, work)
 
