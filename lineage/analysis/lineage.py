@@ -17,6 +17,7 @@ from typing import Any, Final
 
 import networkx as nx
 
+from lineage.analysis.details import with_details
 from lineage.analysis.errors import InvalidArgument, NotFound, check_deadline
 from lineage.analysis.refs import NodeRef, describe, resolve
 from lineage.analysis.versions import versions_at
@@ -185,11 +186,9 @@ def lineage(
         store, starts, granularity, direction, depth, as_of, node_budget, deadline, indirect
     )
     graph = _graph_of(found, granularity)
-    # One read for the properties of every node in the answer (the hidden ones are named
-    # in its FLOWS_TO edges, and the dataset types filter needs theirs).
-    check_deadline(deadline)
-    full = store.get_nodes(list(graph.nodes))
-    graph.nodes = {nid: full.get(nid, light) for nid, light in graph.nodes.items()}
+    # Every node of the answer (hidden ones too: FLOWS_TO edges name them) gets the rest of
+    # its properties from one read, made when the first of them is asked for.
+    graph.nodes = with_details(store, graph.nodes)
     if kinds is not None or dataset_types is not None:
         _contract(graph, _visibility(kinds, dataset_types))
     return graph

@@ -323,20 +323,30 @@ def test_the_embedded_traversal_reads_no_heavy_property(tmp_path: Path) -> None:
     store.close()
 
 
-def test_lineage_reads_heavy_properties_only_of_the_nodes_it_shows(tmp_path: Path) -> None:
+def test_lineage_reads_heavy_properties_once_and_only_of_the_nodes_it_shows(
+    tmp_path: Path,
+) -> None:
     store = EmbeddedStore(tmp_path / "lineage.db")
     feed(store, generated_history())
     start = deepest(store)
     cold = CountingColdReads(store)
     whole = lineage(store, start, Direction.UPSTREAM, 20)
+    assert len(whole.nodes) > 3
+    assert [n["name"] for n in (node.props for node in whole.nodes.values())]
+    assert cold.nodes == [start]  # resolving the start; the walk and names read none
+    cold.nodes.clear()
+    # The first heavy property asked for reads those of every node of the answer, once.
+    assert any("schema" in str(dict(n.props)) for n in whole.nodes.values())
     assert cold.nodes
     assert set(cold.nodes) <= set(whole.nodes)
+    assert len(cold.nodes) == len(set(cold.nodes))
     assert whole.nodes == store.get_nodes(list(whole.nodes))
     cold.nodes.clear()
     cut = lineage(store, start, Direction.UPSTREAM, 20, node_budget=4)
     assert cut.truncated
     assert len(cut.nodes) == 4
-    assert set(cold.nodes) <= set(cut.nodes)
+    [dict(n.props) for n in cut.nodes.values()]
+    assert set(cold.nodes) - {start} <= set(cut.nodes)
     store.close()
 
 
