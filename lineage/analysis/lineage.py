@@ -69,6 +69,10 @@ class LineageGraph:
     is true when the node budget left out nodes within the depth asked for; then
     ``truncated_at`` lists the nodes whose neighbours were not all included. ``hidden``
     holds the nodes a ``kinds`` filter left out but walked through.
+
+    Nodes carry their identity, kind, validity and state at hand; their other properties
+    (facets, schemas, SQL) are read for all of ``nodes`` and ``hidden`` in one store call,
+    the first time one of them is asked for (:mod:`lineage.analysis.details`).
     """
 
     granularity: Granularity

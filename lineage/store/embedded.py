@@ -1265,13 +1265,24 @@ class _LightView:
         as_of: float | None,
     ) -> list[Edge]:
         store = self._store
+        records = store._edges
+        indexes = []
+        if direction in (Direction.DOWNSTREAM, Direction.BOTH):
+            indexes.append(store._out)
+        if direction in (Direction.UPSTREAM, Direction.BOTH):
+            indexes.append(store._in)
         found: dict[str, Edge] = {}
-        for nid in ids:
-            for eid, rec in store._neighbours(nid, direction, kinds):
-                if eid not in found and (
-                    rec.kind not in PROJECTION_EDGES or _valid(rec.props, as_of)
-                ):
-                    found[eid] = store._edge(eid, rec)
+        for index in indexes:
+            for nid in ids:
+                by_kind = index.get(nid)
+                if not by_kind:
+                    continue
+                for kind in kinds:
+                    timed = kind in PROJECTION_EDGES
+                    for eid in by_kind.get(kind, ()):
+                        rec = records[eid]
+                        if eid not in found and (not timed or _valid(rec.props, as_of)):
+                            found[eid] = store._edge(eid, rec)
         return list(found.values())
 
 

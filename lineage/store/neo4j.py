@@ -212,7 +212,7 @@ def _light_fields(var: str) -> str:
         f"{var}{{{_LIGHT_MAP}}} AS light, "
         f"CASE WHEN $runs AND {var}:Run THEN {var}.props END AS run_props, "
         f"CASE WHEN {var}:Dataset THEN EXISTS {{ ({var})-[:ALIAS_OF]-() }} "
-        f"WHEN {var}:Field THEN EXISTS {{ (:Dataset {{id: {var}.dataset}})-[:ALIAS_OF]-() }} "
+        f"WHEN {var}:Field THEN EXISTS {{ (:Entity {{id: {var}.dataset}})-[:ALIAS_OF]-() }} "
         "END AS aliased"
     )
 

@@ -304,6 +304,10 @@ class _Walk:
             if node is None or not self._keep(node):
                 self.excluded.add(nid)
                 continue
+            if not self._aliased(nid):  # most nodes: shown as themselves
+                self.members[nid] = {nid}
+                self.canonical[nid] = nid
+                continue
             group = self._group_of(nid)
             known = sorted({self.canonical[m] for m in group if m in self.canonical})
             shown = known[0] if known else self._pick(group)
@@ -319,6 +323,14 @@ class _Walk:
             return started is None or started <= self.as_of
         created = node.props.get("created_at")
         return created is None or created <= self.as_of
+
+    def _aliased(self, nid: str) -> bool:
+        """Whether ``nid`` may be merged with others (its dataset has aliases)."""
+        if self.level is Level.DATASET:
+            return nid in self.alias_of
+        if self.level is Level.COLUMN:
+            return field_dataset(nid) in self.alias_of
+        return False
 
     def _group_of(self, nid: str) -> set[str]:
         if self.level is Level.DATASET and nid in self.alias_of:

@@ -283,10 +283,13 @@ def test_a_neo4j_traversal_is_one_read_transaction_whatever_its_depth() -> None:
                 found = store.traverse([begin], level, Direction.BOTH, depth)
                 assert counting.reads - before == 1
                 assert len(found.nodes) > 1
-        # A lineage answer: the start resolved, the walk, then the shown nodes' properties.
+        # A lineage answer: the start resolved, the walk; then the shown nodes' properties,
+        # once, when first asked for.
         for depth in (2, 20):
             before = counting.reads
-            lineage(store, start, Direction.UPSTREAM, depth)
+            answer = lineage(store, start, Direction.UPSTREAM, depth)
+            assert counting.reads - before == 2
+            assert all(dict(node.props) for node in answer.nodes.values())
             assert counting.reads - before == 3
         assert counting.writes == 0
     finally:
