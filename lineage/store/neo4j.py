@@ -47,7 +47,14 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from lineage.graph.model import PROJECTION_EDGES, EdgeKind, LedgerEntry, NodeKind, split_id
+from lineage.graph.model import (
+    PROJECTION_EDGES,
+    EdgeKind,
+    LedgerEntry,
+    NodeKind,
+    dataset_id,
+    split_id,
+)
 from lineage.store.base import (
     Direction,
     Edge,
@@ -205,28 +212,34 @@ _LIGHT_COLUMNS: Final = tuple(c for c in LIGHT_PROPS if c in NODE_COLUMNS)
 _LIGHT_MAP: Final = ", ".join(f".{c}" for c in _LIGHT_COLUMNS)
 
 
-def _light_fields(var: str) -> str:
-    """The RETURN items of a light node: its columns, a run's ``props`` only when asked
-    (when it started is in no column), and whether its dataset has aliases."""
+def _light_fields(var: str, runs: bool) -> str:
+    """The RETURN items of a light node: at RUN level its columns and a run's ``props``
+    (when it started is in no column), else nothing but its id (identity is in the id);
+    and whether its dataset has aliases."""
+    light = (
+        f"{var}{{{_LIGHT_MAP}}} AS light, CASE WHEN {var}:Run THEN {var}.props END AS run_props"
+        if runs
+        else "null AS light, null AS run_props"
+    )
     return (
-        f"{var}{{{_LIGHT_MAP}}} AS light, "
-        f"CASE WHEN $runs AND {var}:Run THEN {var}.props END AS run_props, "
-        f"CASE WHEN {var}:Dataset THEN EXISTS {{ ({var})-[:ALIAS_OF]-() }} "
+        f"{light}, CASE WHEN {var}:Dataset THEN EXISTS {{ ({var})-[:ALIAS_OF]-() }} "
         f"WHEN {var}:Field THEN EXISTS {{ (:Entity {{id: {var}.dataset}})-[:ALIAS_OF]-() }} "
         "END AS aliased"
     )
 
 
-_LIGHT_NODES: Final = (
-    f"UNWIND $ids AS id MATCH (n:Entity {{id: id}}) RETURN n.id AS id, {_light_fields('n')}"
-)
+def _light_nodes(runs: bool) -> str:
+    return (
+        "UNWIND $ids AS id MATCH (n:Entity {id: id}) "
+        f"RETURN n.id AS id, {_light_fields('n', runs)}"
+    )
 
 
-def _hop_queries(direction: Direction, types: str) -> list[str]:
+def _hop_queries(direction: Direction, types: str, runs: bool) -> list[str]:
     """Valid edges of ``types`` from the frontier ``$ids``, each with its far end light."""
     ret = (
         f"RETURN r.id AS id, a.id AS src, b.id AS dst, r.key AS key, r.props AS props, "
-        f"far.id AS far, {_light_fields('far')}"
+        f"far.id AS far, {_light_fields('far', runs)}"
     )
     queries = []
     if direction in (Direction.DOWNSTREAM, Direction.BOTH):
@@ -242,6 +255,15 @@ def _hop_queries(direction: Direction, types: str) -> list[str]:
     return queries
 
 
+def _identity(kind: NodeKind, parts: tuple[str, ...]) -> dict[str, Any]:
+    """The properties a node's id holds."""
+    if kind is NodeKind.FIELD and len(parts) == 3:
+        return {"dataset": dataset_id(parts[0], parts[1]), "path": parts[2]}
+    if kind in (NodeKind.DATASET, NodeKind.JOB) and len(parts) == 2:
+        return {"namespace": parts[0], "name": parts[1]}
+    return {}
+
+
 class _TxView:
     """The graph as :func:`~lineage.store.traversal.walk` reads it, inside one read
     transaction. Far ends come with the edges that reach them, and whether a dataset has
@@ -253,19 +275,24 @@ class _TxView:
         self._known: dict[str, Node] = {}
         self._unaliased: set[str] = set()
 
-    def _learn(self, nid: str, row: Mapping[str, Any]) -> None:
+    def _learn(
+        self, nid: str, light: Mapping[str, Any] | None, run_props: str | None, aliased: Any
+    ) -> None:
         if nid in self._known:
             return
         try:
-            kind, _ = split_id(nid)
+            kind, parts = split_id(nid)
         except ValueError:
             return
-        props = {k: v for k, v in row["light"].items() if v is not None}
-        if row["run_props"]:
-            every = orjson.loads(row["run_props"])
+        if light is None:
+            props = _identity(kind, parts)
+        else:
+            props = {k: v for k, v in light.items() if v is not None}
+        if run_props:
+            every = orjson.loads(run_props)
             props.update((k, every[k]) for k in LIGHT_PROPS if every.get(k) is not None)
         self._known[nid] = Node(nid, kind, props)
-        if row["aliased"] is False:
+        if aliased is False:
             owner = props.get("dataset") if kind is NodeKind.FIELD else nid
             if isinstance(owner, str):
                 self._unaliased.add(owner)
@@ -273,8 +300,11 @@ class _TxView:
     def nodes(self, ids: Sequence[str]) -> dict[str, Node]:
         missing = [i for i in ids if i not in self._known]
         if missing:
-            for row in self._tx.run(_LIGHT_NODES, ids=missing, runs=self._runs):
-                self._learn(row["id"], row)
+            # Records are tuples: unpacking them is much cheaper than reading by key.
+            for nid, light, run_props, aliased in self._tx.run(
+                _light_nodes(self._runs), ids=missing
+            ):
+                self._learn(nid, light, run_props, aliased)
         return {i: self._known[i] for i in ids if i in self._known}
 
     def edges(
@@ -289,16 +319,12 @@ class _TxView:
         if not ids or not kinds:
             return []
         found: dict[str, Edge] = {}
-        for q in _hop_queries(Direction(direction), _types(kinds)):
-            rows = self._tx.run(
-                q, ids=list(ids), projection=_PROJECTION, as_of=as_of, runs=self._runs
-            )
-            for row in rows:
-                self._learn(row["far"], row)
-                if row["id"] not in found:
-                    found[row["id"]] = _edge(
-                        row["id"], row["src"], row["dst"], row["key"], row["props"]
-                    )
+        for q in _hop_queries(Direction(direction), _types(kinds), self._runs):
+            rows = self._tx.run(q, ids=list(ids), projection=_PROJECTION, as_of=as_of)
+            for eid, src, dst, key, props, far, light, run_props, aliased in rows:
+                self._learn(far, light, run_props, aliased)
+                if eid not in found:
+                    found[eid] = _edge(eid, src, dst, key, props)
         return list(found.values())
 
 
