@@ -1,14 +1,14 @@
 """Lineage around a node at dataset, column or run granularity, as of any time; and paths.
 
-Answers are built breadth first, one hop of depth at a time, with a few store calls per
-hop whatever the number of nodes on it (``edges_of`` and ``get_nodes`` over the whole
-frontier), so a question costs O(depth) store calls. Every edge of an answer points the
+The walk itself is the store's (``GraphStore.traverse``, :mod:`lineage.store.traversal`):
+one call returns the bounded subgraph with light nodes, and one ``get_nodes`` call then
+fetches the properties of the nodes the answer shows. Every edge of an answer points the
 way data flows: its ``source`` feeds its ``target``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -17,11 +17,14 @@ from typing import Any, Final
 
 import networkx as nx
 
+from lineage.analysis.details import with_details
 from lineage.analysis.errors import InvalidArgument, NotFound, check_deadline
 from lineage.analysis.refs import NodeRef, describe, resolve
 from lineage.analysis.versions import versions_at
-from lineage.graph.model import EdgeKind, NodeKind, dataset_id, field_id, split_id
-from lineage.store.base import Direction, Edge, GraphStore, Node
+from lineage.graph.model import EdgeKind, NodeKind
+from lineage.store.base import Direction, GraphStore, Node
+from lineage.store.traversal import Level, Traversal
+from lineage.store.traversal import run_started as run_started
 
 
 class Granularity(StrEnum):
@@ -35,8 +38,6 @@ FLOWS_TO: Final = "FLOWS_TO"
 MAX_DEPTH: Final = 50
 DEFAULT_DEPTH: Final = 10
 DEFAULT_NODE_BUDGET: Final = 5_000
-
-_PROJECTION: Final = (EdgeKind.INPUT_TO, EdgeKind.PRODUCES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,10 @@ class LineageGraph:
     is true when the node budget left out nodes within the depth asked for; then
     ``truncated_at`` lists the nodes whose neighbours were not all included. ``hidden``
     holds the nodes a ``kinds`` filter left out but walked through.
+
+    Nodes carry their identity, kind, validity and state at hand; their other properties
+    (facets, schemas, SQL) are read for all of ``nodes`` and ``hidden`` in one store call,
+    the first time one of them is asked for (:mod:`lineage.analysis.details`).
     """
 
     granularity: Granularity
@@ -181,9 +186,13 @@ def lineage(
     _check_range(depth, node_budget)
     node = resolve(store, start)
     starts = _starts_for(store, node, granularity, as_of)
-    walk = _Walk(store, granularity, as_of, node_budget, deadline, indirect)
-    walk.fetched[node.id] = node
-    graph = walk.run(starts, direction, depth)
+    found = _traverse(
+        store, starts, granularity, direction, depth, as_of, node_budget, deadline, indirect
+    )
+    graph = _graph_of(found, granularity)
+    # Every node of the answer (hidden ones too: FLOWS_TO edges name them) gets the rest of
+    # its properties from one read, made when the first of them is asked for.
+    graph.nodes = with_details(store, graph.nodes)
     if kinds is not None or dataset_types is not None:
         _contract(graph, _visibility(kinds, dataset_types))
     return graph
@@ -230,11 +239,33 @@ def paths(
             )
         ends.append(starts[0])
     down_depth = (max_depth + 1) // 2
-    down = _Walk(store, granularity, as_of, node_budget, deadline, True).run(
-        [ends[0]], Direction.DOWNSTREAM, down_depth
+    down = _graph_of(
+        _traverse(
+            store,
+            [ends[0]],
+            granularity,
+            Direction.DOWNSTREAM,
+            down_depth,
+            as_of,
+            node_budget,
+            deadline,
+            True,
+        ),
+        granularity,
     )
-    up = _Walk(store, granularity, as_of, node_budget, deadline, True).run(
-        [ends[1]], Direction.UPSTREAM, max_depth - down_depth
+    up = _graph_of(
+        _traverse(
+            store,
+            [ends[1]],
+            granularity,
+            Direction.UPSTREAM,
+            max_depth - down_depth,
+            as_of,
+            node_budget,
+            deadline,
+            True,
+        ),
+        granularity,
     )
 
     def shown(up_id: str) -> str:
@@ -271,10 +302,12 @@ def paths(
                 found.append(LineagePath(tuple(hop_ids), edges))
         except nx.NetworkXNoPath:
             pass
-    on_paths = {nid for p in found for nid in p.nodes}
+    on_paths = sorted({nid for p in found for nid in p.nodes})
+    check_deadline(deadline)
+    full = store.get_nodes(on_paths)
     return Paths(
         paths=found,
-        nodes={nid: nodes[nid] for nid in sorted(on_paths)},
+        nodes={nid: full.get(nid, nodes[nid]) for nid in on_paths},
         truncated=down.truncated or up.truncated,
     )
 
@@ -341,12 +374,6 @@ def _when(as_of: float | None) -> str:
     return f"at {datetime.fromtimestamp(as_of, UTC).isoformat()}"
 
 
-def run_started(run: Node) -> float | None:
-    """When a run started: its START event, else the first event seen of it."""
-    value = run.props.get("started_at", run.props.get("first_seen"))
-    return float(value) if value is not None else None
-
-
 def runs_of(store: GraphStore, job: str) -> list[Node]:
     """Every run of a job, latest first (two store calls)."""
     edges = store.edges_of([job], Direction.UPSTREAM, [EdgeKind.RUN_OF])
@@ -364,242 +391,52 @@ def latest_run(store: GraphStore, job: str, as_of: float | None = None) -> Node 
     return None
 
 
-class _Walk:
-    """One breadth-first walk; holds what it has seen, nothing outlives it."""
-
-    def __init__(
-        self,
-        store: GraphStore,
-        granularity: Granularity,
-        as_of: float | None,
-        budget: int,
-        deadline: float | None,
-        indirect: bool,
-    ) -> None:
-        self.store = store
-        self.granularity = granularity
-        self.as_of = as_of
-        self.budget = budget
-        self.deadline = deadline
-        self.indirect = indirect
-        self.starts: set[str] = set()
-        self.canonical: dict[str, str] = {}
-        self.members: dict[str, set[str]] = {}
-        self.fetched: dict[str, Node] = {}
-        self.excluded: set[str] = set()
-        self.alias_checked: set[str] = set()
-        self.alias_of: dict[str, set[str]] = {}
-        self.alias_sources: set[str] = set()
-
-    def run(self, starts: Sequence[str], direction: Direction, depth: int) -> LineageGraph:
-        graph = LineageGraph(self.granularity, direction, depth, self.as_of)
-        self.starts = set(starts)
-        self._group(set(starts))
-        for sid in starts:
-            cid = self.canonical.get(sid)
-            if cid is None:  # excluded by as_of
-                raise NotFound(f"{describe(sid)} did not exist {_when(self.as_of)}")
-            if cid not in graph.nodes:
-                graph.starts.append(cid)
-                graph.nodes[cid] = self.fetched[cid]
-                graph.depths[cid] = 0
-        ways = (
-            [Direction.UPSTREAM, Direction.DOWNSTREAM]
-            if direction is Direction.BOTH
-            else [direction]
-        )
-        frontier = {way: set(graph.starts) for way in ways}
-        visited = {way: set(graph.starts) for way in ways}
-        edges: dict[tuple[str, str, str, str], LineageEdge] = {}
-        truncated_at: set[str] = set()
-        level = 0
-        while level < depth and any(frontier.values()):
-            check_deadline(self.deadline)
-            found: list[tuple[Edge, Direction, str, str]] = []
-            for way in ways:
-                ids = sorted(m for c in frontier[way] for m in self.members[c])
-                if ids:
-                    found.extend((e, way, a, b) for e, a, b in self._step(ids, way))
-            self._group({other for _, _, _, other in found if other not in self.canonical})
-            candidates = sorted(
-                {
-                    self.canonical[other]
-                    for _, _, _, other in found
-                    if other in self.canonical and self.canonical[other] not in graph.nodes
-                }
-            )
-            room = max(self.budget - len(graph.nodes), 0)
-            for cid in candidates[:room]:
-                graph.nodes[cid] = self.fetched[cid]
-                graph.depths[cid] = level + 1
-            if len(candidates) > room:
-                graph.truncated = True
-            nxt: dict[Direction, set[str]] = {way: set() for way in ways}
-            for edge, way, here, other in found:
-                if other not in self.canonical:
-                    continue
-                a, b = self.canonical[here], self.canonical[other]
-                if b not in graph.nodes:
-                    truncated_at.add(a)
-                    continue
-                if a != b:
-                    hop = self._hop(edge)
-                    job = edge.props.get("job") or edge.props.get("key") or ""
-                    key = (hop.kind, hop.source, hop.target, str(job))
-                    if key not in edges or hop.id < edges[key].id:
-                        edges[key] = hop
-                if b not in visited[way]:
-                    visited[way].add(b)
-                    nxt[way].add(b)
-            frontier = nxt
-            level += 1
-        graph.edges = sorted(edges.values(), key=lambda e: (e.source, e.target, e.kind, e.id))
-        graph.truncated_at = sorted(truncated_at)
-        graph.canonical = {m: c for m, c in self.canonical.items() if c in graph.nodes}
-        graph.aliases = {
-            c: sorted(self.members[c] - {c}) for c in graph.nodes if len(self.members[c]) > 1
-        }
-        return graph
-
-    # One hop ---------------------------------------------------------------------------
-
-    def _step(self, ids: list[str], way: Direction) -> Iterable[tuple[Edge, str, str]]:
-        """Edges one hop from ``ids`` in ``way``, each with its near and far end."""
-        store, up = self.store, way is Direction.UPSTREAM
-        if self.granularity is Granularity.RUN:
-            runs = [i for i in ids if self.fetched[i].kind is NodeKind.RUN]
-            versions = [i for i in ids if self.fetched[i].kind is NodeKind.DATASET_VERSION]
-            # Upstream a run's inputs were written by earlier runs; downstream its outputs
-            # were read by later ones.
-            from_runs = EdgeKind.READ if up else EdgeKind.WROTE
-            from_versions = EdgeKind.WROTE if up else EdgeKind.READ
-            if runs:
-                for e in store.edges_of(runs, Direction.DOWNSTREAM, [from_runs]):
-                    yield e, e.src, e.dst
-            if versions:
-                for e in store.edges_of(versions, Direction.UPSTREAM, [from_versions]):
-                    yield e, e.dst, e.src
-            return
-        kinds = _PROJECTION if self.granularity is Granularity.DATASET else (EdgeKind.FEEDS,)
-        for e in store.edges_of(ids, way, kinds, as_of=self.as_of):
-            if not self.indirect and e.props.get("type") == "INDIRECT":
-                continue
-            yield (e, e.dst, e.src) if up else (e, e.src, e.dst)
-
-    def _hop(self, edge: Edge) -> LineageEdge:
-        """``edge`` between the nodes its ends are shown as, pointing the way data flows."""
-        # A run READ a version: the data flowed from the version to the run.
-        src, dst = (edge.dst, edge.src) if edge.kind is EdgeKind.READ else (edge.src, edge.dst)
-        return LineageEdge(
-            edge.id, edge.kind.value, self.canonical[src], self.canonical[dst], edge.props
-        )
-
-    # Identity: fetching nodes, merging aliases -------------------------------------------
-
-    def _group(self, ids: set[str]) -> None:
-        """Fetch ``ids`` and their aliases, and give each the id it is shown under."""
-        ids = {i for i in ids if i not in self.canonical and i not in self.excluded}
-        if not ids:
-            return
-        wanted = set(ids)
-        if self.granularity is Granularity.DATASET:
-            datasets = {i for i in ids if split_id(i)[0] is NodeKind.DATASET}
-            self._alias_closure(datasets)
-            for d in datasets:
-                wanted |= self._component(d)
-        elif self.granularity is Granularity.COLUMN:
-            owners = {i: _field_dataset(i) for i in ids}
-            self._alias_closure({d for d in owners.values() if d is not None})
-            for fid, owner in owners.items():
-                if owner is not None:
-                    wanted |= _alias_fields(fid, self._component(owner))
-        wanted -= set(self.fetched)
-        if wanted:
-            check_deadline(self.deadline)
-            self.fetched.update(self.store.get_nodes(sorted(wanted)))
-        for nid in sorted(ids):
-            if nid in self.canonical:
-                continue
-            node = self.fetched.get(nid)
-            if node is None or not self._keep(node):
-                self.excluded.add(nid)
-                continue
-            group = self._group_of(nid)
-            known = sorted({self.canonical[m] for m in group if m in self.canonical})
-            shown = known[0] if known else self._pick(group)
-            self.members.setdefault(shown, set()).update(group)
-            for member in group:
-                self.canonical[member] = shown
-
-    def _keep(self, node: Node) -> bool:
-        if self.granularity is not Granularity.RUN or self.as_of is None:
-            return True
-        if node.kind is NodeKind.RUN:
-            started = run_started(node)
-            return started is None or started <= self.as_of
-        created = node.props.get("created_at")
-        return created is None or created <= self.as_of
-
-    def _group_of(self, nid: str) -> set[str]:
-        if self.granularity is Granularity.DATASET and nid in self.alias_of:
-            return {m for m in self._component(nid) if m in self.fetched}
-        if self.granularity is Granularity.COLUMN:
-            owner = _field_dataset(nid)
-            if owner is not None:
-                return {f for f in _alias_fields(nid, self._component(owner)) if f in self.fetched}
-        return {nid}
-
-    def _pick(self, group: set[str]) -> str:
-        """A start shows its group; else the symlink target (the table), else the least id."""
-        starts = sorted(group & self.starts)
-        if starts:
-            return starts[0]
-
-        def is_target(nid: str) -> bool:
-            owner = nid if self.granularity is Granularity.DATASET else _field_dataset(nid)
-            return owner not in self.alias_sources
-
-        targets = sorted(m for m in group if is_target(m))
-        return targets[0] if targets else min(group)
-
-    def _alias_closure(self, datasets: set[str]) -> None:
-        """Follow ALIAS_OF both ways from ``datasets`` until no new alias turns up."""
-        pending = datasets - self.alias_checked
-        while pending:
-            check_deadline(self.deadline)
-            self.alias_checked |= pending
-            for e in self.store.edges_of(sorted(pending), Direction.BOTH, [EdgeKind.ALIAS_OF]):
-                self.alias_of.setdefault(e.src, set()).add(e.dst)
-                self.alias_of.setdefault(e.dst, set()).add(e.src)
-                self.alias_sources.add(e.src)
-            pending = {a for d in pending for a in self.alias_of.get(d, ())} - self.alias_checked
-
-    def _component(self, dataset: str) -> set[str]:
-        seen = {dataset}
-        stack = [dataset]
-        while stack:
-            for other in self.alias_of.get(stack.pop(), ()):
-                if other not in seen:
-                    seen.add(other)
-                    stack.append(other)
-        return seen
-
-
-def _field_dataset(fid: str) -> str | None:
-    kind, parts = split_id(fid)
-    if kind is not NodeKind.FIELD or len(parts) != 3:
-        return None
-    return dataset_id(parts[0], parts[1])
-
-
-def _alias_fields(fid: str, datasets: Iterable[str]) -> set[str]:
-    """The field with ``fid``'s path in each of ``datasets`` (``fid`` included)."""
-    _, (_, _, path) = split_id(fid)
-    found = {fid}
-    for d in datasets:
-        _, (namespace, name) = split_id(d)
-        found.add(field_id(namespace, name, path))
+def _traverse(
+    store: GraphStore,
+    starts: Sequence[str],
+    granularity: Granularity,
+    direction: Direction,
+    depth: int,
+    as_of: float | None,
+    budget: int,
+    deadline: float | None,
+    indirect: bool,
+) -> Traversal:
+    """The store's bounded traversal; NotFound for a start that did not exist at ``as_of``."""
+    found = store.traverse(
+        starts,
+        Level(granularity.value),
+        direction,
+        depth,
+        as_of,
+        budget,
+        indirect=indirect,
+        check=lambda: check_deadline(deadline),
+    )
+    if found.absent:
+        raise NotFound(f"{describe(found.absent[0])} did not exist {_when(as_of)}")
     return found
+
+
+def _graph_of(found: Traversal, granularity: Granularity) -> LineageGraph:
+    """The answer a traversal gives, with its light nodes."""
+    return LineageGraph(
+        granularity,
+        found.direction,
+        found.depth,
+        found.as_of,
+        starts=list(found.starts),
+        nodes=dict(found.nodes),
+        edges=[
+            LineageEdge(h.edge.id, h.edge.kind.value, h.source, h.target, h.edge.props)
+            for h in found.hops
+        ],
+        truncated=found.truncated,
+        truncated_at=list(found.truncated_at),
+        depths=dict(found.depths),
+        aliases=dict(found.aliases),
+        canonical=dict(found.canonical),
+    )
 
 
 # -- kinds filter -----------------------------------------------------------------------

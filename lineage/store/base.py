@@ -9,9 +9,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from lineage.graph.model import PROJECTION_EDGES, EdgeKind, LedgerEntry, Mutation, NodeKind
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from lineage.store.traversal import Level, Traversal
 
 
 class StoreError(Exception):
@@ -133,6 +138,28 @@ class GraphStore(Protocol):
 
         Projection edges are kept when valid at ``as_of`` (None: currently valid).
         Stops adding nodes at ``node_limit`` and then sets ``truncated``.
+        """
+
+    def traverse(
+        self,
+        starts: Sequence[str],
+        level: Level,
+        direction: Direction,
+        depth: int,
+        as_of: float | None = None,
+        node_budget: int = 5_000,
+        *,
+        indirect: bool = True,
+        check: Callable[[], None] | None = None,
+    ) -> Traversal:
+        """The bounded lineage subgraph around ``starts``, in one call (one read
+        transaction on Neo4j), with light nodes: identity, kind, validity and state, no
+        facets, schemas or SQL (``get_nodes`` fetches those for what an answer shows).
+
+        The walk is :func:`lineage.store.traversal.walk`: ``depth`` hops at ``level``,
+        edges valid at ``as_of`` (``since <= as_of < until``; None: still open), aliases
+        merged, at most ``node_budget`` shown nodes (then ``truncated``). ``check`` is
+        called between reads; what it raises ends the call.
         """
 
     def search(

@@ -13,7 +13,7 @@ import threading
 import time
 from bisect import bisect_right, insort
 from collections import deque
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from hashlib import blake2b
 from pathlib import Path
 from typing import Any, Final
@@ -56,6 +56,7 @@ from lineage.store.base import (
 )
 from lineage.store.merge import CHANGED, TIME_ONLY, UNCHANGED, apply_prop, feed_props
 from lineage.store.owner import WriterLock
+from lineage.store.traversal import Level, Traversal, walk
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -1186,6 +1187,32 @@ class EmbeddedStore:
             self._fill_cold(cold)
             return graph
 
+    def traverse(
+        self,
+        starts: Sequence[str],
+        level: Level,
+        direction: Direction,
+        depth: int,
+        as_of: float | None = None,
+        node_budget: int = 5_000,
+        *,
+        indirect: bool = True,
+        check: Callable[[], None] | None = None,
+    ) -> Traversal:
+        """The walk over the in-memory adjacency: no cold property is read."""
+        with self._lock:
+            return walk(
+                _LightView(self),
+                starts,
+                level,
+                direction,
+                depth,
+                as_of,
+                node_budget,
+                indirect=indirect,
+                check=check,
+            )
+
     def search(
         self,
         text: str,
@@ -1305,6 +1332,54 @@ class EmbeddedStore:
             if self._writer is not None:
                 self._writer.release()
                 self._writer = None
+
+
+class _LightView:
+    """The store's memory as :func:`~lineage.store.traversal.walk` reads it: nodes
+    with their in-memory properties only (cold ones stay on disk)."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._store = store
+
+    def nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        records = self._store._nodes
+        found: dict[str, Node] = {}
+        for nid in ids:
+            rec = records.get(nid)
+            if rec is not None:
+                props = {k: v for k, v in rec.props.items() if v is not None}
+                found[nid] = Node(nid, rec.kind, props)
+        return found
+
+    def edges(
+        self,
+        ids: Sequence[str],
+        direction: Direction,
+        kinds: Collection[EdgeKind],
+        as_of: float | None,
+    ) -> list[Edge]:
+        store = self._store
+        records = store._edges
+        indexes = []
+        if direction in (Direction.DOWNSTREAM, Direction.BOTH):
+            indexes.append(store._out)
+        if direction in (Direction.UPSTREAM, Direction.BOTH):
+            indexes.append(store._in)
+        found: dict[str, Edge] = {}
+        for index in indexes:
+            for nid in ids:
+                by_kind = index.get(nid)
+                if not by_kind:
+                    continue
+                for kind in kinds:
+                    timed = kind in PROJECTION_EDGES
+                    for eid in by_kind.get(kind, ()):
+                        rec = records[eid]
+                        if eid not in found and (not timed or _valid(rec.props, as_of)):
+                            found[eid] = store._edge(eid, rec)
+        return list(found.values())
 
 
 def _valid(props: Mapping[str, Any], at: float | None) -> bool:

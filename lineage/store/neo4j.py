@@ -47,7 +47,14 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from lineage.graph.model import PROJECTION_EDGES, EdgeKind, LedgerEntry, NodeKind, split_id
+from lineage.graph.model import (
+    PROJECTION_EDGES,
+    EdgeKind,
+    LedgerEntry,
+    NodeKind,
+    dataset_id,
+    split_id,
+)
 from lineage.store.base import (
     Direction,
     Edge,
@@ -65,6 +72,7 @@ from lineage.store.neo4j_apply import (
     WorkingSet,
     edge_kind_of,
 )
+from lineage.store.traversal import LIGHT_PROPS, Level, Traversal, walk
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +205,127 @@ def _edge(eid: str, src: str, dst: str, key: str | None, props: str) -> Edge:
     if key:
         values.setdefault("key", key)
     return Edge(eid, edge_kind_of(eid), src, dst, values)
+
+
+#: The columns a light node is read from (``LIGHT_PROPS`` the writer copies out of ``props``).
+_LIGHT_COLUMNS: Final = tuple(c for c in LIGHT_PROPS if c in NODE_COLUMNS)
+_LIGHT_MAP: Final = ", ".join(f".{c}" for c in _LIGHT_COLUMNS)
+
+
+def _light_fields(var: str, runs: bool) -> str:
+    """The RETURN items of a light node: at RUN level its columns and a run's ``props``
+    (when it started is in no column), else nothing but its id (identity is in the id);
+    and whether its dataset has aliases."""
+    light = (
+        f"{var}{{{_LIGHT_MAP}}} AS light, CASE WHEN {var}:Run THEN {var}.props END AS run_props"
+        if runs
+        else "null AS light, null AS run_props"
+    )
+    return (
+        f"{light}, CASE WHEN {var}:Dataset THEN EXISTS {{ ({var})-[:ALIAS_OF]-() }} "
+        f"WHEN {var}:Field THEN EXISTS {{ (:Entity {{id: {var}.dataset}})-[:ALIAS_OF]-() }} "
+        "END AS aliased"
+    )
+
+
+def _light_nodes(runs: bool) -> str:
+    return (
+        "UNWIND $ids AS id MATCH (n:Entity {id: id}) "
+        f"RETURN n.id AS id, {_light_fields('n', runs)}"
+    )
+
+
+def _hop_queries(direction: Direction, types: str, runs: bool) -> list[str]:
+    """Valid edges of ``types`` from the frontier ``$ids``, each with its far end light."""
+    ret = (
+        f"RETURN r.id AS id, a.id AS src, b.id AS dst, r.key AS key, r.props AS props, "
+        f"far.id AS far, {_light_fields('far', runs)}"
+    )
+    queries = []
+    if direction in (Direction.DOWNSTREAM, Direction.BOTH):
+        queries.append(
+            f"UNWIND $ids AS id MATCH (a:Entity {{id: id}})-[r{types}]->(b:Entity) "
+            f"WHERE {_VALID} WITH r, a, b, b AS far {ret}"
+        )
+    if direction in (Direction.UPSTREAM, Direction.BOTH):
+        queries.append(
+            f"UNWIND $ids AS id MATCH (a:Entity)-[r{types}]->(b:Entity {{id: id}}) "
+            f"WHERE {_VALID} WITH r, a, b, a AS far {ret}"
+        )
+    return queries
+
+
+def _identity(kind: NodeKind, parts: tuple[str, ...]) -> dict[str, Any]:
+    """The properties a node's id holds."""
+    if kind is NodeKind.FIELD and len(parts) == 3:
+        return {"dataset": dataset_id(parts[0], parts[1]), "path": parts[2]}
+    if kind in (NodeKind.DATASET, NodeKind.JOB) and len(parts) == 2:
+        return {"namespace": parts[0], "name": parts[1]}
+    return {}
+
+
+class _TxView:
+    """The graph as :func:`~lineage.store.traversal.walk` reads it, inside one read
+    transaction. Far ends come with the edges that reach them, and whether a dataset has
+    aliases with the node, so most depths cost one query per direction."""
+
+    def __init__(self, tx: ManagedTransaction, runs: bool) -> None:
+        self._tx = tx
+        self._runs = runs
+        self._known: dict[str, Node] = {}
+        self._unaliased: set[str] = set()
+
+    def _learn(
+        self, nid: str, light: Mapping[str, Any] | None, run_props: str | None, aliased: Any
+    ) -> None:
+        if nid in self._known:
+            return
+        try:
+            kind, parts = split_id(nid)
+        except ValueError:
+            return
+        if light is None:
+            props = _identity(kind, parts)
+        else:
+            props = {k: v for k, v in light.items() if v is not None}
+        if run_props:
+            every = orjson.loads(run_props)
+            props.update((k, every[k]) for k in LIGHT_PROPS if every.get(k) is not None)
+        self._known[nid] = Node(nid, kind, props)
+        if aliased is False:
+            owner = props.get("dataset") if kind is NodeKind.FIELD else nid
+            if isinstance(owner, str):
+                self._unaliased.add(owner)
+
+    def nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        missing = [i for i in ids if i not in self._known]
+        if missing:
+            # Records are tuples: unpacking them is much cheaper than reading by key.
+            for nid, light, run_props, aliased in self._tx.run(
+                _light_nodes(self._runs), ids=missing
+            ):
+                self._learn(nid, light, run_props, aliased)
+        return {i: self._known[i] for i in ids if i in self._known}
+
+    def edges(
+        self,
+        ids: Sequence[str],
+        direction: Direction,
+        kinds: Collection[EdgeKind],
+        as_of: float | None,
+    ) -> list[Edge]:
+        if set(kinds) == {EdgeKind.ALIAS_OF}:
+            ids = [i for i in ids if i not in self._unaliased]
+        if not ids or not kinds:
+            return []
+        found: dict[str, Edge] = {}
+        for q in _hop_queries(Direction(direction), _types(kinds), self._runs):
+            rows = self._tx.run(q, ids=list(ids), projection=_PROJECTION, as_of=as_of)
+            for eid, src, dst, key, props, far, light, run_props, aliased in rows:
+                self._learn(far, light, run_props, aliased)
+                if eid not in found:
+                    found[eid] = _edge(eid, src, dst, key, props)
+        return list(found.values())
 
 
 class Neo4jStore:
@@ -524,6 +653,37 @@ class Neo4jStore:
                 level = added
                 depth += 1
             return graph
+
+        return self._execute(READ_ACCESS, work)
+
+    def traverse(
+        self,
+        starts: Sequence[str],
+        level: Level,
+        direction: Direction,
+        depth: int,
+        as_of: float | None = None,
+        node_budget: int = 5_000,
+        *,
+        indirect: bool = True,
+        check: Callable[[], None] | None = None,
+    ) -> Traversal:
+        """The walk in one read transaction: a query per depth and direction, returning
+        the edges with the light columns of their far ends (no JSON ``props`` of nodes)."""
+
+        def work(tx: ManagedTransaction) -> Traversal:
+            view = _TxView(tx, runs=Level(level) is Level.RUN)
+            return walk(
+                view,
+                starts,
+                level,
+                direction,
+                depth,
+                as_of,
+                node_budget,
+                indirect=indirect,
+                check=check,
+            )
 
         return self._execute(READ_ACCESS, work)
 
