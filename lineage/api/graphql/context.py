@@ -18,6 +18,7 @@ from strawberry.fastapi import BaseContext
 
 from lineage.analysis import Timeout, run_started
 from lineage.analysis.errors import check_deadline
+from lineage.api.graphql.cost import Budget, CostLimits
 from lineage.graph.model import EdgeKind, NodeKind
 from lineage.store import Direction, Edge, GraphStore, Node
 
@@ -132,6 +133,8 @@ class Context(BaseContext):
         max_depth: int,
         timeout: float | None,
         can_write: bool = True,
+        cost_limits: CostLimits | None = None,
+        max_items: int | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -142,6 +145,14 @@ class Context(BaseContext):
         self.max_depth = max_depth
         self.deadline = time.monotonic() + timeout if timeout is not None else None
         self.loaders = Loaders(store, self.deadline)
+        #: What the query may cost before it runs (None: not checked) ...
+        self.cost_limits = cost_limits
+        #: ... and what it has spent while it runs, on every field.
+        self.budget = (
+            Budget(max_items, self.deadline)
+            if max_items is not None or self.deadline is not None
+            else None
+        )
 
     async def offload(self, fn: Callable[[], T]) -> T:
         """Run an analysis off the event loop; it stops itself at the request's deadline."""
