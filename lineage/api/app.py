@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 import lineage
 from lineage.api import analysis, export, marquez, rest
 from lineage.api.auth import require
+from lineage.api.content import JsonBodies
 from lineage.api.graphql import graphql_router
 from lineage.api.metrics import Metrics
 from lineage.api.web import mount_explorer
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.token_scopes = settings.token_scopes()
     app.state.store = store if store is not None else open_store(settings.store, settings)
     app.state.metrics = Metrics()
+    app.add_middleware(JsonBodies)
     app.include_router(rest.router)
     app.include_router(marquez.router)
     app.include_router(export.router)
