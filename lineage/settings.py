@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-SCOPES = frozenset({"ingest", "read", "admin"})
+SCOPES = frozenset({"ingest", "read", "incidents", "admin"})
 
 
 def hash_token(token: str) -> str:
@@ -91,12 +91,12 @@ class Settings(BaseSettings):
             if not sep or not secret:
                 raise ValueError(
                     f"token entry {entry[:12]}... must look like 'TOKEN=ingest+read' "
-                    "(scopes: ingest, read, admin)"
+                    "(scopes: ingest, read, incidents, admin)"
                 )
             unknown = set(scopes.split("+")) - SCOPES
             if unknown:
                 raise ValueError(
-                    f"unknown token scope(s) {sorted(unknown)}; use ingest, read, admin"
+                    f"unknown token scope(s) {sorted(unknown)}; use ingest, read, incidents, admin"
                 )
             if not secret.startswith("sha256:"):
                 secret = hash_token(secret)

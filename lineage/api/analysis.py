@@ -106,7 +106,7 @@ async def incidents(
     return await _answer(request, INCIDENTS_QUERY, variables, "incidents")
 
 
-@router.post("/incidents", dependencies=[Depends(require("ingest"))])
+@router.post("/incidents", dependencies=[Depends(require("incidents"))])
 async def open_incident(request: Request, body: Annotated[dict[str, Any], Body()]) -> JSONResponse:
     """Open an incident by hand: ``namespace``, ``name`` (and ``field``) of the node,
     ``title``, optional ``severity`` and ``kind``."""
@@ -120,13 +120,13 @@ async def open_incident(request: Request, body: Annotated[dict[str, Any], Body()
     return await _answer(request, OPEN, variables, "openIncident", status=201)
 
 
-@router.post("/incidents/{incident}/acknowledge", dependencies=[Depends(require("ingest"))])
+@router.post("/incidents/{incident}/acknowledge", dependencies=[Depends(require("incidents"))])
 async def acknowledge(request: Request, incident: str) -> JSONResponse:
     """Say someone is on it."""
     return await _answer(request, ACKNOWLEDGE, {"id": incident}, "acknowledgeIncident")
 
 
-@router.post("/incidents/{incident}/resolve", dependencies=[Depends(require("ingest"))])
+@router.post("/incidents/{incident}/resolve", dependencies=[Depends(require("incidents"))])
 async def resolve(
     request: Request, incident: str, body: Annotated[dict[str, Any], Body()]
 ) -> JSONResponse:

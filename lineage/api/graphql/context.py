@@ -138,7 +138,7 @@ class Context(BaseContext):
     ) -> None:
         super().__init__()
         self.store = store
-        #: Whether the caller may change things (incidents): its token has the ingest or
+        #: Whether the caller may change things (incidents): its token has the incidents or
         #: admin scope, or the server has no tokens.
         self.can_write = can_write
         self.node_budget = node_budget

@@ -67,7 +67,7 @@ def graphql_router(app: FastAPI) -> GraphQLRouter[Context, None]:
         return request_context(
             request.app.state.store,
             settings,
-            can_write=scopes is None or bool(scopes & {"ingest", "admin"}),
+            can_write=scopes is None or bool(scopes & {"incidents", "admin"}),
         )
 
     router = _Router(
