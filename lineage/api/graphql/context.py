@@ -83,11 +83,15 @@ class Loaders:
         """Nodes already in hand (from an analysis answer) need no store call."""
         self.nodes.prime_many({n.id: n for n in nodes})
 
+    # Loads are shielded: their futures are shared by every field asking for the same key,
+    # so one field cancelled (a sibling failed, a limit was hit) must not cancel them for
+    # the others.
+
     async def node(self, nid: str | None) -> Node | None:
-        return await self.nodes.load(nid) if nid else None
+        return await asyncio.shield(self.nodes.load(nid)) if nid else None
 
     async def many(self, ids: Sequence[str]) -> list[Node]:
-        found = await self.nodes.load_many(list(ids))
+        found = await asyncio.shield(self.nodes.load_many(list(ids)))
         return [n for n in found if n is not None]
 
     async def edges_of(
@@ -98,7 +102,8 @@ class Loaders:
         as_of: float | None = None,
         include_closed: bool = False,
     ) -> list[Edge]:
-        return await self.edges.load((nid, direction, tuple(sorted(kinds)), as_of, include_closed))
+        key = (nid, direction, tuple(sorted(kinds)), as_of, include_closed)
+        return await asyncio.shield(self.edges.load(key))
 
     async def neighbours(
         self, nid: str, direction: Direction, *kinds: EdgeKind, as_of: float | None = None
