@@ -295,13 +295,13 @@ def bench_cli(folder: Path, evs: list[dict[str, Any]], store: str = EMBEDDED) ->
 def bench_stages(
     folder: Path, evs: list[dict[str, Any]], size: int = 500, store: str = EMBEDDED
 ) -> dict[str, Any]:
+    import gc
+
     from lineage.events import parse_event
     from lineage.graph.mapping import mutations_for
     from lineage.incidents import with_incidents
     from lineage.ingest import item_for
     from lineage.store import open_store
-
-    import gc
 
     bodies = [orjson.dumps(e) for e in evs]
     # The collector as `lineage serve` sets it: what is loaded is frozen, and collections

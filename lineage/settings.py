@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-SCOPES = frozenset({"ingest", "read", "admin"})
+SCOPES = frozenset({"ingest", "read", "incidents", "admin"})
 
 
 def hash_token(token: str) -> str:
@@ -45,6 +45,34 @@ class Settings(BaseSettings):
     max_batch_events: int = Field(default=10_000, description="Most events in one batch POST.")
     node_budget: int = Field(default=5_000, description="Most nodes one lineage answer holds.")
     max_depth: int = 50
+    graphql_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds one GraphQL request may take, counted over every field.",
+    )
+    graphql_max_cost: int = Field(
+        default=1_000_000,
+        ge=1,
+        description=(
+            "Most values a GraphQL query may ask for, estimated before it runs: every list "
+            "multiplies what is nested in it by its page size."
+        ),
+    )
+    graphql_default_list_size: int = Field(
+        default=20,
+        ge=1,
+        description="Items the cost estimate assumes for a list field with no first/limit.",
+    )
+    graphql_max_fragment_spreads: int = Field(
+        default=500,
+        ge=1,
+        description="Most fragment spreads one GraphQL query holds once they are expanded.",
+    )
+    graphql_max_items: int = Field(
+        default=100_000,
+        ge=1,
+        description="Most list items one GraphQL answer holds, counted over every nested field.",
+    )
     incident_auto_resolve: bool = Field(
         default=True,
         description="Resolve an automatically opened incident when its failed checks pass again.",
@@ -73,12 +101,12 @@ class Settings(BaseSettings):
             if not sep or not secret:
                 raise ValueError(
                     f"token entry {entry[:12]}... must look like 'TOKEN=ingest+read' "
-                    "(scopes: ingest, read, admin)"
+                    "(scopes: ingest, read, incidents, admin)"
                 )
             unknown = set(scopes.split("+")) - SCOPES
             if unknown:
                 raise ValueError(
-                    f"unknown token scope(s) {sorted(unknown)}; use ingest, read, admin"
+                    f"unknown token scope(s) {sorted(unknown)}; use ingest, read, incidents, admin"
                 )
             if not secret.startswith("sha256:"):
                 secret = hash_token(secret)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -432,16 +433,28 @@ CSV_COLUMNS: Final = (
 )
 
 
+#: Characters that make a spreadsheet read a cell as a formula (OWASP's list).
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """``value`` as a spreadsheet shows it as text: a leading formula character gets a
+    ``'`` in front (so ``=HYPERLINK(...)`` is not run when the file is opened)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _csv(graph: ExportGraph) -> Iterator[str]:
     names = labels(graph)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # "\r\n" as the terminator makes the writer quote cells holding either character;
+    # rows still end in "\n".
+    writer = csv.writer(buffer, lineterminator="\r\n")
 
     def row(values: Collection[str]) -> str:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(values)
-        return buffer.getvalue()
+        writer.writerow([csv_cell(v) for v in values])
+        return buffer.getvalue()[:-2] + "\n"
 
     yield row(CSV_COLUMNS)
     for edge in graph.edges:
@@ -472,11 +485,26 @@ def to_networkx(graph: ExportGraph) -> Any:
     for nid, node in graph.nodes.items():
         record = node_record(node, graph.depths.get(nid))
         record["label"] = names[nid]
-        out.add_node(record.pop("id"), **record)
+        safe = {k: xml_text(v) if isinstance(v, str) else v for k, v in record.items()}
+        out.add_node(safe.pop("id"), **safe)
     for edge in graph.edges:
-        attrs = edge_record(edge)
+        attrs = {k: xml_text(v) for k, v in edge_record(edge).items()}
         out.add_edge(attrs.pop("source"), attrs.pop("target"), **attrs)
     return out
+
+
+#: What XML 1.0 cannot hold at all, even as a character reference.
+_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with the characters XML cannot hold written as ``\\uXXXX``, so a GraphML
+    reader gets the name back, control characters spelled out."""
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+#: Line breaks (everything ``str.splitlines`` splits on) and other control characters.
+_CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _graphml(graph: ExportGraph) -> Iterator[str]:
@@ -496,7 +524,7 @@ _DOT_SHAPES: Final[Mapping[NodeKind, str]] = {
 
 def _dot_quote(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
+    return f'"{_CONTROL.sub(" ", escaped)}"'
 
 
 def _edge_style(edge: LineageEdge) -> tuple[str | None, str | None]:
@@ -544,9 +572,16 @@ _MERMAID_SHAPES: Final[Mapping[NodeKind, tuple[str, str]]] = {
 }
 
 
+def _one_line(text: str) -> str:
+    """``text`` on one line: a name cannot start a Mermaid directive or statement."""
+    return _CONTROL.sub(" ", text)
+
+
 def _mermaid_text(text: str) -> str:
-    escaped = text.replace("#", "#35;").replace('"', "#quot;").replace("\n", " ")
-    return f'"{escaped}"'
+    escaped = (
+        text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    )
+    return f'"{_one_line(escaped)}"'
 
 
 def _mermaid(graph: ExportGraph) -> Iterator[str]:
@@ -556,7 +591,7 @@ def _mermaid(graph: ExportGraph) -> Iterator[str]:
     yield "flowchart LR\n"
     for nid, sid in short.items():
         opening, closing = _MERMAID_SHAPES.get(split_id(nid)[0], ("[", "]"))
-        yield f"  %% {sid}: {public_id(nid)}\n"
+        yield f"  %% {sid}: {_one_line(public_id(nid))}\n"
         yield f"  {sid}{opening}{_mermaid_text(names[nid])}{closing}\n"
     for edge in graph.edges:
         label, style = _edge_style(edge)

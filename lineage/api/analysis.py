@@ -13,11 +13,9 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from lineage.analysis import MAX_DEPTH
 from lineage.api.auth import require
 from lineage.api.documents import IMPACT_QUERY, INCIDENTS_QUERY, TRIAGE_QUERY
-from lineage.api.graphql.context import Context
-from lineage.api.graphql.router import QUERY_TIMEOUT
+from lineage.api.graphql.router import request_context
 from lineage.api.graphql.schema import schema
 from lineage.settings import Settings
 
@@ -55,14 +53,8 @@ async def _answer(
     request: Request, document: str, variables: dict[str, Any], field: str, status: int = 200
 ) -> JSONResponse:
     settings: Settings = request.app.state.settings
-    context = Context(
-        request.app.state.store,
-        node_budget=settings.node_budget,
-        max_depth=min(settings.max_depth, MAX_DEPTH),
-        timeout=QUERY_TIMEOUT,
-        # The route's own scope check (ingest for changes) has already let the caller in.
-        can_write=True,
-    )
+    # The route's own scope check (ingest for changes) has already let the caller in.
+    context = request_context(request.app.state.store, settings, can_write=True)
     result = await schema.execute(document, variable_values=variables, context_value=context)
     if result.errors:
         error = result.errors[0]
@@ -114,7 +106,7 @@ async def incidents(
     return await _answer(request, INCIDENTS_QUERY, variables, "incidents")
 
 
-@router.post("/incidents", dependencies=[Depends(require("ingest"))])
+@router.post("/incidents", dependencies=[Depends(require("incidents"))])
 async def open_incident(request: Request, body: Annotated[dict[str, Any], Body()]) -> JSONResponse:
     """Open an incident by hand: ``namespace``, ``name`` (and ``field``) of the node,
     ``title``, optional ``severity`` and ``kind``."""
@@ -128,13 +120,13 @@ async def open_incident(request: Request, body: Annotated[dict[str, Any], Body()
     return await _answer(request, OPEN, variables, "openIncident", status=201)
 
 
-@router.post("/incidents/{incident}/acknowledge", dependencies=[Depends(require("ingest"))])
+@router.post("/incidents/{incident}/acknowledge", dependencies=[Depends(require("incidents"))])
 async def acknowledge(request: Request, incident: str) -> JSONResponse:
     """Say someone is on it."""
     return await _answer(request, ACKNOWLEDGE, {"id": incident}, "acknowledgeIncident")
 
 
-@router.post("/incidents/{incident}/resolve", dependencies=[Depends(require("ingest"))])
+@router.post("/incidents/{incident}/resolve", dependencies=[Depends(require("incidents"))])
 async def resolve(
     request: Request, incident: str, body: Annotated[dict[str, Any], Body()]
 ) -> JSONResponse:

@@ -6,12 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import lineage
 from lineage.api import analysis, export, marquez, rest
 from lineage.api.auth import require
+from lineage.api.content import JsonBodies
 from lineage.api.graphql import graphql_router
 from lineage.api.group_commit import GroupCommit
 from lineage.api.metrics import Metrics
@@ -37,6 +40,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         version=lineage.__version__,
         description="Lineage and metadata graph service: OpenLineage in, a versioned graph out.",
         lifespan=lifespan,
+        # Served below, behind the read scope like every route but /healthz.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.token_scopes = settings.token_scopes()
@@ -49,6 +56,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         ),
         observe=app.state.metrics.requests_per_transaction.observe,
     )
+    app.add_middleware(JsonBodies)
     app.include_router(rest.router)
     app.include_router(marquez.router)
     app.include_router(export.router)
@@ -60,5 +68,20 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def metrics(request: Request) -> Response:
         registry = request.app.state.metrics.registry
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/openapi.json", dependencies=[Depends(require("read"))], include_in_schema=False)
+    async def openapi() -> JSONResponse:
+        if app.openapi_schema is None:
+            app.openapi_schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+        return JSONResponse(app.openapi_schema)
+
+    @app.get("/docs", dependencies=[Depends(require("read"))], include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="lineage: API")
 
     return app

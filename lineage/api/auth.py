@@ -6,17 +6,19 @@ import hmac
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import HTTPException, Request, status
+from fastapi import HTTPException, status
+from starlette.requests import HTTPConnection
 
-from lineage.settings import Settings, hash_token
+from lineage.settings import hash_token
 
 
-def require(scope: str) -> Callable[[Request], Coroutine[Any, Any, None]]:
-    """A FastAPI dependency that lets a request through only with a token holding ``scope``."""
+def require(scope: str) -> Callable[[HTTPConnection], Coroutine[Any, Any, None]]:
+    """A FastAPI dependency that lets a request (or a WebSocket) through only with a token
+    holding ``scope``."""
 
-    async def check(request: Request) -> None:
-        settings: Settings = request.app.state.settings
-        table: dict[str, frozenset[str]] = request.app.state.token_scopes
+    async def check(request: HTTPConnection) -> None:
+        # An app that never configured tokens (one mounting just the explorer) is open.
+        table: dict[str, frozenset[str]] = getattr(request.app.state, "token_scopes", {})
         if not table:
             return
         header = request.headers.get("authorization", "")
@@ -42,12 +44,11 @@ def require(scope: str) -> Callable[[Request], Coroutine[Any, Any, None]]:
                 detail=f"this token lacks the '{scope}' scope needed here "
                 f"(it has: {', '.join(sorted(scopes))})",
             )
-        del settings
 
     return check
 
 
-def token_scopes_of(request: Request) -> frozenset[str] | None:
+def token_scopes_of(request: HTTPConnection) -> frozenset[str] | None:
     """The scopes of the request's bearer token (None when the server has no tokens; empty
     when the token is missing or unknown)."""
     table: dict[str, frozenset[str]] = request.app.state.token_scopes

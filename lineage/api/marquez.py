@@ -121,7 +121,7 @@ def _page(items: Sequence[Any], limit: int, offset: int) -> Sequence[Any]:
 
 
 Limit = Annotated[int, Query(ge=0, le=10_000, description="Most items to return.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip.")]
 
 
 # -- small conversions -------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import zlib
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,6 +21,9 @@ from lineage.settings import Settings
 from lineage.store import GraphStore, IngestItem, StoreUnavailable
 
 router = APIRouter()
+
+#: Largest ``offset`` a list takes: past it no store has anything, and SQLite's integers end.
+MAX_OFFSET: Final = 1_000_000_000
 
 
 class BadRequest(Exception):
@@ -192,7 +195,7 @@ async def list_events(
     before: Annotated[datetime | None, Query(description="Only events before this time.")] = None,
     run_id: Annotated[str | None, Query(alias="runId")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Events to skip.")] = 0,
 ) -> Response:
     """Stored raw events, newest first (Marquez's ``/events/lineage``)."""
     store: GraphStore = request.app.state.store

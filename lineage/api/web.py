@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
+
+from lineage.api.auth import require
 
 #: Where the build puts the explorer (inside the package, so wheels carry it).
 STATIC: Final = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -36,13 +38,23 @@ def mount_explorer(app: FastAPI, static: Path = STATIC) -> None:
     if assets.is_dir():
         app.mount("/assets", StaticFiles(directory=assets), name="explorer-assets")
 
-    @app.get("/", include_in_schema=False, response_model=None)
+    @app.get(
+        "/",
+        include_in_schema=False,
+        response_model=None,
+        dependencies=[Depends(require("read"))],
+    )
     async def explorer() -> FileResponse | HTMLResponse:
         if index.is_file():
             return FileResponse(index, headers={"Cache-Control": "no-cache"})
         return HTMLResponse(MISSING)
 
-    @app.get("/bench.html", include_in_schema=False, response_model=None)
+    @app.get(
+        "/bench.html",
+        include_in_schema=False,
+        response_model=None,
+        dependencies=[Depends(require("read"))],
+    )
     async def bench() -> FileResponse | HTMLResponse:
         page = static / "bench.html"
         if page.is_file():

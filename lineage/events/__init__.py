@@ -34,10 +34,11 @@ from lineage.events.models import (
     RunEvent,
     StaticDataset,
 )
-from lineage.events.parse import parse_event, parse_events
+from lineage.events.parse import MAX_NESTING, nesting_problem, parse_event, parse_events
 
 __all__ = [
     "EVENT_TYPES",
+    "MAX_NESTING",
     "BaseEvent",
     "Dataset",
     "DatasetEvent",
@@ -55,6 +56,7 @@ __all__ = [
     "StaticDataset",
     "facets",
     "get_facet",
+    "nesting_problem",
     "parse_event",
     "parse_events",
 ]

@@ -17,7 +17,11 @@ from lineage.events.errors import (
 )
 from lineage.events.models import BaseEvent, DatasetEvent, JobEvent, LineageEvent, RunEvent
 
-__all__ = ["parse_event", "parse_events"]
+__all__ = ["MAX_NESTING", "nesting_problem", "parse_event", "parse_events"]
+
+#: Deepest nesting of objects and arrays an event may hold. Real events nest about ten
+#: levels; the raw event is stored re-encoded, and JSON encoders stop near 255 levels.
+MAX_NESTING = 128
 
 E = TypeVar("E", bound=BaseEvent)
 
@@ -30,6 +34,29 @@ _AMBIGUOUS = (
     "ambiguous event: it is both a valid DatasetEvent (`dataset`) and a valid JobEvent "
     "(`job`); send one of the two"
 )
+
+
+def nesting_problem(value: Any, limit: int = MAX_NESTING) -> Problem | None:
+    """The first place ``value`` (decoded JSON) nests objects and arrays more than ``limit``
+    levels deep, as a problem naming its path; None when it does not. Never recursive."""
+    stack: list[tuple[Any, Loc]] = [(value, ())]
+    while stack:
+        item, loc = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[tuple[str | int, Any]] = item.items()
+        elif isinstance(item, list):
+            children = enumerate(item)
+        else:
+            continue
+        if len(loc) >= limit:
+            shown = format_path(loc[:6]) + ("..." if len(loc) > 6 else "")
+            return Problem(
+                shown,
+                f"nested more than {limit} levels deep (objects and arrays within each other); "
+                f"send at most {limit} levels",
+            )
+        stack.extend((child, (*loc, key)) for key, child in children)
+    return None
 
 
 def parse_event(raw: Any) -> LineageEvent:
@@ -51,6 +78,9 @@ def parse_event(raw: Any) -> LineageEvent:
     """
     if not isinstance(raw, dict):
         raise EventValidationError([Problem("$", _NOT_AN_OBJECT)])
+    deep = nesting_problem(raw)
+    if deep is not None:
+        raise EventValidationError([deep])
     if "run" in raw:
         if "job" in raw or "dataset" not in raw:
             return _validate(RunEvent, raw)

@@ -151,7 +151,9 @@ def test_people_acknowledge_and_resolve_incidents_over_graphql(gql: GraphQL) -> 
 
 def test_a_read_only_token_cannot_change_incidents(store: GraphStore) -> None:
     build(store)
-    app = create_app(Settings(tokens=["reader=read", "writer=ingest"]), store=store)
+    app = create_app(
+        Settings(tokens=["reader=read", "producer=ingest+read", "writer=incidents+read"]), store=store
+    )
     with TestClient(app) as client:
         mutation = {
             "query": 'mutation { openIncident(node: {namespace: "%s", name: "features"}, title: "x") { id } }'
@@ -162,9 +164,12 @@ def test_a_read_only_token_cannot_change_incidents(store: GraphStore) -> None:
         ).json()
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         body = client.post(
-            "/graphql", json=mutation, headers={"Authorization": "Bearer writer"}
+            "/graphql", json=mutation, headers={"Authorization": "Bearer producer"}
         ).json()
-        assert "errors" not in body, body
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        answer = client.post("/graphql", json=mutation, headers={"Authorization": "Bearer writer"})
+        assert answer.status_code == 200 and "errors" not in answer.json(), answer.text
+        assert answer.json()["data"]["openIncident"]["id"]
 
 
 def test_triage_errors_name_what_is_wrong(gql: GraphQL) -> None:

@@ -16,7 +16,7 @@ from tests.triage.scenario import WH, build
 @pytest.fixture
 def client(store: GraphStore) -> Iterator[TestClient]:
     build(store, staging_type_change=True)
-    app = create_app(Settings(tokens=["reader=read", "writer=ingest+read"]), store=store)
+    app = create_app(Settings(tokens=["reader=read", "writer=incidents+read", "producer=ingest+read"]), store=store)
     with TestClient(app) as http:
         yield http
 
@@ -43,9 +43,11 @@ def test_incidents_then_triage_over_rest(client: TestClient) -> None:
     assert by_node.json()["suspects"][0]["node"]["version"] == "so4"
 
 
-def test_people_change_incidents_over_rest_with_an_ingest_token(client: TestClient) -> None:
+def test_people_change_incidents_over_rest_with_an_incidents_token(client: TestClient) -> None:
     body = {"namespace": WH, "name": "features", "title": "spend looks low", "severity": "low"}
     assert client.post("/api/v1/incidents", json=body, headers=READER).status_code == 403
+    producer = {"Authorization": "Bearer producer"}
+    assert client.post("/api/v1/incidents", json=body, headers=producer).status_code == 403
     opened = client.post("/api/v1/incidents", json=body, headers=WRITER)
     assert opened.status_code == 201, opened.text
     incident = opened.json()

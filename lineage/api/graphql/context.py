@@ -18,6 +18,7 @@ from strawberry.fastapi import BaseContext
 
 from lineage.analysis import Timeout, run_started
 from lineage.analysis.errors import check_deadline
+from lineage.api.graphql.cost import Budget, CostLimits
 from lineage.graph.model import EdgeKind, NodeKind
 from lineage.store import Direction, Edge, GraphStore, Node
 
@@ -82,11 +83,15 @@ class Loaders:
         """Nodes already in hand (from an analysis answer) need no store call."""
         self.nodes.prime_many({n.id: n for n in nodes})
 
+    # Loads are shielded: their futures are shared by every field asking for the same key,
+    # so one field cancelled (a sibling failed, a limit was hit) must not cancel them for
+    # the others.
+
     async def node(self, nid: str | None) -> Node | None:
-        return await self.nodes.load(nid) if nid else None
+        return await asyncio.shield(self.nodes.load(nid)) if nid else None
 
     async def many(self, ids: Sequence[str]) -> list[Node]:
-        found = await self.nodes.load_many(list(ids))
+        found = await asyncio.shield(self.nodes.load_many(list(ids)))
         return [n for n in found if n is not None]
 
     async def edges_of(
@@ -97,7 +102,8 @@ class Loaders:
         as_of: float | None = None,
         include_closed: bool = False,
     ) -> list[Edge]:
-        return await self.edges.load((nid, direction, tuple(sorted(kinds)), as_of, include_closed))
+        key = (nid, direction, tuple(sorted(kinds)), as_of, include_closed)
+        return await asyncio.shield(self.edges.load(key))
 
     async def neighbours(
         self, nid: str, direction: Direction, *kinds: EdgeKind, as_of: float | None = None
@@ -132,16 +138,26 @@ class Context(BaseContext):
         max_depth: int,
         timeout: float | None,
         can_write: bool = True,
+        cost_limits: CostLimits | None = None,
+        max_items: int | None = None,
     ) -> None:
         super().__init__()
         self.store = store
-        #: Whether the caller may change things (incidents): its token has the ingest or
+        #: Whether the caller may change things (incidents): its token has the incidents or
         #: admin scope, or the server has no tokens.
         self.can_write = can_write
         self.node_budget = node_budget
         self.max_depth = max_depth
         self.deadline = time.monotonic() + timeout if timeout is not None else None
         self.loaders = Loaders(store, self.deadline)
+        #: What the query may cost before it runs (None: not checked) ...
+        self.cost_limits = cost_limits
+        #: ... and what it has spent while it runs, on every field.
+        self.budget = (
+            Budget(max_items, self.deadline)
+            if max_items is not None or self.deadline is not None
+            else None
+        )
 
     async def offload(self, fn: Callable[[], T]) -> T:
         """Run an analysis off the event loop; it stops itself at the request's deadline."""

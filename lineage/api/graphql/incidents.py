@@ -184,7 +184,7 @@ triage_field: TriageReportType = strawberry.field(
 def _check_writer(info: Info) -> None:
     if not info.context.can_write:
         raise GraphQLError(
-            "changing incidents needs a token with the 'ingest' or 'admin' scope",
+            "changing incidents needs a token with the 'incidents' or 'admin' scope",
             extensions={"code": "FORBIDDEN"},
         )
 

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, Final
 
@@ -14,7 +16,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from lineage import analysis
 from lineage.analysis import (
@@ -25,6 +27,7 @@ from lineage.analysis import (
 )
 from lineage.analysis.refs import not_found_message
 from lineage.analysis.search import search as search_nodes
+from lineage.api.graphql.cost import AnswerBudget
 from lineage.api.graphql.errors import ErrorCodes
 from lineage.api.graphql.ids import decode_id
 from lineage.api.graphql.impact import impact_field
@@ -260,6 +263,30 @@ class Query:
 
 
 class LineageSchema(strawberry.Schema):
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[Any] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Runs the whole operation (parsing, cost checks, validation, execution and the
+        building of the answer) on an event loop of its own in a worker thread, so a heavy
+        query never holds up the server's loop (and ``/healthz``)."""
+        run = super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        return await asyncio.to_thread(asyncio.run, run)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -270,6 +297,7 @@ class LineageSchema(strawberry.Schema):
 def _extensions() -> list[Any]:
     return [
         ErrorCodes,
+        AnswerBudget,
         lambda: QueryDepthLimiter(max_depth=QUERY_DEPTH),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
