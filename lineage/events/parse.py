@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+import orjson
 from pydantic import ValidationError
 
 from lineage.events.errors import (
@@ -59,6 +60,24 @@ def nesting_problem(value: Any, limit: int = MAX_NESTING) -> Problem | None:
     return None
 
 
+def _may_nest_deeper(value: Any) -> bool:
+    """The quick test every event takes: whether ``value`` may nest more than
+    :data:`MAX_NESTING` levels. orjson refuses to encode past 254 levels, in C; wrapped in
+    ``254 - MAX_NESTING`` lists, ``value`` fails to encode when it nests that deep (or when
+    it cannot be encoded for another reason, which :func:`nesting_problem` then clears)."""
+    wrapped = value
+    for _ in range(_WRAP):
+        wrapped = [wrapped]
+    try:
+        orjson.dumps(wrapped)
+    except orjson.JSONEncodeError:
+        return True
+    return False
+
+
+_WRAP = 254 - MAX_NESTING
+
+
 def parse_event(raw: Any) -> LineageEvent:
     """Validate one decoded JSON event and return it as a RunEvent, DatasetEvent or JobEvent.
 
@@ -78,9 +97,10 @@ def parse_event(raw: Any) -> LineageEvent:
     """
     if not isinstance(raw, dict):
         raise EventValidationError([Problem("$", _NOT_AN_OBJECT)])
-    deep = nesting_problem(raw)
-    if deep is not None:
-        raise EventValidationError([deep])
+    if _may_nest_deeper(raw):
+        deep = nesting_problem(raw)
+        if deep is not None:
+            raise EventValidationError([deep])
     if "run" in raw:
         if "job" in raw or "dataset" not in raw:
             return _validate(RunEvent, raw)
