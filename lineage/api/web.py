@@ -10,11 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
-
-from lineage.api.auth import require
 
 #: Where the build puts the explorer (inside the package, so wheels carry it).
 STATIC: Final = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -38,23 +36,16 @@ def mount_explorer(app: FastAPI, static: Path = STATIC) -> None:
     if assets.is_dir():
         app.mount("/assets", StaticFiles(directory=assets), name="explorer-assets")
 
-    @app.get(
-        "/",
-        include_in_schema=False,
-        response_model=None,
-        dependencies=[Depends(require("read"))],
-    )
+    # The page and its assets are open even with tokens set: they hold the explorer's code,
+    # no data, and a browser cannot send a bearer token when it navigates. The explorer asks
+    # for a token and sends it with every request, each of which needs the read scope.
+    @app.get("/", include_in_schema=False, response_model=None)
     async def explorer() -> FileResponse | HTMLResponse:
         if index.is_file():
             return FileResponse(index, headers={"Cache-Control": "no-cache"})
         return HTMLResponse(MISSING)
 
-    @app.get(
-        "/bench.html",
-        include_in_schema=False,
-        response_model=None,
-        dependencies=[Depends(require("read"))],
-    )
+    @app.get("/bench.html", include_in_schema=False, response_model=None)
     async def bench() -> FileResponse | HTMLResponse:
         page = static / "bench.html"
         if page.is_file():

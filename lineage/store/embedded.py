@@ -207,7 +207,8 @@ class EmbeddedStore:
                 )
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._writer = WriterLock.acquire(self.path)
+                if str(path) != ":memory:":  # a private in-memory store has no one to share with
+                    self._writer = WriterLock.acquire(self.path)
                 self._db = sqlite3.connect(
                     str(self.path), check_same_thread=False, isolation_level=None
                 )

@@ -1,4 +1,5 @@
-"""With tokens set, every route but /healthz needs a token with the right scope."""
+"""With tokens set, every route but /healthz and the explorer's page (code, no data) needs a
+token with the right scope."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 from lineage.api.app import create_app
 from lineage.settings import SCOPES, Settings
 
-OPEN = {"/healthz"}
+OPEN = {"/healthz", "/", "/bench.html"}
 #: The scope each route needs, when it is not ``read``.
 NEEDS = {
     ("POST", "/api/v1/lineage"): "ingest",
@@ -90,3 +91,8 @@ def test_a_route_refuses_a_missing_token_and_a_token_without_its_scope(
 
 def test_healthz_is_open(client: TestClient) -> None:
     assert client.get("/healthz").status_code == 200
+
+
+def test_the_explorer_page_is_open_but_what_it_asks_for_is_not(client: TestClient) -> None:
+    assert client.get("/").status_code == 200
+    assert client.post("/graphql", json={"query": "{ __typename }"}).status_code == 401
