@@ -14,7 +14,7 @@ import time
 from bisect import bisect_right, insort
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from hashlib import blake2b
+from hashlib import blake2b, sha256
 from pathlib import Path
 from typing import Any, Final
 
@@ -58,6 +58,16 @@ from lineage.store.merge import CHANGED, TIME_ONLY, UNCHANGED, apply_prop, feed_
 from lineage.store.owner import WriterLock
 from lineage.store.traversal import Level, Traversal, walk
 
+
+def _add_event_digests(db: sqlite3.Connection) -> None:
+    """Stores made before events were kept once gain the digest column; their rows keep
+    none (and so never collide), new rows are unique by it."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(events)")}
+    if "digest" not in columns:
+        db.execute("ALTER TABLE events ADD COLUMN digest BLOB")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS events_by_digest ON events(digest)")
+
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY,
@@ -67,7 +77,8 @@ CREATE TABLE IF NOT EXISTS events (
     run_id TEXT,
     job_namespace TEXT,
     job_name TEXT,
-    body BLOB NOT NULL
+    body BLOB NOT NULL,
+    digest BLOB
 );
 CREATE INDEX IF NOT EXISTS events_by_time ON events(event_time);
 CREATE INDEX IF NOT EXISTS events_by_run ON events(run_id);
@@ -217,6 +228,7 @@ class EmbeddedStore:
                 # crash of the machine, not only of the process.
                 self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'OFF'}")
                 self._db.executescript(SCHEMA)
+                _add_event_digests(self._db)
         except (sqlite3.Error, OSError) as exc:
             if self._writer is not None:
                 self._writer.release()
@@ -453,15 +465,27 @@ class EmbeddedStore:
             )
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany(
+            # An event is stored once however often it arrives (a producer's retry, a
+            # Kafka batch read again after a consumer's crash): its digest is its identity.
+            inserted = db.executemany(
                 "INSERT INTO events (received_at, event_time, event_type, run_id, job_namespace,"
-                " job_name, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " job_name, body, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (digest) DO NOTHING",
                 [
-                    (now, i.event_time, i.event_type, i.run_id, i.job_namespace, i.job_name, i.body)
+                    (
+                        now,
+                        i.event_time,
+                        i.event_type,
+                        i.run_id,
+                        i.job_namespace,
+                        i.job_name,
+                        i.body,
+                        sha256(i.body).digest(),
+                    )
                     for i in items
                     if i.is_event
                 ],
-            )
+            ).rowcount
             db.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?)", node_rows)
             db.executemany("UPDATE nodes SET ats = ? WHERE id = ?", ats_rows)
             db.executemany("INSERT OR REPLACE INTO cold VALUES (?, ?, ?, ?)", facet_rows)
@@ -481,7 +505,7 @@ class EmbeddedStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        self._event_count += sum(1 for i in items if i.is_event)
+        self._event_count += max(inserted, 0)
 
     def _apply(self, m: Mutation, batch: _Batch) -> None:
         if isinstance(m, UpsertNode):

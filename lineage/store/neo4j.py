@@ -24,6 +24,7 @@ node and so holds its write lock until commit. Reads never wait for writes.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -149,11 +150,14 @@ LEDGER_READ: Final = (
     "RETURN l } "
     "RETURN w.ledger AS ledger, l.key AS key, l.at AS at, l.body AS body"
 )
+# An event is stored once, whatever number of times it arrives (a producer's retry, a Kafka
+# batch read again after a consumer's crash): its bytes' digest is its identity.
 EVENT_CREATE: Final = (
-    "UNWIND $rows AS row CREATE (e:Event {seq: row.seq, received_at: row.received_at, "
-    "event_time: row.event_time, event_type: row.event_type, run_id: row.run_id, "
-    "job_namespace: row.job_namespace, job_name: row.job_name, body: row.body, "
-    "write_id: row.write_id})"
+    "UNWIND $rows AS row MERGE (e:Event {digest: row.digest}) "
+    "ON CREATE SET e.seq = row.seq, e.received_at = row.received_at, "
+    "e.event_time = row.event_time, e.event_type = row.event_type, e.run_id = row.run_id, "
+    "e.job_namespace = row.job_namespace, e.job_name = row.job_name, e.body = row.body, "
+    "e.write_id = row.write_id"
 )
 
 
@@ -525,6 +529,7 @@ class Neo4jStore:
                             "job_namespace": item.job_namespace,
                             "job_name": item.job_name,
                             "body": bytes(item.body),
+                            "digest": hashlib.sha256(item.body).hexdigest(),
                             "write_id": write_id,
                         }
                         for i, item in enumerate(events)

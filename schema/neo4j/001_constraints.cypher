@@ -28,6 +28,8 @@ CREATE CONSTRAINT on_id IF NOT EXISTS FOR ()-[r:ON]-() REQUIRE r.id IS UNIQUE;
 
 // Raw events and the store's own bookkeeping.
 CREATE CONSTRAINT event_seq IF NOT EXISTS FOR (e:Event) REQUIRE e.seq IS UNIQUE;
+// An event arriving twice (a retry, a replayed Kafka batch) is stored once.
+CREATE CONSTRAINT event_digest IF NOT EXISTS FOR (e:Event) REQUIRE e.digest IS UNIQUE;
 CREATE CONSTRAINT counter_name IF NOT EXISTS FOR (c:Counter) REQUIRE c.name IS UNIQUE;
 CREATE CONSTRAINT report_key IF NOT EXISTS FOR (r:ColumnLineageReport) REQUIRE r.key IS UNIQUE;
 CREATE CONSTRAINT run_state_run IF NOT EXISTS FOR (s:RunState) REQUIRE s.run IS UNIQUE;
