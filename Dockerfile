@@ -16,7 +16,7 @@ COPY pyproject.toml README.md ./
 COPY lineage ./lineage
 COPY --from=explorer /src/lineage/web/static ./lineage/web/static
 COPY schema ./schema
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir '.[kafka]' \
     && useradd --system --create-home lineage
 
 # The Neo4j store applies these constraints and indexes at start-up.

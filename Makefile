@@ -8,8 +8,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NEO4J_PORT ?= 7687
 NEO4J_DIR ?= $(CURDIR)/tools/neo4j/run
+KAFKA_PORT ?= 9092
+KAFKA_DIR ?= $(CURDIR)/tools/kafka/run
 
-.PHONY: run test install lint typecheck pytest dbt-install neo4j-start neo4j-stop bench clean web web-test chromium bench-web airflow-install
+.PHONY: run test install lint typecheck pytest dbt-install neo4j-start neo4j-stop kafka-start kafka-stop bench clean web web-test chromium bench-web airflow-install
 
 # Serving needs only the runtime dependencies; the test and development extras (MLflow,
 # scikit-learn, Evidently, linters: most of a gigabyte) are installed by `make test` alone.
@@ -67,6 +69,13 @@ neo4j-start:
 neo4j-stop:
 	bash tools/neo4j/neo4j.sh stop --dir $(NEO4J_DIR)
 
+# Apache Kafka (KRaft, one node) from Maven Central, for `lineage consume` and its tests.
+kafka-start:
+	bash tools/kafka/kafka.sh start --port $(KAFKA_PORT) --dir $(KAFKA_DIR)
+
+kafka-stop:
+	bash tools/kafka/kafka.sh stop --dir $(KAFKA_DIR)
+
 lint: install
 	$(BIN)/ruff check lineage tests benchmarks
 	$(BIN)/ruff format --check lineage
@@ -77,11 +86,14 @@ typecheck: install
 pytest: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-# Neo4j is started for the run and stopped afterwards, whatever the tests did.
+# Neo4j and Kafka are started for the run and stopped afterwards, whatever the tests did.
 test: install dbt-install airflow-install lint typecheck web-test chromium
 	$(MAKE) neo4j-start
+	$(MAKE) kafka-start || { $(MAKE) neo4j-stop; exit 1; }
 	status=0; \
-	LINEAGE_TEST_NEO4J=neo4j://127.0.0.1:$(NEO4J_PORT) $(MAKE) pytest || status=$$?; \
+	LINEAGE_TEST_NEO4J=neo4j://127.0.0.1:$(NEO4J_PORT) \
+	LINEAGE_TEST_KAFKA=127.0.0.1:$(KAFKA_PORT) $(MAKE) pytest || status=$$?; \
+	$(MAKE) kafka-stop; \
 	$(MAKE) neo4j-stop; \
 	exit $$status
 

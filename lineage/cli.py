@@ -84,6 +84,14 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="Load the demo story first (once per store).")
     ] = False,
+    consume_kafka: Annotated[
+        bool,
+        typer.Option(
+            "--consume",
+            help="Also read events from Kafka (LINEAGE_KAFKA_* settings) into the store; "
+            "its lag and batch metrics join /metrics.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the OpenLineage endpoint, REST API, GraphQL and the explorer."""
     import uvicorn
@@ -116,12 +124,40 @@ def serve(
         # Another process that tries to write this store is told to send it here.
         host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
         describe(f"http://{host}:{settings.port}")
+    consumer = _start_consumer(application, settings) if consume_kafka else None
     err.print(
         f"lineage serving on http://{settings.host}:{settings.port} "
         f"(store: {settings.store}); point producers at OPENLINEAGE_URL="
         f"http://{settings.host}:{settings.port}"
     )
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+    try:
+        uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        if consumer is not None:
+            consumer.stop()
+
+
+def _start_consumer(application: Any, settings: Settings) -> Any:
+    """A Kafka consumer on a thread of the server, writing to the server's store."""
+    import threading
+
+    from lineage.consume import ConsumeError, ConsumerMetrics, LineageConsumer
+
+    target = application.state.store
+    options = _kafka_options(settings, None, None)
+    try:
+        consumer = LineageConsumer(
+            target,
+            options,
+            metrics=ConsumerMetrics(application.state.metrics.registry),
+            writer=lambda items: _write_consumed(target, items, settings),
+        )
+    except ConsumeError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    threading.Thread(target=consumer.run, name="kafka-consumer", daemon=True).start()
+    err.print(f"consuming {', '.join(options.topics)} from {options.bootstrap_servers}")
+    return consumer
 
 
 def _documents(path: str) -> Iterator[tuple[str, Any]]:
@@ -178,6 +214,92 @@ def _parse_text(where: str, data: bytes) -> Iterator[tuple[str, Any]]:
 class _Unreadable:
     def __init__(self, reason: str) -> None:
         self.reason = reason
+
+
+def _kafka_options(settings: Settings, topics: list[str] | None, group: str | None) -> Any:
+    from lineage.consume import KafkaOptions
+
+    return KafkaOptions(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        topics=topics or settings.kafka_topics,
+        group_id=group or settings.kafka_group_id,
+        dead_letter_topic=settings.kafka_dead_letter_topic or None,
+        batch_size=settings.kafka_batch_size,
+        config=dict(settings.kafka_config),
+    )
+
+
+@app.command()
+def consume(
+    store: StoreOption = None,
+    bootstrap_servers: Annotated[
+        str | None,
+        typer.Option(help="Kafka brokers, host:port,... (LINEAGE_KAFKA_BOOTSTRAP_SERVERS)."),
+    ] = None,
+    topic: Annotated[
+        list[str] | None,
+        typer.Option("--topic", help="Topic to read (repeatable; LINEAGE_KAFKA_TOPICS)."),
+    ] = None,
+    group: Annotated[
+        str | None, typer.Option(help="Consumer group id (LINEAGE_KAFKA_GROUP_ID).")
+    ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve the consumer's Prometheus metrics on this port."),
+    ] = None,
+    max_idle: Annotated[
+        float | None,
+        typer.Option(help="Stop after this many seconds without a message (default: never)."),
+    ] = None,
+) -> None:
+    """Read OpenLineage events from Kafka topics (as the KafkaTransport writes them) into
+    the store, at least once: offsets are committed only after the store committed."""
+    import signal
+
+    from lineage.consume import ConsumeError, LineageConsumer
+    from lineage.store import StoreError, open_store
+
+    settings = _settings(store=store, kafka_bootstrap_servers=bootstrap_servers)
+    options = _kafka_options(settings, topic, group)
+    try:
+        target = open_store(settings.store, settings)
+    except StoreError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    try:
+        consumer = LineageConsumer(
+            target,
+            options,
+            writer=lambda items: _write_consumed(target, items, settings),
+        )
+    except ConsumeError as exc:
+        target.close()
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=settings.host, registry=consumer.metrics.registry)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: consumer.stop())
+    err.print(
+        f"consuming {', '.join(options.topics)} from {options.bootstrap_servers} "
+        f"(group {options.group_id}) into {settings.store}"
+    )
+    try:
+        consumer.run(max_idle=max_idle)
+    except ConsumeError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        consumer.close()
+        target.close()
+
+
+def _write_consumed(target: Any, items: Any, settings: Settings) -> None:
+    from lineage.ingest import write
+
+    write(target, items, auto_resolve=settings.incident_auto_resolve)
 
 
 @app.command()

@@ -120,3 +120,36 @@ class Settings(BaseSettings):
             digest, _, scopes = entry.rpartition("=")
             table[digest] = frozenset(scopes.split("+"))
         return table
+
+    # Kafka ingest (`lineage consume`, `lineage serve --consume`).
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", description="Kafka brokers to read events from, host:port,..."
+    )
+    kafka_topics: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["openlineage"],
+        description="Topics the OpenLineage KafkaTransport writes to, comma separated.",
+    )
+    kafka_group_id: str = Field(
+        default="lineage",
+        description="Consumer group: consumers sharing it split the topics' partitions.",
+    )
+    kafka_dead_letter_topic: str = Field(
+        default="openlineage.dead-letter",
+        description="Where messages that are not valid OpenLineage go, with the reason in "
+        "their 'lineage.error' header. Empty: they are logged and skipped.",
+    )
+    kafka_batch_size: int = Field(
+        default=500, ge=1, le=100_000, description="Most messages stored in one transaction."
+    )
+    kafka_config: dict[str, str | int | bool] = Field(
+        default_factory=dict,
+        description="More librdkafka settings as JSON, e.g. "
+        '{"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", ...}.',
+    )
+
+    @field_validator("kafka_topics", mode="before")
+    @classmethod
+    def _split_topics(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value

@@ -81,3 +81,18 @@ def test_the_image_ships_the_neo4j_schema_the_store_applies() -> None:
     env = " ".join(line for line in lines if line.startswith("ENV"))
     assert "LINEAGE_NEO4J_SCHEMA=/app/schema/neo4j" in env
     assert sorted(p.name for p in (REPO / "schema" / "neo4j").glob("*.cypher"))
+
+
+def test_kafka_and_a_consumer_run_under_the_kafka_profile() -> None:
+    services = compose()["services"]
+    kafka, consumer = services["kafka"], services["lineage-consumer"]
+    assert kafka["image"].startswith("apache/kafka:4.")
+    assert kafka["profiles"] == consumer["profiles"] == ["kafka"]
+    assert "kafka:9092" in kafka["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    assert consumer["build"] == "."
+    assert consumer["command"][:2] == ["lineage", "consume"]
+    assert consumer["environment"]["LINEAGE_KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert consumer["environment"]["LINEAGE_STORE"] == "neo4j://neo4j:7687"
+    assert set(consumer["depends_on"]) == {"neo4j", "kafka"}
+    # The image installs the Kafka client the consumer needs.
+    assert any(line.startswith("RUN pip install") and "[kafka]" in line for line in dockerfile())
