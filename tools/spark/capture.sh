@@ -38,65 +38,10 @@ SPARK_VENV="$venv" "$here/install.sh"
 # shellcheck source=../capture-lib.sh
 source "$repo_root/tools/capture-lib.sh" "${args[@]}"
 
-java_major() { "$1/bin/java" -version 2>&1 | awk -F'"' 'NR == 1 { split($2, v, "."); print v[1] }'; }
-pick_java_home() {
-    local c
-    for c in ${SPARK_JAVA_HOME:-} ${JAVA_HOME:-} /usr/lib/jvm/*17* /usr/lib/jvm/*21*; do
-        if [[ -x "$c/bin/java" ]] && [[ "$(java_major "$c")" =~ ^(17|21)$ ]]; then
-            printf '%s' "$c"
-            return 0
-        fi
-    done
-    log "no Java 17 or 21 found (set SPARK_JAVA_HOME; e.g. apt-get install -y openjdk-17-jre-headless)"
-    exit 1
-}
-export JAVA_HOME="$(pick_java_home)"
-
-jar="$(compgen -G "$here/target/jars/openlineage-spark_2.13-*.jar" | head -n 1)"
-
-# Nothing but the receiver may be configured as transport; no machine Spark configuration.
-unset OPENLINEAGE_CONFIG OPENLINEAGE_API_KEY OPENLINEAGE_ENDPOINT OPENLINEAGE_DISABLED \
-    OPENLINEAGE_NAMESPACE OPENLINEAGE_PARENT_ID OPENLINEAGE_ROOT_PARENT_ID OPENLINEAGE_URL \
-    SPARK_HOME PYSPARK_SUBMIT_ARGS HADOOP_CONF_DIR
-export SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON="$venv/bin/python"
-
-# The folder must be ours to remove: absent, or holding what an earlier capture left.
-if [[ -e "$base" && ! -f "$base/.lineage-spark-capture" ]]; then
-    log "refusing to replace $base: it exists and was not made by this script (set SPARK_CAPTURE_DIR)"
-    exit 1
-fi
-rm -rf "$base"
-mkdir -p "$base"
-: > "$base/.lineage-spark-capture"
-
 events="$work/spark_sql.jsonl"
 start_receiver "$events"
-
-mkdir -p "$work/conf"
-cat > "$work/conf/spark-defaults.conf" <<CONF
-spark.master                                   local[2]
-spark.app.name                                 jaffle_shop
-spark.ui.enabled                               false
-spark.sql.shuffle.partitions                   2
-spark.sql.catalogImplementation                in-memory
-spark.sql.warehouse.dir                        $base/warehouse
-spark.driver.memory                            1g
-spark.jars                                     $jar
-spark.extraListeners                           io.openlineage.spark.agent.OpenLineageSparkListener
-spark.openlineage.namespace                    spark_jaffle_shop
-spark.openlineage.transport.type               http
-spark.openlineage.transport.url                $RECEIVER_URL
-CONF
-export SPARK_CONF_DIR="$work/conf"
-
-log "job.py (one Spark session, listener $(basename "$jar"), Java $(java_major "$JAVA_HOME"))"
-if ! (cd "$base" && "$venv/bin/python" "$here/job.py" "$base") > "$work/job.out" 2> "$work/spark.log"; then
-    cat "$work/spark.log" "$work/job.out" >&2
-    log "job.py failed"
-    exit 1
-fi
-sed 's/^/    /' "$work/job.out" >&2
+SPARK_VENV="$venv" "$here/run.sh" http "$RECEIVER_URL"
 stop_receiver
-[[ -s "$events" ]] || { cat "$work/spark.log" >&2; log "no event was received"; exit 1; }
+[[ -s "$events" ]] || { cat "$base/spark.log" >&2; log "no event was received"; exit 1; }
 mv "$events" "$out_dir/spark_sql.jsonl"
 log "spark_sql.jsonl: $(wc -l < "$out_dir/spark_sql.jsonl") events"

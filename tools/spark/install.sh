@@ -35,7 +35,7 @@ if [[ "$force" == "1" || ! -f "$jar_stamp" || "$(cat "$jar_stamp")" != "$pom_sum
     command -v mvn >/dev/null 2>&1 || { printf '[spark-install] mvn not found: apt-get install -y maven\n' >&2; exit 1; }
     printf '[spark-install] fetching the OpenLineage Spark listener (%s)\n' "$here/pom.xml" >&2
     rm -rf "$jars"
-    mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies -DoutputDirectory="$jars" >&2
+    mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies -DexcludeTransitive=true -DoutputDirectory="$jars" >&2
     printf '%s\n' "$pom_sum" > "$jar_stamp"
 fi
 
