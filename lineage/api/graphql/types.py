@@ -36,7 +36,7 @@ from lineage.analysis import (
     schema_field,
     version_at,
 )
-from lineage.analysis.diff import MAX_JOBS_COMPARED
+from lineage.analysis.diff import MAX_JOBS_COMPARED, code_of
 from lineage.analysis.incidents import Health, is_active, short_id, status_of
 from lineage.analysis.incidents import evidence as incident_evidence
 from lineage.analysis.incidents import health as health_of
@@ -597,6 +597,14 @@ class DatasetVersion(Node):
             metrics=props.get("metrics"),
         )
 
+    @described(
+        "The facets kept with this version, by name: a model version's lineage_model "
+        "(metrics, hyperparameters), an endpoint version's lineage_deployment (the model "
+        "version it serves)."
+    )
+    def facets(self) -> JSON:
+        return JSON(facets_of(self.raw.props))
+
     @described("True when no run in the graph wrote it: a version only readers saw.")
     def observed(self) -> bool:
         return bool(self.raw.props.get("observed"))
@@ -894,6 +902,18 @@ class Run(Node):
     @strawberry.field
     def error_message(self) -> str | None:
         return text(self.raw.props, "error_message")
+
+    @described(
+        "The SQL this run's events reported for its job (null when they sent none); the "
+        "job's `sql` is the latest, so compare runs to see it change."
+    )
+    async def sql(self, info: Info) -> str | None:
+        own = text(self.raw.props, "sql")
+        if own is not None:
+            return own
+        store, run = info.context.store, self.raw
+        sql, _ = await info.context.offload(lambda: code_of(store, run))
+        return sql
 
     @described("Every run facet producers sent, verbatim, by name.")
     def facets(self) -> JSON:
