@@ -597,7 +597,7 @@ function ModelPage({ d, note }: { d: DatasetData; note: ReactNode }) {
                   {versions.map((v) => (
                     <th key={v.id} scope="col" className="version-head">
                       version {short(v.version)}
-                      {v.version === d.currentVersion?.version && <span className="current">latest</span>}
+                      {v.version === d.currentVersion?.version && <> <span className="current">latest</span></>}
                     </th>
                   ))}
                 </tr>
