@@ -17,13 +17,19 @@ from lineage.demo import ENDPOINT, MODEL, RAW_ORDERS
 from lineage.graph.model import dataset_id, job_id
 from tests.e2e.server import Server
 from tests.factories import facet, new_run_id, run_event
-from tests.web.conftest import screenshot
+from tests.web.conftest import ARTIFACTS
 from tests.web.test_explorer import click_node, settle
 
 pytestmark = pytest.mark.e2e
 
 STG_ORDERS_JOB = ("dbt", "analytics.staging.acme_analytics.stg_orders.build.run")
 TOTALS_JOB = ("warehouse", "build_order_totals")
+
+
+def screenshot(page: Any, name: str) -> None:
+    """The whole page, not only the viewport: these pages scroll."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def page_url(server: Server, kind: str, namespace: str, name: str) -> str:

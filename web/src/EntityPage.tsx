@@ -41,7 +41,7 @@ export function EntityPage({ route }: { route: EntityRoute }) {
     <div className="entity-page">
       <div className="toolbar">
         <h1>
-          <a href="/">Lineage explorer</a>
+          <a href="/">lineage</a>
         </h1>
         <Search
           onOpen={(hit) => {
@@ -163,7 +163,7 @@ function Incidents({ incidents }: { incidents: IncidentRow[] }) {
       <tbody>
         {incidents.map((i) => (
           <tr key={i.id}>
-            <td className="mono">{i.shortId}</td>
+            <td className="mono nowrap">{i.shortId}</td>
             <td>
               <span className={`status status-${i.status}`}>{i.status}</span>
             </td>
@@ -406,7 +406,7 @@ function Quality({ d }: { d: DatasetData }) {
     <Card title="Quality" testid="quality" note={<span className={`quality quality-${d.quality.status}`}>{d.quality.status}</span>}>
       <h4>Latest assertions</h4>
       {d.quality.assertions.length ? (
-        <table>
+        <table className="compact">
           <tbody>
             {d.quality.assertions.map((q) => (
               <tr key={`${q.assertion}-${q.column}`}>
