@@ -793,7 +793,7 @@ function Timeline({ history, incidents }: { history: ReturnType<typeof servingHi
       </div>
       <div className="axis">
         <span>{time(history[0].from)}</span>
-        <span>{time(new Date(end).toISOString())}</span>
+        <span>latest event {time(new Date(last).toISOString())}</span>
       </div>
     </div>
   );
