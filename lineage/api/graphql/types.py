@@ -8,6 +8,7 @@ DataLoaders, never one store call per object.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
@@ -36,7 +37,7 @@ from lineage.analysis import (
     schema_field,
     version_at,
 )
-from lineage.analysis.diff import MAX_JOBS_COMPARED, code_of
+from lineage.analysis.diff import MAX_JOBS_COMPARED
 from lineage.analysis.incidents import Health, is_active, short_id, status_of
 from lineage.analysis.incidents import evidence as incident_evidence
 from lineage.analysis.incidents import health as health_of
@@ -911,9 +912,7 @@ class Run(Node):
         own = text(self.raw.props, "sql")
         if own is not None:
             return own
-        store, run = info.context.store, self.raw
-        sql, _ = await info.context.offload(lambda: code_of(store, run))
-        return sql
+        return await asyncio.shield(info.context.loaders.run_sql.load(self.raw))
 
     @described("Every run facet producers sent, verbatim, by name.")
     def facets(self) -> JSON:
