@@ -7,6 +7,7 @@ import { JsonView } from "./JsonView";
 import type { GNode } from "./model";
 import type { Capabilities, IncidentSummary } from "./incidents";
 import { incidentsOn } from "./incidents";
+import { entityHref } from "./route";
 
 type Detail = DetailQuery["lineage"]["nodes"][number];
 type FieldDetail = FieldDetailQuery["node"];
@@ -86,6 +87,11 @@ export function Panel(props: {
         <div className={`health health-${health}`} data-testid="health">
           {health}
         </div>
+        {entityHref(node) && (
+          <a className="page-link" href={entityHref(node)!} data-testid="entity-link">
+            Open its page ▸
+          </a>
+        )}
       </header>
       {node.kind !== "FIELD" && (
         <div className="actions">

@@ -3,6 +3,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import searchFile from "./graphql/search.graphql?raw";
 import { gql } from "./api";
 import type { SearchQuery } from "./generated/graphql";
+import { entityHref } from "./route";
 
 export type Hit = SearchQuery["search"]["nodes"][number];
 
@@ -110,11 +111,24 @@ export function Search({ onOpen, autoFocus }: { onOpen: (hit: Hit) => void; auto
                 <span className={`kind kind-${hit.__typename.toLowerCase()}`}>{hit.__typename === "Field" ? "column" : hit.__typename === "Job" ? "job" : "dataset"}</span>
                 <span className="name">{name}</span>
                 <span className="detail">{detail}</span>
+                <HitPage hit={hit} />
               </li>
             );
           })}
         </ul>
       )}
     </div>
+  );
+}
+
+/** A hit's own page (a column's: its dataset's), opened without drawing it in the graph. */
+function HitPage({ hit }: { hit: Hit }) {
+  const target = hit.__typename === "Field" ? hit.dataset && { kind: "DATASET", ...hit.dataset } : { ...hit, type: hit.__typename === "Dataset" ? hit.dtype : null };
+  const href = target ? entityHref(target) : null;
+  if (!href) return null;
+  return (
+    <a className="hit-page" href={href} onMouseDown={(e) => e.stopPropagation()} title="Open its page">
+      page ▸
+    </a>
   );
 }

@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from lineage.analysis import Timeout, run_started
+from lineage.analysis.diff import code_of
 from lineage.analysis.errors import check_deadline
 from lineage.api.graphql.cost import Budget, CostLimits
 from lineage.graph.model import EdgeKind, NodeKind
@@ -36,6 +37,10 @@ class Loaders:
         self.deadline = deadline
         self.nodes = DataLoader[str, Node | None](load_fn=self._load_nodes)
         self.edges = DataLoader[EdgeKey, list[Edge]](load_fn=self._load_edges)
+        #: The SQL each run's events reported (read from the stored events, all in one call).
+        self.run_sql = DataLoader[Node, str | None](
+            load_fn=self._load_run_sql, cache_key_fn=lambda run: run.id
+        )
 
     async def call(self, fn: Callable[[], T]) -> T:
         """Run a blocking store call off the event loop, within the request's deadline."""
@@ -55,6 +60,9 @@ class Loaders:
     async def _load_nodes(self, ids: list[str]) -> list[Node | None]:
         found = await self.call(lambda: self.store.get_nodes(ids))
         return [found.get(nid) for nid in ids]
+
+    async def _load_run_sql(self, runs: list[Node]) -> list[str | None]:
+        return await self.call(lambda: [code_of(self.store, run)[0] for run in runs])
 
     async def _load_edges(self, keys: list[EdgeKey]) -> list[list[Edge]]:
         groups: dict[tuple[Direction, tuple[EdgeKind, ...], float | None, bool], list[str]] = {}

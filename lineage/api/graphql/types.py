@@ -8,6 +8,7 @@ DataLoaders, never one store call per object.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
@@ -597,6 +598,14 @@ class DatasetVersion(Node):
             metrics=props.get("metrics"),
         )
 
+    @described(
+        "The facets kept with this version, by name: a model version's lineage_model "
+        "(metrics, hyperparameters), an endpoint version's lineage_deployment (the model "
+        "version it serves)."
+    )
+    def facets(self) -> JSON:
+        return JSON(facets_of(self.raw.props))
+
     @described("True when no run in the graph wrote it: a version only readers saw.")
     def observed(self) -> bool:
         return bool(self.raw.props.get("observed"))
@@ -894,6 +903,16 @@ class Run(Node):
     @strawberry.field
     def error_message(self) -> str | None:
         return text(self.raw.props, "error_message")
+
+    @described(
+        "The SQL this run's events reported for its job (null when they sent none); the "
+        "job's `sql` is the latest, so compare runs to see it change."
+    )
+    async def sql(self, info: Info) -> str | None:
+        own = text(self.raw.props, "sql")
+        if own is not None:
+            return own
+        return await asyncio.shield(info.context.loaders.run_sql.load(self.raw))
 
     @described("Every run facet producers sent, verbatim, by name.")
     def facets(self) -> JSON:
