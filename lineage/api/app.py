@@ -18,6 +18,7 @@ from lineage.api.content import JsonBodies
 from lineage.api.graphql import graphql_router
 from lineage.api.group_commit import GroupCommit
 from lineage.api.metrics import Metrics
+from lineage.api.outage import StoreOutageGate
 from lineage.api.web import mount_explorer
 from lineage.ingest import write
 from lineage.settings import Settings
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         observe=app.state.metrics.requests_per_transaction.observe,
     )
     app.add_middleware(JsonBodies)
+    app.add_middleware(StoreOutageGate)
     app.include_router(rest.router)
     app.include_router(marquez.router)
     app.include_router(export.router)
