@@ -73,6 +73,7 @@ from lineage.store.neo4j_apply import (
     WorkingSet,
     edge_kind_of,
 )
+from lineage.store.prune import PruneReport
 from lineage.store.traversal import LIGHT_PROPS, Level, Traversal, walk
 
 log = logging.getLogger(__name__)
@@ -868,6 +869,13 @@ class Neo4jStore:
             with self._lock:
                 if not self._schema_ready:
                     self.migrate()
+
+    def prune(
+        self, before: float, namespace: str | None = None, dry_run: bool = False
+    ) -> PruneReport:
+        from lineage.store.prune import prune_neo4j
+
+        return prune_neo4j(self, before, namespace, dry_run)
 
     def close(self) -> None:
         self._driver.close()
