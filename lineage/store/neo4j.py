@@ -88,8 +88,8 @@ SCHEMA_DIR: Final = Path(
 _PROJECTION: Final = sorted(k.value for k in PROJECTION_EDGES)
 _COUNTER: Final = "events"
 _FIELD_CACHE_MAX: Final = 2_000_000
-#: Fresh connections tried after a connection error before the server counts as down: a
-#: restarted server leaves broken connections in the pool, and a refused one fails at once.
+#: Fresh connections tried after a quick connection error before the server counts as down:
+#: a restarted server leaves broken connections in the pool, and a refused one fails at once.
 _RECONNECTS: Final = 2
 
 
@@ -449,7 +449,8 @@ class Neo4jStore:
     def _guarded(self, attempt: Callable[[], T], *, retry: bool) -> T:
         """Run ``attempt`` behind the breaker, reporting to it what the server did."""
         probe = self.breaker.before()
-        deadline = time.monotonic() + self.retry_seconds
+        started = time.monotonic()
+        deadline = started + self.retry_seconds
         reconnects = 0 if not probe else _RECONNECTS
         delay = 0.2
         while True:
@@ -457,7 +458,9 @@ class Neo4jStore:
                 result = attempt()
             except (Neo4jError, DriverError, OSError) as exc:
                 if _connectivity(exc):
-                    if reconnects < _RECONNECTS:
+                    # Only a quick failure (a refused or broken connection) is worth a fresh
+                    # one; a connection that timed out would time out again.
+                    if reconnects < _RECONNECTS and time.monotonic() - started < 1.0:
                         reconnects += 1
                         time.sleep(0.05 * reconnects)
                         continue
