@@ -41,7 +41,9 @@ class StoreOutageGate:
             await self.app(scope, receive, send)
             return
         outage = breaker.outage(wait)
-        body = orjson.dumps({"error": f"the store is unavailable: {outage}"})
+        # Nothing was done: a producer may send the same request again.
+        done = "" if scope["method"] in ("GET", "HEAD") else ", nothing was stored"
+        body = orjson.dumps({"error": f"the store is unavailable{done}: {outage}"})
         await send(
             {
                 "type": "http.response.start",
