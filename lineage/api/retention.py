@@ -21,8 +21,9 @@ log = logging.getLogger("lineage.retention")
 
 router = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(require("admin"))])
 
-#: Seconds between two automatic prunes.
+#: Seconds between two automatic prunes, and before another try after a failed one.
 INTERVAL: Final = 24 * 3600.0
+RETRY: Final = 600.0
 
 
 @router.post("/prune")
@@ -53,15 +54,16 @@ async def prune(
     return JSONResponse(report.as_json())
 
 
-def prune_old(store: GraphStore, days: float) -> None:
-    """One automatic prune: everything older than ``days`` days."""
+def prune_old(store: GraphStore, days: float) -> bool:
+    """One automatic prune: everything older than ``days`` days. False when it failed."""
     before = time.time() - days * 86400
     try:
         report = store.prune(before)
     except StoreError as exc:
         log.warning("retention: the prune of history older than %s days failed: %s", days, exc)
-        return
+        return False
     log.info("retention: pruned history older than %s days: %s", days, report.as_json())
+    return True
 
 
 async def retention_loop(app: FastAPI, interval: float = INTERVAL) -> None:
@@ -71,5 +73,5 @@ async def retention_loop(app: FastAPI, interval: float = INTERVAL) -> None:
     if days is None:
         return
     while True:
-        await run_in_threadpool(prune_old, app.state.store, days)
-        await asyncio.sleep(interval)
+        done = await run_in_threadpool(prune_old, app.state.store, days)
+        await asyncio.sleep(interval if done else min(RETRY, interval))
