@@ -998,6 +998,54 @@ def migrate(store: StoreOption = None) -> None:
     out.print(f"schema up to date ({settings.store})")
 
 
+@app.command()
+def prune(
+    before: Annotated[
+        str,
+        typer.Option(
+            "--before",
+            help="Drop the history before this ISO 8601 time (UTC when no zone is given).",
+        ),
+    ],
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace", help="Only runs of this namespace's jobs and versions they touched."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would go; change nothing.")
+    ] = False,
+    store: StoreOption = None,
+) -> None:
+    """Drop history before a time: raw events, runs, superseded dataset versions and
+    lineage closed by then. What is current at that time, and every answer as of it or
+    later, stays. LINEAGE_RETENTION_DAYS makes the server do this every day."""
+    from datetime import datetime
+
+    from lineage.store import StoreError, open_store
+
+    when = _time(before, "--before")
+    assert when is not None
+    settings = _settings(store=store)
+    try:
+        target = open_store(settings.store, settings, read_only=dry_run)
+        try:
+            report = target.prune(datetime.fromisoformat(when).timestamp(), namespace, dry_run)
+        finally:
+            target.close()
+    except StoreError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    verb = "would drop" if dry_run else "dropped"
+    scope = f" in namespace {namespace}" if namespace else ""
+    out.print(
+        f"{verb}{scope} before {when}: {report.events} events, {report.runs} runs, "
+        f"{report.versions} dataset versions, {report.edges} edges, "
+        f"{report.reports} column lineage reports"
+    )
+
+
 schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 

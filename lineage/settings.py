@@ -77,6 +77,15 @@ class Settings(BaseSettings):
         default=True,
         description="Resolve an automatically opened incident when its failed checks pass again.",
     )
+    retention_days: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Keep this many days of history: the server prunes raw events, runs, superseded "
+            "versions and lineage closed before then at start and every day (as "
+            "`lineage prune` does). Unset: keep everything."
+        ),
+    )
     tokens: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,12 +13,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import lineage
-from lineage.api import analysis, export, marquez, rest
+from lineage.api import analysis, export, marquez, rest, retention
 from lineage.api.auth import require
 from lineage.api.content import JsonBodies
 from lineage.api.graphql import graphql_router
 from lineage.api.group_commit import GroupCommit
 from lineage.api.metrics import Metrics
+from lineage.api.outage import StoreOutageGate
+from lineage.api.retention import retention_loop
 from lineage.api.web import mount_explorer
 from lineage.ingest import write
 from lineage.settings import Settings
@@ -31,7 +34,12 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pruning = (
+            asyncio.create_task(retention_loop(app)) if app.state.settings.retention_days else None
+        )
         yield
+        if pruning is not None:
+            pruning.cancel()
         if owns_store:
             app.state.store.close()
 
@@ -57,10 +65,12 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         observe=app.state.metrics.requests_per_transaction.observe,
     )
     app.add_middleware(JsonBodies)
+    app.add_middleware(StoreOutageGate)
     app.include_router(rest.router)
     app.include_router(marquez.router)
     app.include_router(export.router)
     app.include_router(analysis.router)
+    app.include_router(retention.router)
     app.include_router(graphql_router(app), prefix="/graphql")
     mount_explorer(app)
 

@@ -19,6 +19,7 @@ from lineage.events import EventValidationError, Problem
 from lineage.ingest import Rejection, prepare
 from lineage.settings import Settings
 from lineage.store import GraphStore, IngestItem, StoreUnavailable
+from lineage.store.breaker import StoreOutage
 
 router = APIRouter()
 
@@ -95,8 +96,12 @@ def _unavailable(metrics: Metrics, exc: StoreUnavailable, count: int) -> JSONRes
     return JSONResponse(
         {"error": f"the store is unavailable, nothing was stored: {exc}"},
         status_code=503,
-        headers={"Retry-After": "5"},
+        headers={"Retry-After": _retry_after(exc)},
     )
+
+
+def _retry_after(exc: StoreUnavailable) -> str:
+    return exc.retry_after_header if isinstance(exc, StoreOutage) else "5"
 
 
 @router.post("/api/v1/lineage", status_code=201, dependencies=[Depends(require("ingest"))])
@@ -221,5 +226,9 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         await run_in_threadpool(store.ping)
     except StoreUnavailable as exc:
-        return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "reason": str(exc)},
+            status_code=503,
+            headers={"Retry-After": _retry_after(exc)},
+        )
     return JSONResponse({"status": "ready", "store": request.app.state.settings.store})

@@ -16,6 +16,7 @@ from lineage.graph.model import PROJECTION_EDGES, EdgeKind, LedgerEntry, Mutatio
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from lineage.store.prune import PruneReport
     from lineage.store.traversal import Level, Traversal
 
 
@@ -196,6 +197,14 @@ class GraphStore(Protocol):
 
     def count(self) -> Mapping[str, int]:
         """How many events, nodes and edges the store holds."""
+
+    def prune(
+        self, before: float, namespace: str | None = None, dry_run: bool = False
+    ) -> PruneReport:
+        """Drop the history before ``before``: raw events, runs, superseded versions and
+        edges closed by then (``lineage.store.prune``), keeping every answer as of
+        ``before`` or later. ``namespace`` limits it to one namespace's jobs and datasets;
+        ``dry_run`` only counts."""
 
     def ping(self) -> None:
         """Raise ``StoreUnavailable`` with the reason if the store cannot serve."""

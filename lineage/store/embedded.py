@@ -56,6 +56,7 @@ from lineage.store.base import (
 )
 from lineage.store.merge import CHANGED, TIME_ONLY, UNCHANGED, apply_prop, feed_props
 from lineage.store.owner import WriterLock
+from lineage.store.prune import PruneReport
 from lineage.store.traversal import Level, Traversal, walk
 
 
@@ -1350,6 +1351,13 @@ class EmbeddedStore:
                 self._db.execute("SELECT 1").fetchone()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"the embedded store at {self.path} is unusable: {exc}") from exc
+
+    def prune(
+        self, before: float, namespace: str | None = None, dry_run: bool = False
+    ) -> PruneReport:
+        from lineage.store.prune import prune_embedded
+
+        return prune_embedded(self, before, namespace, dry_run)
 
     def close(self) -> None:
         with self._lock:

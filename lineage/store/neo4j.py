@@ -66,6 +66,7 @@ from lineage.store.base import (
     StoreUnavailable,
     Subgraph,
 )
+from lineage.store.breaker import CircuitBreaker
 from lineage.store.neo4j_apply import (
     EDGE_COLUMNS,
     LABELS,
@@ -73,6 +74,7 @@ from lineage.store.neo4j_apply import (
     WorkingSet,
     edge_kind_of,
 )
+from lineage.store.prune import PruneReport
 from lineage.store.traversal import LIGHT_PROPS, Level, Traversal, walk
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,15 @@ SCHEMA_DIR: Final = Path(
 _PROJECTION: Final = sorted(k.value for k in PROJECTION_EDGES)
 _COUNTER: Final = "events"
 _FIELD_CACHE_MAX: Final = 2_000_000
+#: Fresh connections tried after a quick connection error before the server counts as down:
+#: a restarted server leaves broken connections in the pool, and a refused one fails at once.
+_RECONNECTS: Final = 2
+
+
+def _connectivity(exc: BaseException) -> bool:
+    """Whether an error says the server cannot be reached (rather than that it refused)."""
+    return isinstance(exc, ServiceUnavailable | SessionExpired | OSError)
+
 
 # -- statements ----------------------------------------------------------------------------
 # Labels and relationship types come from our enums only; every value is a parameter.
@@ -369,6 +380,9 @@ class Neo4jStore:
         user = user or os.environ.get("LINEAGE_NEO4J_USER") or url_user
         password = password or os.environ.get("LINEAGE_NEO4J_PASSWORD") or url_password
         self.query_timeout = query_timeout
+        self.retry_seconds = retry_seconds
+        #: Open while Neo4j cannot be reached: calls then fail at once (``StoreOutage``).
+        self.breaker = CircuitBreaker("Neo4j", probe_timeout=connection_timeout * 3)
         self._lock = threading.Lock()
         self._schema_ready = False
         self._stored_fields: set[str] = set()
@@ -416,19 +430,58 @@ class Neo4jStore:
     def _execute(
         self, access: str, work: Callable[[ManagedTransaction], T], timeout: float | None = None
     ) -> T:
-        """Run ``work`` in a managed transaction (retried on transient failures)."""
+        """Run ``work`` in a managed transaction, retried on transient failures for up to
+        ``retry_seconds``; a server that cannot be reached fails at once and opens the
+        breaker, which then fails later calls at once until a probe gets through."""
 
         @_unit_of_work(timeout=timeout or self.query_timeout)
         def transaction(tx: ManagedTransaction) -> T:
             return work(tx)
 
-        try:
-            with self._driver.session(database=self.database, default_access_mode=access) as s:
+        def attempt() -> T:
+            # The driver's own retry loop would keep retrying an unreachable server for the
+            # whole budget: each attempt here is one try, and the loop is ours.
+            with self._driver.session(
+                database=self.database, default_access_mode=access, max_transaction_retry_time=-1
+            ) as s:
                 if access == WRITE_ACCESS:
                     return s.execute_write(transaction)
                 return s.execute_read(transaction)
-        except (Neo4jError, DriverError, OSError) as exc:
-            raise self._unavailable(exc) from exc
+
+        return self._guarded(attempt, retry=True)
+
+    def _guarded(self, attempt: Callable[[], T], *, retry: bool) -> T:
+        """Run ``attempt`` behind the breaker, reporting to it what the server did."""
+        probe = self.breaker.before()
+        started = time.monotonic()
+        deadline = started + self.retry_seconds
+        reconnects = 0 if not probe else _RECONNECTS
+        delay = 0.2
+        while True:
+            try:
+                result = attempt()
+            except (Neo4jError, DriverError, OSError) as exc:
+                if _connectivity(exc):
+                    # Only a quick failure (a refused or broken connection) is worth a fresh
+                    # one; a connection that timed out would time out again.
+                    if reconnects < _RECONNECTS and time.monotonic() - started < 1.0:
+                        reconnects += 1
+                        time.sleep(0.05 * reconnects)
+                        continue
+                    self.breaker.failed(f"{self.url} (database {self.database!r}): {exc}")
+                    raise self.breaker.outage() from exc
+                self.breaker.succeeded()  # it answered, if only to refuse
+                retryable = not isinstance(exc, OSError) and exc.is_retryable()
+                if retry and retryable and time.monotonic() + delay < deadline:
+                    time.sleep(delay)
+                    delay *= 2
+                    continue
+                raise self._unavailable(exc) from exc
+            except BaseException:
+                self.breaker.succeeded()  # the work itself failed, not the server
+                raise
+            self.breaker.succeeded()
+            return result
 
     def _read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
@@ -440,11 +493,12 @@ class Neo4jStore:
         self, cypher: str, access: str = WRITE_ACCESS, **params: Any
     ) -> list[dict[str, Any]]:
         """One statement in its own transaction, not retried (schema changes, ping)."""
-        try:
+
+        def attempt() -> list[dict[str, Any]]:
             with self._driver.session(database=self.database, default_access_mode=access) as s:
                 return s.run(Query(cypher, timeout=self.query_timeout), params).data()
-        except (Neo4jError, DriverError, OSError) as exc:
-            raise self._unavailable(exc) from exc
+
+        return self._guarded(attempt, retry=False)
 
     def _wipe(self) -> None:
         self._autocommit("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
@@ -823,6 +877,13 @@ class Neo4jStore:
             with self._lock:
                 if not self._schema_ready:
                     self.migrate()
+
+    def prune(
+        self, before: float, namespace: str | None = None, dry_run: bool = False
+    ) -> PruneReport:
+        from lineage.store.prune import prune_neo4j
+
+        return prune_neo4j(self, before, namespace, dry_run)
 
     def close(self) -> None:
         self._driver.close()

@@ -22,6 +22,7 @@ NEEDS = {
     ("POST", "/api/v1/incidents"): "incidents",
     ("POST", "/api/v1/incidents/{incident}/acknowledge"): "incidents",
     ("POST", "/api/v1/incidents/{incident}/resolve"): "incidents",
+    ("POST", "/api/v1/admin/prune"): "admin",
 }
 
 

@@ -27,7 +27,8 @@ def client() -> Iterator[TestClient]:
 def test_ingest_answers_503_with_retry_after_when_neo4j_is_down(client: TestClient) -> None:
     response = client.post("/api/v1/lineage", json=run_event("START", new_run_id(), ("etl", "j")))
     assert response.status_code == 503
-    assert response.headers["Retry-After"] == "5"
+    # When the store is tried again: the breaker's cooldown, in whole seconds.
+    assert int(response.headers["Retry-After"]) >= 1
     assert "nothing was stored" in response.json()["error"]
     batch = client.post("/api/v1/lineage/batch", json=[run_event("START", new_run_id(), ("etl", "j"))])
     assert batch.status_code == 503
