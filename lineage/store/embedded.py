@@ -8,12 +8,7 @@ gets an answer; reopening the file rebuilds the in-memory graph and its indexes.
 from __future__ import annotations
 
 import gc
-import hashlib
-import marshal
-import mmap
-import os
 import sqlite3
-import struct
 import sys
 import threading
 import time
@@ -142,48 +137,6 @@ def _collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
-#: A snapshot file: this header, then the graph (marshal). The header holds the store
-#: file's stamp (inode, size, modification time, and those of its write-ahead log) and its
-#: last event row id when the snapshot was written, and the SHA-256 of the graph.
-_SNAPSHOT_MAGIC: Final = b"lineage-graph-1\n"
-_SNAPSHOT_HEADER: Final = struct.Struct("<16s6qq32s")
-
-
-def _file_stamp(path: Path) -> tuple[int, ...] | None:
-    """What changes whenever SQLite writes the store's file or its write-ahead log."""
-    try:
-        db = os.stat(path)
-    except OSError:
-        return None
-    try:
-        wal = os.stat(path.with_name(path.name + "-wal"))
-        log = (wal.st_size, wal.st_mtime_ns)
-    except FileNotFoundError:
-        log = (0, 0)
-    if log[0] == 0:  # an empty log (a reader leaves one behind) adds nothing to the file
-        log = (0, 0)
-    return (db.st_ino, db.st_size, db.st_mtime_ns, db.st_dev, *log)
-
-
-def _non_empty(index: Mapping[str, Collection[Any]]) -> dict[str, Collection[Any]]:
-    """An index without the empty entries that removals leave behind, as loading the rows
-    would build it."""
-    return {key: value for key, value in index.items() if value}
-
-
-def _by_kind_values(
-    index: Mapping[str, Mapping[EdgeKind, set[str]]],
-) -> dict[str, dict[str, set[str]]]:
-    """An edge index with kinds as their values (what marshal can write), without empty
-    entries."""
-    found = {}
-    for nid, by_kind in index.items():
-        kinds = {kind.value: ids for kind, ids in by_kind.items() if ids}
-        if kinds:
-            found[nid] = kinds
-    return found
-
-
 def _is_cold(name: str) -> bool:
     return name in COLD_PROPS or name.startswith(FACET_PREFIX)
 
@@ -281,10 +234,6 @@ class EmbeddedStore:
         self.path = Path(path)
         self.read_only = read_only
         self._writer: WriterLock | None = None
-        self._stamp: tuple[int, ...] | None = None
-        self._snapshot_of: tuple[int, ...] | None = None  # the file the snapshot loaded was of
-        self._snapshot_seq = 0
-        self.load_source = ""  # "snapshot" or "rows", once loaded
         try:
             if read_only:
                 if not self.path.exists():
@@ -292,7 +241,6 @@ class EmbeddedStore:
                         f"there is no embedded store at {self.path}: load events into it "
                         "first (lineage ingest, lineage serve), or give another --store"
                     )
-                self._stamp = _file_stamp(self.path)
                 self._db = sqlite3.connect(
                     f"{self.path.resolve().as_uri()}?mode=ro",
                     uri=True,
@@ -303,8 +251,6 @@ class EmbeddedStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 if str(path) != ":memory:":  # a private in-memory store has no one to share with
                     self._writer = WriterLock.acquire(self.path)
-                # Before connecting, which creates the write-ahead log.
-                self._stamp = _file_stamp(self.path) if str(path) != ":memory:" else None
                 self._db = sqlite3.connect(
                     str(self.path), check_same_thread=False, isolation_level=None
                 )
@@ -358,7 +304,7 @@ class EmbeddedStore:
         loaded store does nothing."""
         with self._lock:
             if not self.loaded:
-                self._load(snapshot=True)
+                self._load()
                 self.loaded = True
 
     @property
@@ -367,149 +313,11 @@ class EmbeddedStore:
         any thread while :meth:`load` runs."""
         return self._rows_loaded, self._rows_to_load
 
-    def _load(self, snapshot: bool = False) -> None:
-        """Fill memory from the snapshot written at the last clean close, when asked and it
-        is current, else from the rows."""
+    def _load(self) -> None:
         started = time.perf_counter()
         with _collector_paused():
-            if snapshot and self._load_snapshot():
-                self.load_source = "snapshot"
-                self._snapshot_of = self._stamp
-            else:
-                self._reset_memory()  # of what a stale or damaged snapshot left
-                self._load_rows()
-                self.load_source = "rows"
-        # Memory now moves on from what the file held when it opened.
-        self._stamp = None
+            self._load_rows()
         self.load_seconds = time.perf_counter() - started
-
-    # -- snapshot --------------------------------------------------------------------
-
-    @property
-    def snapshot_path(self) -> Path:
-        """Where the graph in memory is written at a clean close, to be read back instead of
-        the rows on the next open if the store's file has not changed since."""
-        return self.path.with_name(self.path.name + ".graph")
-
-    def _last_seq(self) -> int:
-        (seq,) = self._db.execute("SELECT max(seq) FROM events").fetchone()
-        return int(seq or 0)
-
-    def _load_snapshot(self) -> bool:
-        """Load the snapshot if it is current and intact; whether it was loaded."""
-        if self._stamp is None:
-            return False
-        try:
-            with (
-                self.snapshot_path.open("rb") as file,
-                mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped,
-                memoryview(mapped) as view,
-            ):
-                header = _SNAPSHOT_HEADER.size
-                if len(view) < header:
-                    return False
-                magic, *stamp, last_seq, digest = _SNAPSHOT_HEADER.unpack_from(view)
-                if (
-                    magic != _SNAPSHOT_MAGIC
-                    or tuple(stamp) != self._stamp
-                    or last_seq != self._last_seq()
-                    or hashlib.sha256(view[header:]).digest() != digest
-                ):
-                    return False
-                state = marshal.loads(view[header:])
-        except (OSError, ValueError, EOFError, TypeError):
-            return False
-        try:
-            self._restore(state)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return False
-        return True
-
-    def _restore(self, state: Any) -> None:
-        (
-            nodes,
-            edges,
-            out,
-            into,
-            written,
-            reads,
-            read_of,
-            completions,
-            completion_at,
-            projection,
-            unresolved,
-            reports,
-            event_count,
-        ) = state
-        node_kinds = {k.value: k for k in NodeKind}
-        edge_kinds = {k.value: k for k in EdgeKind}
-        node_rec = _NodeRec
-        edge_rec = _EdgeRec
-        self._reset_memory()
-        node_table = self._nodes
-        for nid, kind, props, ats, cold in nodes:
-            rec = node_rec(node_kinds[kind], props, ats)
-            rec.cold = cold
-            node_table[nid] = rec
-        edge_table = self._edges
-        for eid, kind, src, dst, key, props, ats in edges:
-            edge_table[eid] = edge_rec(edge_kinds[kind], src, dst, key, props, ats)
-        self._out = {n: {edge_kinds[k]: ids for k, ids in by.items()} for n, by in out.items()}
-        self._in = {n: {edge_kinds[k]: ids for k, ids in by.items()} for n, by in into.items()}
-        self._written = written
-        self._reads = reads
-        self._read_of = read_of
-        self._completions = completions
-        self._completion_at = completion_at
-        self._projection_of_job = projection
-        self._unresolved = unresolved
-        for key, job, output, since, last_seen, until, feeds in reports:
-            self._index_report(key, _Report(job, output, since, last_seen, until, feeds))
-        self._event_count = event_count
-        self._rows_loaded = self._rows_to_load = len(node_table) + len(edge_table)
-
-    def _write_snapshot(self) -> None:
-        """Write the graph in memory next to the store's file (called at a clean close with
-        the database closed, the writer lock still held). Best effort: a snapshot that
-        cannot be written leaves the next open to read the rows."""
-        state = (
-            [(n, r.kind.value, r.props, r.ats, r.cold) for n, r in self._nodes.items()],
-            [
-                (e, r.kind.value, r.src, r.dst, r.key, r.props, r.ats)
-                for e, r in self._edges.items()
-            ],
-            _by_kind_values(self._out),
-            _by_kind_values(self._in),
-            _non_empty(self._written),
-            _non_empty(self._reads),
-            self._read_of,
-            _non_empty(self._completions),
-            self._completion_at,
-            _non_empty(self._projection_of_job),
-            _non_empty(self._unresolved),
-            [
-                (k, r.job, r.output, r.since, r.last_seen, r.until, sorted(r.feeds))
-                for k, r in self._reports.items()
-            ],
-            self._event_count,
-        )
-        target = self.snapshot_path
-        partial = target.with_name(target.name + ".partial")
-        try:
-            payload = marshal.dumps(state)
-            del state
-            stamp = _file_stamp(self.path)
-            if stamp is None:
-                return
-            header = _SNAPSHOT_HEADER.pack(
-                _SNAPSHOT_MAGIC, *stamp, self._snapshot_seq, hashlib.sha256(payload).digest()
-            )
-            with partial.open("wb") as file:
-                file.write(header)
-                file.write(payload)
-            os.replace(partial, target)
-        except (OSError, ValueError):
-            partial.unlink(missing_ok=True)
 
     def _load_rows(self) -> None:
         # Built in bulk rather than row by row through _index_node and _index_edge (the
@@ -1666,14 +1474,8 @@ class EmbeddedStore:
 
     def close(self) -> None:
         with self._lock:
-            snapshot = self._writer is not None and self.loaded
-            if snapshot:
-                self._snapshot_seq = self._last_seq()
-            self._db.close()  # the last connection to close folds the log into the file
+            self._db.close()
             if self._writer is not None:
-                # Unless the snapshot this store was loaded from is still of the file as it is.
-                if snapshot and _file_stamp(self.path) != self._snapshot_of:
-                    self._write_snapshot()
                 self._writer.release()
                 self._writer = None
 
