@@ -86,7 +86,7 @@ if {profile}:
     pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats({profile})
 print(json.dumps({{"wall_seconds": wall, "cpu_seconds": cpu, "rss_before_mb": before,
                    "rss_after_mb": after, "peak_rss_mb": peak,
-                   "snapshot": getattr(store, "load_source", None), **store.count()}}))
+                   **store.count()}}))
 store.close()
 """
 
@@ -136,12 +136,15 @@ def serve(path: Path, log: Path, timeout: float = 600) -> dict[str, Any]:
     assert server.process is not None
     healthy_cpu = cpu_seconds(server.process.pid)
     not_ready = None
+    slowest = 0.0
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            response = httpx.get(server.url + "/readyz", timeout=5)
+            asked = time.perf_counter()
+            response = httpx.get(server.url + "/readyz", timeout=60)
             if response.status_code == 200:
                 break
+            slowest = max(slowest, time.perf_counter() - asked)
             not_ready = not_ready or response.json()
             time.sleep(0.05)
         ready = time.perf_counter() - started
@@ -154,6 +157,7 @@ def serve(path: Path, log: Path, timeout: float = 600) -> dict[str, Any]:
         "readyz_seconds": round(ready, 2),
         "readyz_server_cpu_seconds": round(ready_cpu, 2),
         "readyz_while_loading": not_ready,
+        "slowest_readyz_answer_while_loading_seconds": round(slowest, 3),
     }
 
 
@@ -178,10 +182,9 @@ def main() -> None:
                 "python": sys.version.split()[0],
                 "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
             },
-            "elements_asked": args.elements,
         }
         if not path.exists():
-            report["build"] = build(path, args.elements)
+            report["build"] = {"elements_asked": args.elements, **build(path, args.elements)}
         report["file_mb"] = round(
             sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20, 1
         )

@@ -103,6 +103,7 @@ def serve(
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
     loading = application.state.loading
+    loading.freeze = True
     if demo:
         from lineage.demo import load_demo
 
@@ -111,7 +112,7 @@ def serve(
             err.print(f"demo: {loaded.events} events loaded" if loaded else "demo: already loaded")
 
         loading.then(demo_step)
-    loading.then(gc.freeze)
+    loading.then(gc.freeze)  # and what the demo added (a Neo4j store loads nothing)
     describe = getattr(application.state.store, "describe_writer", None)
     if describe is not None:
         # Another process that tries to write this store is told to send it here.

@@ -40,7 +40,10 @@ class StoreLoad:
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
-        self._load: Callable[[], None] | None = getattr(store, "load", None)
+        self._load: Callable[..., None] | None = getattr(store, "load", None)
+        #: Freeze what the load allocated out of the garbage collector's sight (see
+        #: EmbeddedStore.load): for a process that keeps the store until it exits.
+        self.freeze = False
         loaded = getattr(store, "loaded", True)
         self.state: State = "ready" if self._load is None or loaded else "waiting"
         self.error: str | None = None
@@ -80,7 +83,10 @@ class StoreLoad:
     def _run(self, on_failure: Callable[[BaseException], None] | None) -> None:
         try:
             assert self._load is not None
-            self._load()
+            if self.freeze:
+                self._load(freeze=True)
+            else:
+                self._load()
             while True:
                 with self._steps_lock:
                     if not self._steps:
