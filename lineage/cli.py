@@ -100,41 +100,56 @@ def serve(
     from lineage.store import StoreError
 
     settings = _settings(store=store, host=host, port=port)
+    # Collected now, while the process is small: the graph about to load lives as long as
+    # the process, and is kept out of the collector's scans (frozen) once loaded.
+    gc.collect()
+    gc.set_threshold(50_000, 50, 100)
     try:
-        application = create_app(settings)
+        # The port opens at once; the store loads on a thread meanwhile (/readyz says how far).
+        application = create_app(settings, load_in_background=True)
     except StoreError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
+    loading = application.state.loading
+    loading.freeze = True
     if demo:
         from lineage.demo import load_demo
 
-        try:
+        def demo_step() -> None:
             loaded = load_demo(application.state.store)
-        except StoreError as exc:
-            err.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(1) from exc
-        err.print(f"demo: {loaded.events} events loaded" if loaded else "demo: already loaded")
-    # The graph just loaded lives as long as the process: keep its millions of objects out
-    # of the cyclic collector's scans, which otherwise stall queries for seconds.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+            err.print(f"demo: {loaded.events} events loaded" if loaded else "demo: already loaded")
+
+        loading.then(demo_step)
+    loading.then(gc.freeze)  # and what the demo added (a Neo4j store loads nothing)
     describe = getattr(application.state.store, "describe_writer", None)
     if describe is not None:
         # Another process that tries to write this store is told to send it here.
         host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
         describe(f"http://{host}:{settings.port}")
     consumer = _start_consumer(application, settings) if consume_kafka else None
+    server = uvicorn.Server(
+        uvicorn.Config(application, host=settings.host, port=settings.port, log_level="warning")
+    )
+    failures: list[BaseException] = []
+
+    def stop(exc: BaseException) -> None:
+        err.print(f"[red]error:[/] {loading.describe()}")
+        failures.append(exc)
+        server.should_exit = True
+
+    loading.start(on_failure=stop)
     err.print(
         f"lineage serving on http://{settings.host}:{settings.port} "
         f"(store: {settings.store}); point producers at OPENLINEAGE_URL="
         f"http://{settings.host}:{settings.port}"
     )
     try:
-        uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+        server.run()
     finally:
         if consumer is not None:
             consumer.stop()
+    if failures:
+        raise typer.Exit(1)
 
 
 def _start_consumer(application: Any, settings: Settings) -> Any:
@@ -155,7 +170,10 @@ def _start_consumer(application: Any, settings: Settings) -> Any:
     except ConsumeError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
-    threading.Thread(target=consumer.run, name="kafka-consumer", daemon=True).start()
+    # It writes once the graph is loaded, as ingest over HTTP does.
+    application.state.loading.then(
+        threading.Thread(target=consumer.run, name="kafka-consumer", daemon=True).start
+    )
     err.print(f"consuming {', '.join(options.topics)} from {options.bootstrap_servers}")
     return consumer
 

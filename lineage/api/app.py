@@ -18,6 +18,7 @@ from lineage.api.auth import require
 from lineage.api.content import JsonBodies
 from lineage.api.graphql import graphql_router
 from lineage.api.group_commit import GroupCommit
+from lineage.api.loading import StoreLoad, WhileLoading
 from lineage.api.metrics import Metrics
 from lineage.api.outage import StoreOutageGate
 from lineage.api.retention import retention_loop
@@ -27,13 +28,24 @@ from lineage.settings import Settings
 from lineage.store import GraphStore, open_store
 
 
-def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
-    """Build the app. The store is opened from ``settings.store`` unless one is given."""
+def create_app(
+    settings: Settings | None = None,
+    store: GraphStore | None = None,
+    *,
+    load_in_background: bool = False,
+) -> FastAPI:
+    """Build the app. The store is opened from ``settings.store`` unless one is given.
+
+    With ``load_in_background``, the store opened from the settings is not loaded here but
+    on a thread started when the app starts (its lifespan), and the app answers 503 until
+    it is loaded (see :mod:`lineage.api.loading`); ``app.state.loading`` follows the load.
+    """
     settings = settings or Settings()
     owns_store = store is None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.loading.start()  # unless its owner started it already
         pruning = (
             asyncio.create_task(retention_loop(app)) if app.state.settings.retention_days else None
         )
@@ -55,7 +67,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     app.state.settings = settings
     app.state.token_scopes = settings.token_scopes()
-    app.state.store = store if store is not None else open_store(settings.store, settings)
+    if store is None:
+        store = open_store(settings.store, settings, load=not load_in_background)
+    app.state.store = store
+    app.state.loading = StoreLoad(store)
     app.state.metrics = Metrics()
     # Read at each write, so that a store or setting swapped in later is the one written.
     app.state.group_commit = GroupCommit(
@@ -66,6 +81,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     app.add_middleware(JsonBodies)
     app.add_middleware(StoreOutageGate)
+    # Outermost: while the store loads, nothing else runs.
+    app.add_middleware(WhileLoading, loading=app.state.loading)
     app.include_router(rest.router)
     app.include_router(marquez.router)
     app.include_router(export.router)

@@ -72,6 +72,9 @@ async def retention_loop(app: FastAPI, interval: float = INTERVAL) -> None:
     days = settings.retention_days
     if days is None:
         return
+    loading = getattr(app.state, "loading", None)
+    while loading is not None and not loading.ready:  # prune the graph once it is loaded
+        await asyncio.sleep(0.5)
     while True:
         done = await run_in_threadpool(prune_old, app.state.store, days)
         await asyncio.sleep(interval if done else min(RETRY, interval))

@@ -35,7 +35,7 @@ __all__ = [
 
 
 def open_store(
-    url: str, settings: Settings | None = None, *, read_only: bool = False
+    url: str, settings: Settings | None = None, *, read_only: bool = False, load: bool = True
 ) -> GraphStore:
     """Open the store a URL names.
 
@@ -47,11 +47,14 @@ def open_store(
     its writer lock, so that it can be read while a server writes it (and cannot be
     written). Opening one to write while another process writes it raises
     :class:`~lineage.store.owner.StoreBusy`, naming that process.
+
+    With ``load`` false, an embedded store is opened (and locked) but its graph is not read
+    into memory: call its ``load()`` before using it. Neo4j has nothing to load.
     """
     if url.startswith("sqlite:///"):
         from lineage.store.embedded import EmbeddedStore
 
-        return EmbeddedStore(Path(url.removeprefix("sqlite:///")), read_only=read_only)
+        return EmbeddedStore(Path(url.removeprefix("sqlite:///")), read_only=read_only, load=load)
     scheme = url.split("://", 1)[0]
     if scheme in ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"):
         from lineage.store.neo4j import Neo4jStore

@@ -7,13 +7,15 @@ gets an answer; reopening the file rebuilds the in-memory graph and its indexes.
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import sys
 import threading
 import time
 from bisect import bisect_right, insort
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from hashlib import blake2b, sha256
 from pathlib import Path
 from typing import Any, Final
@@ -118,6 +120,39 @@ _LEDGER_UPSERT: Final = "INSERT OR IGNORE INTO ledger VALUES (?, ?, ?, ?)"
 _COLD_CHUNK: Final = 500
 
 
+#: Rows read from SQLite at a time while loading (the load's progress moves by as many).
+_LOAD_CHUNK: Final = 10_000
+
+_paused_lock = threading.Lock()
+_paused = 0  # loads running with the cyclic garbage collector paused
+_resume = False  # whether to enable the collector again when the last one ends
+
+
+@contextmanager
+def _collector_paused(freeze: bool = False) -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a load. A load allocates millions of
+    objects that live as long as the store (none of them garbage), and the collections
+    their allocation triggers would scan all the earlier ones again and again: about
+    half the time of a load. With ``freeze``, everything is then moved out of the
+    collector's sight (``gc.freeze``) before it resumes; otherwise its next collection
+    scans all that the load allocated once more."""
+    global _paused, _resume
+    with _paused_lock:
+        if _paused == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+        with _paused_lock:
+            _paused -= 1
+            if _paused == 0 and _resume:
+                gc.enable()
+
+
 def _is_cold(name: str) -> bool:
     return name in COLD_PROPS or name.startswith(FACET_PREFIX)
 
@@ -197,10 +232,21 @@ def _job_of(edge: _EdgeRec) -> str:
 class EmbeddedStore:
     """A :class:`~lineage.store.base.GraphStore` on one SQLite file."""
 
-    def __init__(self, path: str | Path, *, durable: bool = True, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        durable: bool = True,
+        read_only: bool = False,
+        load: bool = True,
+    ) -> None:
         """Open the store at ``path``: as its one writer (refused with :class:`StoreBusy`,
         naming the writer, while another process writes it), or ``read_only``, which
-        takes no lock and sees what was committed when it opened."""
+        takes no lock and sees what was committed when it opened.
+
+        The graph is read into memory before this returns, unless ``load`` is false: then
+        the file is opened (and locked) at once, and :meth:`load` must be called before
+        anything else is asked of the store."""
         self.path = Path(path)
         self.read_only = read_only
         self._writer: WriterLock | None = None
@@ -240,7 +286,12 @@ class EmbeddedStore:
             ) from exc
         self._lock = threading.RLock()
         self._reset_memory()
-        self._load()
+        self.loaded = False
+        self.load_seconds = 0.0
+        self._rows_loaded = 0
+        self._rows_to_load = 0
+        if load:
+            self.load()
 
     # -- memory ----------------------------------------------------------------------
 
@@ -263,55 +314,157 @@ class EmbeddedStore:
         self._field_paths: dict[str, set[str]] = {}
         self._event_count = 0
 
-    def _load(self) -> None:
+    def load(self, *, freeze: bool = False) -> None:
+        """Read the graph into memory: what opening does, unless the store was opened with
+        ``load=False`` to do it later (on another thread, while a server already answers).
+        Holds the store's lock throughout, so calls made meanwhile wait for it; loading a
+        loaded store does nothing.
+
+        ``freeze`` is for a process that keeps the graph until it exits (a server): every
+        object then alive is moved out of the cyclic garbage collector's sight
+        (``gc.freeze``), so that no collection ever scans the graph."""
+        with self._lock:
+            if not self.loaded:
+                self._load(freeze=freeze)
+                self.loaded = True
+
+    @property
+    def load_progress(self) -> tuple[int, int]:
+        """(node and edge rows read so far, node and edge rows in the store): readable from
+        any thread while :meth:`load` runs."""
+        return self._rows_loaded, self._rows_to_load
+
+    def _load(self, freeze: bool = False) -> None:
         started = time.perf_counter()
+        with _collector_paused(freeze):
+            self._load_rows()
+        self.load_seconds = time.perf_counter() - started
+
+    def _load_rows(self) -> None:
+        # Built in bulk rather than row by row through _index_node and _index_edge (the
+        # same indexes, with sorted lists sorted once at the end): names are bound to
+        # locals, and nothing is looked up twice.
+        db = self._db
         loads = orjson.loads
         intern = sys.intern
         nodes = self._nodes
-        kinds = {k.value: k for k in NodeKind}
+        edges = self._edges
+        out = self._out
+        into = self._in
+        reads = self._reads
+        read_of = self._read_of
+        projection = self._projection_of_job
+        node_rec = _NodeRec
+        edge_rec = _EdgeRec
+        node_kinds = {k.value: k for k in NodeKind}
+        edge_kinds = {k.value: k for k in EdgeKind}
+        read, input_to, produces = EdgeKind.READ, EdgeKind.INPUT_TO, EdgeKind.PRODUCES
+        self._rows_loaded = 0
+        self._rows_to_load = sum(
+            db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("nodes", "edges")
+        )
+
         # Ids are interned so that every edge, index and property naming a node shares
         # one string object with the node table.
-        for nid, kind, props, ats in self._db.execute("SELECT id, kind, props, ats FROM nodes"):
-            props = loads(props)
-            for name in ("dataset", "job", "run"):
-                value = props.get(name)
-                if value is not None:
-                    props[name] = intern(value)
-            nodes[intern(nid)] = _NodeRec(kinds[kind], props, loads(ats))
-        for nid, name, digest in self._db.execute("SELECT node, name, digest FROM cold"):
+        cursor = db.execute("SELECT id, kind, props, ats FROM nodes")
+        while rows := cursor.fetchmany(_LOAD_CHUNK):
+            for nid, kind, props, ats in rows:
+                props = loads(props)
+                for name in ("dataset", "job", "run"):
+                    value = props.get(name)
+                    if value is not None:
+                        props[name] = intern(value)
+                nodes[intern(nid)] = node_rec(node_kinds[kind], props, loads(ats))
+            self._rows_loaded += len(rows)
+        for nid, name, digest in db.execute("SELECT node, name, digest FROM cold"):
             node = nodes[nid]
             if node.cold is None:
                 node.cold = {}
             node.cold[intern(name)] = digest
-        edge_kinds = {k.value: k for k in EdgeKind}
-        for eid, kind, src, dst, key, data in self._db.execute(
-            "SELECT id, kind, src, dst, key, data FROM edges"
-        ):
-            props, ats = loads(data)
-            dataset = props.get("dataset")
-            if dataset is not None:
-                props["dataset"] = intern(dataset)
-            rec = _EdgeRec(edge_kinds[kind], intern(src), intern(dst), intern(key), props, ats)
-            self._edges[eid] = rec
-            self._index_edge(eid, rec)
+
+        def index(eid: str, kind: EdgeKind, src: str, dst: str) -> None:
+            by_kind = out.get(src)
+            if by_kind is None:
+                out[src] = {kind: {eid}}
+            elif (ids := by_kind.get(kind)) is None:
+                by_kind[kind] = {eid}
+            else:
+                ids.add(eid)
+            by_kind = into.get(dst)
+            if by_kind is None:
+                into[dst] = {kind: {eid}}
+            elif (ids := by_kind.get(kind)) is None:
+                by_kind[kind] = {eid}
+            else:
+                ids.add(eid)
+
+        cursor = db.execute("SELECT id, kind, src, dst, key, data FROM edges")
+        while rows := cursor.fetchmany(_LOAD_CHUNK):
+            for eid, kind_name, src, dst, key, data in rows:
+                props, ats = loads(data)
+                kind = edge_kinds[kind_name]
+                src = intern(src)
+                dst = intern(dst)
+                dataset = props.get("dataset")
+                if dataset is not None:
+                    props["dataset"] = dataset = intern(dataset)
+                edges[eid] = edge_rec(kind, src, dst, intern(key), props, ats)
+                index(eid, kind, src, dst)
+                if kind is read:
+                    read_of[(src, dataset)] = eid
+                    if not props.get("explicit"):
+                        if (of_dataset := reads.get(dataset)) is None:
+                            reads[dataset] = {eid: props["at"]}
+                        else:
+                            of_dataset[eid] = props["at"]
+                elif kind is input_to:
+                    projection.setdefault(dst, set()).add(eid)
+                elif kind is produces:
+                    projection.setdefault(src, set()).add(eid)
+            self._rows_loaded += len(rows)
+
+        written = self._written
+        completions = self._completions
+        completion_at = self._completion_at
+        version_kind, run_kind, job_kind = NodeKind.DATASET_VERSION, NodeKind.RUN, NodeKind.JOB
+
+        def complete(job: str, key: str, at: float) -> None:
+            if (job, key) not in completion_at:
+                completion_at[(job, key)] = at
+                completions.setdefault(job, []).append((at, key))
+
         for nid, node in nodes.items():
-            self._index_node(nid, node)
+            props = node.props
+            kind = node.kind
+            if kind is version_kind:
+                if props.get("run") and "created_at" in props:
+                    written.setdefault(props["dataset"], []).append((props["created_at"], nid))
+            elif kind is run_kind:
+                if props.get("completed_at") is not None:
+                    complete(props["job"], nid, props["completed_at"])
+            elif kind is job_kind:
+                for at in props.get("static_completions") or ():
+                    complete(nid, f"static:{at!r}", at)
             derived = _derived_edge(nid, node)
             if derived is not None:
-                kind, src, dst = derived
-                eid = edge_id(kind, src, dst)
-                if eid not in self._edges and dst in nodes:
-                    rec = _EdgeRec(kind, src, dst, "", {}, {})
-                    self._edges[eid] = rec
-                    self._index_edge(eid, rec)
-        for key, job, output, since, last_seen, until, feeds in self._db.execute(
+                edge_kind, src, dst = derived
+                eid = edge_id(edge_kind, src, dst)
+                if eid not in edges and dst in nodes:
+                    edges[eid] = edge_rec(edge_kind, src, dst, "", {}, {})
+                    index(eid, edge_kind, src, dst)
+        for versions in written.values():
+            versions.sort()
+        for entries in completions.values():
+            entries.sort()
+
+        for key, job, output, since, last_seen, until, feeds in db.execute(
             "SELECT key, job, output, since, last_seen, until, feeds FROM reports"
         ):
             self._index_report(key, _Report(job, output, since, last_seen, until, loads(feeds)))
-        for run, body in self._db.execute("SELECT run, body FROM unresolved"):
+        for run, body in db.execute("SELECT run, body FROM unresolved"):
             self._unresolved.setdefault(run, set()).add(body)
-        (self._event_count,) = self._db.execute("SELECT count(*) FROM events").fetchone()
-        self.load_seconds = time.perf_counter() - started
+        (self._event_count,) = db.execute("SELECT count(*) FROM events").fetchone()
 
     def _contributions_of(self, run: str) -> set[str]:
         """What a run sighted (read from disk on first use: most runs are long finished)."""

@@ -28,7 +28,10 @@ class Server:
         self.env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30) -> Server:
+    def start(self, timeout: float = 30, ready: bool = True) -> Server:
+        """Start the server and wait for its port (``/healthz``) and, if ``ready``, for its
+        store to be loaded: until then ``/readyz`` answers 503 (with tokens set, a loaded
+        server answers 401 there, which is as good)."""
         log = self.log.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lineage.cli", "serve", "--store", self.store, "--port", str(self.port)],
@@ -41,8 +44,11 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log.read_text()}")
             try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                path = "/readyz" if ready else "/healthz"
+                status = httpx.get(self.url + path, timeout=1).status_code
+                if status != 503 and (ready or status == 200):
                     return self
+                time.sleep(0.05)
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log.read_text()}")

@@ -54,7 +54,7 @@ def test_serve_demo_loads_the_story_once(tmp_path: Path) -> None:
             while True:
                 assert process.poll() is None, log.read_text()
                 try:
-                    if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    if httpx.get(url + "/readyz", timeout=1).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass
