@@ -14,9 +14,9 @@ import pytest
 from playwright.sync_api import expect
 
 from lineage.api.graphql.ids import encode_id
-from lineage.graph.model import dataset_id
+from lineage.graph.model import dataset_id, field_id
 from tests.e2e.server import Server
-from tests.web.fixture import before_change
+from tests.web.fixture import NS, before_change
 from tests.web.test_explorer import (
     BUILD,
     ENDPOINT,
@@ -133,6 +133,22 @@ def test_show_columns_keeps_the_dataset_where_it_was(
     settle(page)
     after = rendered(page, BUILD)
     assert abs(after[0] - before[0]) < 3 and abs(after[1] - before[1]) < 3, (before, after)
+
+
+def test_highlighted_columns_are_drawn_at_full_strength(
+    served: Server, page: Any, tmp_path: Path
+) -> None:
+    tenure = encode_id(field_id(NS, "staging.customers", "tenure_days"))
+    page.goto(served.url + f"/?node={FEATURES}&sel={tenure}&field={tenure}&cols={STAGING}")
+    page.wait_for_function("id => window.__cy.getElementById(id).hasClass('hl')", arg=tenure)
+    settle(page)
+    # Everything else is dimmed, but not the column's dataset: it would fade the column.
+    assert page.evaluate("id => window.__cy.getElementById(id).effectiveOpacity()", tenure) == 1
+    dimmed = page.evaluate("() => window.__cy.nodes('.dim').length")
+    assert dimmed > 0
+    # A column path is shown with the columns' names.
+    assert page.get_by_test_id("graph").get_attribute("data-detail") == "full"
+    shot(page, tmp_path, "04a-column-highlight")
 
 
 def test_datasets_only_folds_jobs_into_edges(served: Server, page: Any, tmp_path: Path) -> None:

@@ -211,11 +211,11 @@ export function App() {
       const shape = `${state.depth}|${state.datasetsOnly}`;
       const reshaped = shape !== lastShape.current;
       lastShape.current = shape;
-      if (first || reshaped) {
-        setFitTo(null);
-        setFitToken((t) => t + 1);
-      } else if (state.field && state.field !== lastField.current) {
+      if (state.field && state.field !== lastField.current && highlight.size) {
         setFitTo([...highlight]);
+        setFitToken((t) => t + 1);
+      } else if (first || reshaped) {
+        setFitTo(null);
         setFitToken((t) => t + 1);
       }
       lastField.current = state.field;

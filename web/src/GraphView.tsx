@@ -8,7 +8,7 @@ import { shapeOf } from "./model";
 import type { Positions } from "./layout";
 import { sizeOf } from "./layout";
 import { stylesheet } from "./cystyle";
-import { NAMES, detailAt, midName, shortName } from "./view";
+import { FULL_LABELS, NAMES, detailAt, midName, shortName } from "./view";
 import type { Detail, FoldedEdge } from "./view";
 import { Overview } from "./Overview";
 
@@ -64,12 +64,14 @@ export function label(node: GNode, hidden: { up: number; down: number }): string
 function elements(props: GraphProps): ElementDefinition[] {
   const out: ElementDefinition[] = [];
   const parents = new Set(props.fields.map((f) => f.parent));
+  // A dataset holding a highlighted column is not dimmed: its opacity would fade the column.
+  const holding = new Set(props.fields.filter((f) => props.classes.has(f.id)).map((f) => f.parent));
   for (const n of props.nodes) {
     const size = sizeOf(n);
     const pos = props.positions.get(n.id);
     const classes = [...(props.classes.get(n.id) ?? [])];
     if (n.id === props.root) classes.push("root");
-    if (props.dim && !props.classes.has(n.id) && n.id !== props.root) classes.push("dim");
+    if (props.dim && !props.classes.has(n.id) && n.id !== props.root && !holding.has(n.id)) classes.push("dim");
     out.push({
       group: "nodes",
       data: { id: n.id, label: label(n, props.hidden(n.id)), short: shortName(n.name), mid: midName(n.name), shape: shapeOf(n), health: n.health, kind: n.kind, ...size },
@@ -170,11 +172,13 @@ export const GraphView = forwardRef<GraphHandle, GraphProps>(function GraphView(
     let focus = props.fitTo?.length ? cy.collection() : null;
     for (const id of props.fitTo ?? []) focus = focus!.union(cy.getElementById(id));
     cy.fit(focus && focus.length ? focus : undefined, 40);
+    // Columns are read by name: a column path is never fitted further out than full labels.
+    const floor = focus && focus.length ? FULL_LABELS : READABLE_ZOOM;
     if (cy.zoom() > 1.3) {
       cy.zoom(1.3);
       cy.center();
-    } else if (cy.zoom() < READABLE_ZOOM) {
-      cy.zoom(READABLE_ZOOM);
+    } else if (cy.zoom() < floor) {
+      cy.zoom(floor);
       const root = props.root ? cy.getElementById(props.root) : cy.collection();
       cy.center(focus && focus.length ? focus : root.length ? root : undefined);
     }
