@@ -367,6 +367,7 @@ def breaking_changes(
 
 _ACKNOWLEDGE: Final = "acknowledge"
 _RESOLVE: Final = "resolve"
+_REOPEN: Final = "reopen"
 
 
 @dataclass(frozen=True, slots=True)
@@ -548,7 +549,8 @@ def episodes(
     once all have, the episode is resolved at that pass's event time (only with ``auto_resolve``, and only for :data:`SELF_RESOLVING` kinds). A
     person's resolution closes the open episode if it holds the action's ``anchor``; an
     acknowledgement marks it (the first one counts). Actions on episodes already closed
-    change nothing.
+    change nothing, but for a reopening: it opens the resolved episode holding its anchor
+    again when none opened after it, and each of its checks must pass again to resolve it.
 
     >>> fail = Entry(10.0, "f", "not_null", False, "not_null failed")
     >>> ok = Entry(20.0, "p", "not_null", True, "not_null passed")
@@ -560,6 +562,13 @@ def episodes(
     open_: Episode | None = None
     for e in sorted(entries, key=Entry.order):
         if e.action is not None:
+            if e.action == _REOPEN:
+                last = found[-1] if found else None
+                if open_ is None and last is not None and last.holds(e.anchor):
+                    last.resolved_at = last.resolution = last.acknowledged_at = None
+                    last.checks = dict.fromkeys(last.checks, False)
+                    open_ = last
+                continue
             if open_ is None or not open_.holds(e.anchor):
                 continue
             if e.action == _RESOLVE:
@@ -674,26 +683,30 @@ def _recompute(
     batch: Mapping[str, Mapping[str, Entry]],
     *,
     auto_resolve: bool,
+    since: float | None = None,
 ) -> list[Mutation]:
+    """The ledger entries of ``batch`` not stored yet and the incident mutations they imply;
+    ``since``: read the ledgers from no later than then (a reopening reads its episode)."""
     keys = sorted(set(subjects))
     stored = _stored_incidents(store, sorted({s for s, _ in keys}))
     # Each ledger is read from the start of the episode open at its earliest new entry.
-    since: dict[str, float] = {}
+    starts: dict[str, float] = {}
     for subject, kind in keys:
         names = _ledgers(subject, kind)
         times = [e.at for n in names for e in batch.get(n, {}).values()]
         if not times:
             continue
-        start = _window_start(min(times), stored.get((subject, kind), []))
+        earliest = min(times) if since is None else min(*times, since)
+        start = _window_start(earliest, stored.get((subject, kind), []))
         for name in names:
-            since[name] = start
-    ledgers = {n: [Entry.read(e) for e in found] for n, found in store.ledger(since).items()}
+            starts[name] = start
+    ledgers = {n: [Entry.read(e) for e in found] for n, found in store.ledger(starts).items()}
     out: list[Mutation] = []
     for subject, kind in keys:
         names = _ledgers(subject, kind)
-        if names[0] not in since:
+        if names[0] not in starts:
             continue
-        start = since[names[0]]
+        start = starts[names[0]]
         fresh: dict[str, list[Entry]] = {}
         for n in names:
             known = {e.key for e in ledgers[n]}
@@ -928,12 +941,12 @@ def set_status(
     *,
     by: str | None = None,
 ) -> None:
-    """Acknowledge or resolve an incident by hand (a resolution needs a reason).
+    """Acknowledge, resolve (with a reason) or reopen (status OPEN) an incident by hand.
 
     On an incident recomputed from outcomes the action is kept in its ledger, tied to the
     failure that opened it, so it survives every later recomputation (see
-    :func:`episodes`). Raises ValueError for a resolution without a reason, and for
-    reopening one: incidents reopen only when their checks fail again.
+    :func:`episodes`; a reopening takes only while no later incident of its kind is open
+    on the node). Raises ValueError for a resolution without a reason.
     """
     if status is IncidentStatus.RESOLVED and not (reason or "").strip():
         raise ValueError("reason must say why the incident is resolved")
@@ -944,15 +957,14 @@ def set_status(
         if node is None or opener is None:
             store.write([action_item([_status(incident, status, now, reason)])])
             return
-        if status is IncidentStatus.OPEN:
-            raise ValueError("an incident reopens only when one of its checks fails again")
         kind = IncidentKind(str(node.props["kind"]))
         subject = str(node.props["subject"])
+        actions = {IncidentStatus.RESOLVED: _RESOLVE, IncidentStatus.OPEN: _REOPEN}
         action = Entry(
             # Never before the failure it is about: the action covers what the person saw.
             max(now, float(node.props.get("opened_at") or 0.0)),
             "",
-            action=_RESOLVE if status is IncidentStatus.RESOLVED else _ACKNOWLEDGE,
+            action=actions.get(status, _ACKNOWLEDGE),
             anchor=str(opener),
             reason=reason,
             by=by,
@@ -963,6 +975,9 @@ def set_status(
             [(subject, kind)],
             {ledger_of(subject, kind): {entry.key: entry}},
             auto_resolve=bool(node.props.get("auto_resolve", True)),
+            since=float(node.props.get("opened_at") or 0.0)
+            if status is IncidentStatus.OPEN
+            else None,
         )
         store.write([action_item(mutations)])
 
@@ -975,4 +990,7 @@ def _status(nid: str, status: IncidentStatus, now: float, reason: str | None) ->
         props["resolution"] = Prop(reason, at=now)
     elif status is IncidentStatus.ACKNOWLEDGED:
         props["acknowledged_at"] = Prop(now, at=now)
+    else:
+        for name in ("resolved_at", "resolution", "acknowledged_at"):
+            props[name] = Prop(None, at=now)
     return UpsertNode(nid, NodeKind.INCIDENT, props)

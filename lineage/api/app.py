@@ -22,7 +22,7 @@ from lineage.api.loading import StoreLoad, WhileLoading
 from lineage.api.metrics import Metrics
 from lineage.api.outage import StoreOutageGate
 from lineage.api.retention import retention_loop
-from lineage.api.web import mount_explorer
+from lineage.api.web import STATIC, mount_explorer
 from lineage.ingest import write
 from lineage.settings import Settings
 from lineage.store import GraphStore, open_store
@@ -109,6 +109,17 @@ def create_app(
 
     @app.get("/docs", dependencies=[Depends(require("read"))], include_in_schema=False)
     async def docs() -> HTMLResponse:
+        # The explorer's build carries Swagger UI's files (web/vite.config.ts), so the page
+        # works offline; without a build, FastAPI's defaults (a public CDN) are used.
+        local = STATIC / "assets" / "swagger-ui"
+        if (local / "swagger-ui-bundle.js").is_file():
+            return get_swagger_ui_html(
+                openapi_url="/openapi.json",
+                title="lineage: API",
+                swagger_js_url="/assets/swagger-ui/swagger-ui-bundle.js",
+                swagger_css_url="/assets/swagger-ui/swagger-ui.css",
+                swagger_favicon_url="data:,",
+            )
         return get_swagger_ui_html(openapi_url="/openapi.json", title="lineage: API")
 
     return app

@@ -25,10 +25,20 @@ import { ImpactPanel } from "./ImpactPanel";
 import type { ImpactReport } from "./ImpactPanel";
 import { TriagePanel } from "./TriagePanel";
 import { Legend } from "./Legend";
+import { foldJobs } from "./view";
 
 type Paths = PathsQuery["paths"];
 
 const MAX_COLUMN_DEPTH = 20;
+
+/** Room between layers for the job names on folded edges. */
+const FOLDED_GAP = 120;
+
+/** What the canvas draws of the model: everything, or datasets only (jobs folded into edges). */
+function shown(model: LineageModel, datasetsOnly: boolean) {
+  const view = model.view();
+  return datasetsOnly ? { ...view, ...foldJobs(view.nodes, view.edges) } : view;
+}
 
 async function loadGraph(state: ViewState, previous: LineageModel | null, capabilities: Capabilities): Promise<LineageModel> {
   const model = new LineageModel();
@@ -44,7 +54,9 @@ async function loadGraph(state: ViewState, previous: LineageModel | null, capabi
     const direction = op[1] === "u" ? "up" : "down";
     const id = op.slice(3);
     if (op[0] === "+") {
-      const more = await gql<LineageQuery>(lineageFile, { start: { id }, direction: direction === "up" ? "UPSTREAM" : "DOWNSTREAM", depth: 1, asOf });
+      // With jobs folded away, one level more is the datasets past the next jobs.
+      const depth = state.datasetsOnly ? 2 : 1;
+      const more = await gql<LineageQuery>(lineageFile, { start: { id }, direction: direction === "up" ? "UPSTREAM" : "DOWNSTREAM", depth, asOf });
       model.merge(more.lineage.nodes as RawNode[], more.lineage.edges);
     } else {
       model.collapse(id, direction);
@@ -141,6 +153,9 @@ export function App() {
   const [fitToken, setFitToken] = useState(0);
   const [fitTo, setFitTo] = useState<string[] | null>(null);
   const lastField = useRef<string | null>(null);
+  const lastShape = useRef("");
+  /** Bumped when a person changed an incident: health and the panel are read again. */
+  const [revision, setRevision] = useState(0);
   const graph = useRef<GraphHandle>(null);
   const generation = useRef(0);
 
@@ -173,7 +188,7 @@ export function App() {
   }, []);
 
   // The graph: reloaded when what it shows changes, then laid out.
-  const graphKey = JSON.stringify([state.node, state.depth, state.asOf, state.ops, state.cols, state.field, capabilities]);
+  const graphKey = JSON.stringify([state.node, state.depth, state.asOf, state.ops, state.cols, state.field, state.datasetsOnly, capabilities, revision]);
   useEffect(() => {
     if (!capabilities) return;
     const mine = ++generation.current;
@@ -183,20 +198,24 @@ export function App() {
       let highlight = new Set<string>();
       if (state.field) highlight = await loadColumnPath(next, state.field, state.asOf);
       next.keepConnected();
-      const view = next.view();
-      const placed = await layout(view.nodes, view.fields, view.edges);
+      const view = shown(next, state.datasetsOnly);
+      const placed = await layout(view.nodes, view.fields, view.edges, state.datasetsOnly ? FOLDED_GAP : undefined);
       if (mine !== generation.current) return;
       const first = model.root !== next.root || model.visible.size === 0;
       setModel(next);
       setPositions(placed);
       setColumnHighlight(highlight);
       setError(null);
-      const grew = next.visible.size !== model.visible.size || next.expandedColumns.size !== model.expandedColumns.size;
-      if (first || (grew && !(state.field && state.field !== lastField.current))) {
-        setFitTo(null);
-        setFitToken((t) => t + 1);
-      } else if (state.field && state.field !== lastField.current) {
+      // A new start, depth or fold shows the whole graph anew; an action on one node (columns,
+      // a level expanded) keeps that node where it was on screen (GraphView).
+      const shape = `${state.depth}|${state.datasetsOnly}`;
+      const reshaped = shape !== lastShape.current;
+      lastShape.current = shape;
+      if (state.field && state.field !== lastField.current && highlight.size) {
         setFitTo([...highlight]);
+        setFitToken((t) => t + 1);
+      } else if (first || reshaped) {
+        setFitTo(null);
         setFitToken((t) => t + 1);
       }
       lastField.current = state.field;
@@ -266,12 +285,12 @@ export function App() {
       const known = [...next.edges.values()].some((e) => (e.source === s && e.target === t) || (e.source === t && e.target === s));
       if (!known && s !== t && next.nodes.has(s) && next.nodes.has(t)) next.edges.set(edgeKey(s, t, "FLOWS_TO"), { id: edgeKey(s, t, "FLOWS_TO"), source: s, target: t, kind: "FLOWS_TO" });
     }
-    const view = next.view();
-    layout(view.nodes, view.fields, view.edges).then((placed) => {
+    const view = shown(next, state.datasetsOnly);
+    layout(view.nodes, view.fields, view.edges, state.datasetsOnly ? FOLDED_GAP : undefined).then((placed) => {
       setModel(next);
       setPositions(placed);
     });
-  }, [paths, impact, triage, state.mode, model]);
+  }, [paths, impact, triage, state.mode, model, state.datasetsOnly]);
 
   // What to highlight, by mode.
   const { classes, dim } = useMemo(() => {
@@ -344,7 +363,7 @@ export function App() {
     return { classes, dim };
   }, [state.field, state.mode, state.from, state.to, state.sel, state.suspect, columnHighlight, paths, impact, triage, model]);
 
-  const view = useMemo(() => model.view(), [model]);
+  const view = useMemo(() => shown(model, state.datasetsOnly), [model, state.datasetsOnly]);
   const hidden = useCallback((id: string) => model.hidden(id), [model]);
   const selected = state.sel ? model.nodes.get(state.sel) ?? view.fields.find((f) => f.id === state.sel) : undefined;
 
@@ -462,6 +481,10 @@ export function App() {
                 ))}
               </select>
             </label>
+            <label className="fold-toggle" title="Fold jobs into the edges between datasets">
+              <input type="checkbox" checked={state.datasetsOnly} onChange={(e) => setState({ datasetsOnly: e.target.checked })} data-testid="datasets-only" />
+              datasets only
+            </label>
             <button onClick={() => graph.current?.fit()} title="Fit to view (0)" aria-label="Fit to view">⤢</button>
             <button onClick={() => graph.current?.zoom(1.25)} title="Zoom in (+)" aria-label="Zoom in">+</button>
             <button onClick={() => graph.current?.zoom(0.8)} title="Zoom out (-)" aria-label="Zoom out">−</button>
@@ -516,7 +539,7 @@ export function App() {
               <ImpactPanel dataset={selected?.kind === "DATASET" ? selected : root?.kind === "DATASET" ? root : undefined} state={state} setState={setState} report={impact} setReport={setImpact} />
             )}
             {state.mode === "triage" && capabilities?.triage && (
-              <TriagePanel state={state} setState={setState} report={triage} setReport={setTriage} onOpenNode={(id) => setState({ node: id, ops: [], cols: [], field: null })} />
+              <TriagePanel state={state} setState={setState} report={triage} setReport={setTriage} onOpenNode={(id) => setState({ node: id, ops: [], cols: [], field: null })} onIncidentChanged={() => setRevision((r) => r + 1)} />
             )}
           </aside>
         )}
@@ -546,7 +569,7 @@ export function App() {
         )}
         {hasGraph && selected && (
           <Panel
-            key={selected.id}
+            key={`${selected.id}:${revision}`}
             node={selected}
             asOf={state.asOf}
             capabilities={capabilities ?? NO_CAPABILITIES}

@@ -8,6 +8,9 @@ import { shapeOf } from "./model";
 import type { Positions } from "./layout";
 import { sizeOf } from "./layout";
 import { stylesheet } from "./cystyle";
+import { FULL_LABELS, NAMES, detailAt, midName, shortName } from "./view";
+import type { Detail, FoldedEdge } from "./view";
+import { Overview } from "./Overview";
 
 cytoscape.use(svg);
 
@@ -40,8 +43,9 @@ export interface GraphProps {
   fitTo?: string[] | null;
 }
 
-/** Below this zoom the 12px labels get too small to read at 1280x800. */
-const READABLE_ZOOM = 0.8;
+/** A fit never goes further out than names can be read (see detailAt); the overview's
+ * minimap and its count of what is out of view show the rest. */
+const READABLE_ZOOM = NAMES;
 
 /** Long names keep their end, the most telling part (schema.table, the dbt node). */
 export function shorten(name: string, max: number): string {
@@ -60,15 +64,17 @@ export function label(node: GNode, hidden: { up: number; down: number }): string
 function elements(props: GraphProps): ElementDefinition[] {
   const out: ElementDefinition[] = [];
   const parents = new Set(props.fields.map((f) => f.parent));
+  // A dataset holding a highlighted column is not dimmed: its opacity would fade the column.
+  const holding = new Set(props.fields.filter((f) => props.classes.has(f.id)).map((f) => f.parent));
   for (const n of props.nodes) {
     const size = sizeOf(n);
     const pos = props.positions.get(n.id);
     const classes = [...(props.classes.get(n.id) ?? [])];
     if (n.id === props.root) classes.push("root");
-    if (props.dim && !props.classes.has(n.id) && n.id !== props.root) classes.push("dim");
+    if (props.dim && !props.classes.has(n.id) && n.id !== props.root && !holding.has(n.id)) classes.push("dim");
     out.push({
       group: "nodes",
-      data: { id: n.id, label: label(n, props.hidden(n.id)), shape: shapeOf(n), health: n.health, kind: n.kind, ...size },
+      data: { id: n.id, label: label(n, props.hidden(n.id)), short: shortName(n.name), mid: midName(n.name), shape: shapeOf(n), health: n.health, kind: n.kind, ...size },
       position: parents.has(n.id) ? undefined : pos ? { ...pos } : { x: 0, y: 0 },
       classes: classes.join(" "),
       selected: n.id === props.selected,
@@ -79,18 +85,22 @@ function elements(props: GraphProps): ElementDefinition[] {
     if (props.dim && !props.classes.has(f.id)) classes.push("dim");
     out.push({
       group: "nodes",
-      data: { id: f.id, parent: f.parent, label: label(f, { up: 0, down: 0 }), shape: "field", health: f.health, kind: "FIELD", ...sizeOf(f) },
+      data: { id: f.id, parent: f.parent, label: label(f, { up: 0, down: 0 }), short: f.name, mid: f.name, shape: "field", health: f.health, kind: "FIELD", ...sizeOf(f) },
       position: { ...(props.positions.get(f.id) ?? { x: 0, y: 0 }) },
       classes: classes.join(" "),
       selected: f.id === props.selected,
     });
   }
   for (const e of props.edges) {
-    const classes = [...(props.classes.get(e.id) ?? [])];
-    if (props.dim && !props.classes.has(e.id)) classes.push("dim");
+    // A job folded into this edge lends it the highlights of the edges it replaces.
+    const parts = (e as FoldedEdge).parts ?? [];
+    const own = [...(props.classes.get(e.id) ?? []), ...parts.flatMap((p) => props.classes.get(p) ?? [])];
+    const classes = [...new Set(own)];
+    if (props.dim && !own.length) classes.push("dim");
+    const via = (e as FoldedEdge).via;
     out.push({
       group: "edges",
-      data: { id: e.id, source: e.source, target: e.target, kind: e.kind, transformation: e.transformation ?? "" },
+      data: { id: e.id, source: e.source, target: e.target, kind: e.kind, transformation: e.transformation ?? "", ...(via ? { via: via.join(", ") } : {}) },
       classes: classes.join(" "),
     });
   }
@@ -120,6 +130,7 @@ export const GraphView = forwardRef<GraphHandle, GraphProps>(function GraphView(
       if (event.target === cy) propsRef.current.onSelect(null);
     });
     cy.on("dbltap", "node", (event) => propsRef.current.onOpen(event.target.id()));
+    cy.on("zoom", () => applyDetail(cy));
     cyRef.current = cy;
     (window as unknown as { __cy?: Core }).__cy = cy;
     return () => {
@@ -132,11 +143,22 @@ export const GraphView = forwardRef<GraphHandle, GraphProps>(function GraphView(
     const cy = cyRef.current;
     if (!cy) return;
     const many = props.nodes.length + props.fields.length > 1000;
+    // Keep your place: the node acted on (the selected one, else the root) stays where it
+    // was on screen when the graph around it changes (columns shown, a level expanded).
+    const anchorId = props.selected ?? props.root;
+    const before = anchorId ? cy.getElementById(anchorId) : cy.collection();
+    const was = before.length ? { ...before.renderedPosition() } : null;
     cy.batch(() => {
       cy.elements().remove();
       cy.add(elements(props));
       cy.style().selector("edge").style("curve-style", many ? "straight" : "bezier").update();
+      applyDetail(cy, true);
     });
+    const after = anchorId ? cy.getElementById(anchorId) : cy.collection();
+    if (was && after.length) {
+      const now = after.renderedPosition();
+      cy.panBy({ x: was.x - now.x, y: was.y - now.y });
+    }
     // Big graphs: draw a cached bitmap while panning and zooming.
     (cy as unknown as { renderer(): { textureOnViewport: boolean; hideEdgesOnViewport: boolean } }).renderer().textureOnViewport = many;
     (cy as unknown as { renderer(): { textureOnViewport: boolean; hideEdgesOnViewport: boolean } }).renderer().hideEdgesOnViewport = many;
@@ -150,11 +172,13 @@ export const GraphView = forwardRef<GraphHandle, GraphProps>(function GraphView(
     let focus = props.fitTo?.length ? cy.collection() : null;
     for (const id of props.fitTo ?? []) focus = focus!.union(cy.getElementById(id));
     cy.fit(focus && focus.length ? focus : undefined, 40);
+    // Columns are read by name: a column path is never fitted further out than full labels.
+    const floor = focus && focus.length ? FULL_LABELS : READABLE_ZOOM;
     if (cy.zoom() > 1.3) {
       cy.zoom(1.3);
       cy.center();
-    } else if (cy.zoom() < READABLE_ZOOM) {
-      cy.zoom(READABLE_ZOOM);
+    } else if (cy.zoom() < floor) {
+      cy.zoom(floor);
       const root = props.root ? cy.getElementById(props.root) : cy.collection();
       cy.center(focus && focus.length ? focus : root.length ? root : undefined);
     }
@@ -239,6 +263,7 @@ export const GraphView = forwardRef<GraphHandle, GraphProps>(function GraphView(
   }
 
   return (
+    <div className="graph-wrap">
     <div
       className="graph"
       ref={container}
@@ -249,8 +274,38 @@ export const GraphView = forwardRef<GraphHandle, GraphProps>(function GraphView(
       data-testid="graph"
       data-nodes={props.nodes.length + props.fields.length}
     />
+      <Overview cy={() => cyRef.current} version={props.nodes} onShowAll={() => cyRef.current && fitReadable(cyRef.current, null)} />
+    </div>
   );
 });
+
+const DETAILS: Detail[] = ["full", "names", "big-names", "boxes"];
+
+/** Names appear as you zoom: each element carries the class of the zoom's level of detail. */
+function applyDetail(cy: Core, force = false) {
+  const detail = detailAt(cy.zoom());
+  const scratch = cy.scratch("_detail") as Detail | undefined;
+  if (!force && scratch === detail) return;
+  cy.scratch("_detail", detail);
+  cy.batch(() => {
+    cy.elements().removeClass(DETAILS.map((d) => `lod-${d}`).join(" "));
+    cy.elements().addClass(`lod-${detail}`);
+  });
+  cy.container()?.setAttribute("data-detail", detail);
+}
+
+/** Fit everything, but no further out than names can be read: then centre `around`. */
+export function fitReadable(cy: Core, around: string | null) {
+  cy.fit(undefined, 40);
+  if (cy.zoom() > 1.3) {
+    cy.zoom(1.3);
+    cy.center();
+  } else if (cy.zoom() < READABLE_ZOOM) {
+    cy.zoom(READABLE_ZOOM);
+    const root = around ? cy.getElementById(around) : cy.collection();
+    cy.center(root.length ? root : undefined);
+  }
+}
 
 function inView(cy: Core, p: { x: number; y: number }): boolean {
   return p.x > 20 && p.y > 20 && p.x < cy.width() - 20 && p.y < cy.height() - 20;

@@ -5,9 +5,10 @@ import { gql, operation } from "./api";
 import type { DetailQuery, FieldDetailQuery } from "./generated/graphql";
 import { JsonView } from "./JsonView";
 import type { GNode } from "./model";
-import type { Capabilities, IncidentSummary } from "./incidents";
+import type { Capabilities, Health, IncidentSummary } from "./incidents";
 import { incidentsOn } from "./incidents";
 import { entityHref } from "./route";
+import { MlFactsSection } from "./MlFacts";
 
 type Detail = DetailQuery["lineage"]["nodes"][number];
 type FieldDetail = FieldDetailQuery["node"];
@@ -47,6 +48,7 @@ export function Panel(props: {
   const [detail, setDetail] = useState<Detail | null>(null);
   const [field, setField] = useState<FieldDetail>(null);
   const [incidents, setIncidents] = useState<IncidentSummary[] | null>(null);
+  const [healthThen, setHealthThen] = useState<Health | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -59,9 +61,15 @@ export function Panel(props: {
         ? gql<FieldDetailQuery>(operation(detailFile, "FieldDetail"), { id: node.id }).then((d) => live && setField(d.node))
         : gql<DetailQuery>(operation(detailFile, "Detail"), { start: { id: node.id }, asOf }).then((d) => live && setDetail(d.lineage.nodes[0] ?? null));
     load.catch((e: Error) => live && setError(e.message));
+    setHealthThen(null);
     if (props.capabilities.incidents) {
-      incidentsOn(node.id)
-        .then((list) => live && setIncidents(list))
+      // As of a time: the incidents open then and the health then, not today's.
+      incidentsOn(node.id, asOf, node.kind === "FIELD")
+        .then((found) => {
+          if (!live) return;
+          setIncidents(found.incidents);
+          setHealthThen(found.health);
+        })
         .catch(() => live && setIncidents(null));
     }
     return () => {
@@ -73,11 +81,12 @@ export function Panel(props: {
   // The server's rule: an OPEN incident makes a node FAILING, acknowledged ones WARNING.
   // Columns are drawn without a health of their own, so the panel derives it from the list.
   const health =
-    incidents && incidents.length
+    healthThen ??
+    (incidents && incidents.length
       ? incidents.some((i) => i.status !== "ACKNOWLEDGED")
         ? "FAILING"
         : "WARNING"
-      : node.health;
+      : node.health);
   return (
     <aside className="panel" aria-label="Selected node" data-testid="panel">
       <header>
@@ -87,6 +96,7 @@ export function Panel(props: {
         <div className={`health health-${health}`} data-testid="health">
           {health}
         </div>
+        {asOf && <span className="asof-note">as of {time(asOf)}</span>}
         {entityHref(node) && (
           <a className="page-link" href={entityHref(node)!} data-testid="entity-link">
             Open its page ▸
@@ -121,7 +131,7 @@ export function Panel(props: {
       {error && <div className="error">{error}</div>}
       {incidents && incidents.length > 0 && (
         <section>
-          <h3>Open incidents</h3>
+          <h3>Open incidents {asOf && <span className="muted">as of {time(asOf)}</span>}</h3>
           <ul className="incidents">
             {incidents.map((i) => (
               <li key={i.id}>
@@ -185,6 +195,7 @@ function DatasetSection({ d, asOf, selectedField, onSelectField }: { d: Extract<
           </table>
         )}
       </section>
+      <MlFactsSection facets={d.facets} />
       <section>
         <h3>Quality</h3>
         <div className={`quality quality-${d.quality.status}`}>{d.quality.status}</div>

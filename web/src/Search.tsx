@@ -20,12 +20,22 @@ export function hitLabel(hit: Hit): { name: string; detail: string } {
   }
 }
 
+/** What a hit is, as the server says: TABLE, MODEL, ENDPOINT, ... for a dataset. */
+export function hitKind(hit: Hit): string {
+  if (hit.__typename === "Field") return "column";
+  if (hit.__typename === "Job") return "job";
+  if (hit.__typename === "Dataset") return (hit.dtype ?? "dataset").toLowerCase().replace(/_/g, " ");
+  return hit.kind.toLowerCase();
+}
+
 export function Search({ onOpen, autoFocus }: { onOpen: (hit: Hit) => void; autoFocus?: boolean }) {
   const [text, setText] = useState("");
   const [hits, setHits] = useState<Hit[]>([]);
   const [active, setActive] = useState(0);
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** The text the hits shown answer (so "No matches" never speaks of an older query). */
+  const [answered, setAnswered] = useState("");
   const listId = useId();
   const timer = useRef<number | undefined>(undefined);
 
@@ -34,6 +44,7 @@ export function Search({ onOpen, autoFocus }: { onOpen: (hit: Hit) => void; auto
     const query = text.trim();
     if (!query) {
       setHits([]);
+      setAnswered("");
       return;
     }
     const controller = new AbortController();
@@ -42,6 +53,7 @@ export function Search({ onOpen, autoFocus }: { onOpen: (hit: Hit) => void; auto
         .then((data) => {
           setHits(data.search.nodes.filter((n) => ["Dataset", "Job", "Field"].includes(n.__typename)));
           setActive(0);
+          setAnswered(query);
           setOpen(true);
           setError(null);
         })
@@ -108,13 +120,18 @@ export function Search({ onOpen, autoFocus }: { onOpen: (hit: Hit) => void; auto
                   choose(hit);
                 }}
               >
-                <span className={`kind kind-${hit.__typename.toLowerCase()}`}>{hit.__typename === "Field" ? "column" : hit.__typename === "Job" ? "job" : "dataset"}</span>
+                <span className={`kind kind-${hit.__typename.toLowerCase()}`} data-testid="hit-kind">{hitKind(hit)}</span>
                 <span className="name">{name}</span>
                 <span className="detail">{detail}</span>
                 <HitPage hit={hit} />
               </li>
             );
           })}
+        </ul>
+      )}
+      {open && hits.length === 0 && answered && answered === text.trim() && (
+        <ul className="hits" role="status" data-testid="no-matches">
+          <li className="none">No matches for “{answered}”</li>
         </ul>
       )}
     </div>

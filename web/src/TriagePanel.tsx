@@ -5,6 +5,7 @@ import { openIncidents, triage } from "./incidents";
 import type { ViewState } from "./url";
 import type { RawNode } from "./model";
 import { time } from "./Panel";
+import { IncidentActions } from "./IncidentActions";
 
 function name(node: RawNode | null | undefined): string {
   if (!node) return "?";
@@ -20,16 +21,22 @@ export function TriagePanel(props: {
   report: TriageReport | null;
   setReport: (r: TriageReport | null) => void;
   onOpenNode: (id: string) => void;
+  /** A person acknowledged, resolved or reopened an incident. */
+  onIncidentChanged?: () => void;
 }) {
   const { state, setState, report, setReport } = props;
   const [incidents, setIncidents] = useState<IncidentSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  const [listed, setListed] = useState(0);
   useEffect(() => {
     openIncidents()
       .then(setIncidents)
       .catch((e: Error) => setError(e.message));
-  }, []);
+  }, [listed]);
+  // The incident chosen stays in the list once resolved, so it can be reopened.
+  const [chosen, setChosen] = useState<{ id: string; title: string } | null>(null);
+  const options = incidents && chosen && chosen.id === state.incident && !incidents.some((i) => i.id === chosen.id) ? [...incidents, { ...chosen, severity: "RESOLVED" }] : incidents;
 
   useEffect(() => {
     setReport(null);
@@ -61,7 +68,7 @@ export function TriagePanel(props: {
           }}
         >
           <option value="">choose…</option>
-          {incidents?.map((i) => (
+          {options?.map((i) => (
             <option key={i.id} value={i.id}>
               [{i.severity}] {i.title}
             </option>
@@ -69,6 +76,16 @@ export function TriagePanel(props: {
         </select>
       </label>
       {incidents && incidents.length === 0 && <p className="muted">No open incidents.</p>}
+      {state.incident && (
+        <IncidentActions
+          id={state.incident}
+          onChanged={(now) => {
+            setChosen({ id: state.incident!, title: now.title });
+            setListed((n) => n + 1);
+            props.onIncidentChanged?.();
+          }}
+        />
+      )}
       {report && (
         <div data-testid="triage-report">
           <p className="muted">

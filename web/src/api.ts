@@ -22,10 +22,10 @@ export function document(text: string): string {
   return [text, ...used.map((name) => FRAGMENTS[name])].join("\n");
 }
 
-/** Pick one operation out of a .graphql file that holds several. */
+/** Pick one operation (a query or a mutation) out of a .graphql file that holds several. */
 export function operation(file: string, name: string): string {
-  const parts = file.split(/(?=^query )/m);
-  const found = parts.find((p) => p.startsWith(`query ${name}(`) || p.startsWith(`query ${name} `));
+  const parts = file.split(/(?=^(?:query|mutation) )/m);
+  const found = parts.find((p) => [`query ${name}`, `mutation ${name}`].some((head) => p.startsWith(`${head}(`) || p.startsWith(`${head} `)));
   if (!found) throw new Error(`no operation ${name}`);
   return found;
 }

@@ -89,6 +89,20 @@ export function stylesheet(): StylesheetJson {
     },
     { selector: "edge[kind = \"FEEDS\"]", style: { "line-color": "#64748b", "target-arrow-color": "#64748b", width: 1.2 } },
     { selector: "edge[transformation = \"INDIRECT\"]", style: { "line-style": "dashed", "line-dash-pattern": [6, 4] } },
+    // Level of detail (GraphView's applyDetail): zoomed out, a node shows only its short
+    // name, drawn bigger so it stays readable; further out only the boxes.
+    { selector: "node.lod-names", style: { label: "data(mid)", "font-size": 24, "text-wrap": "ellipsis", "text-max-width": "210px" } },
+    { selector: "node.lod-big-names", style: { label: "data(short)", "font-size": 32, "font-weight": "bold", "text-wrap": "ellipsis", "text-max-width": "230px" } },
+    // Far out, jobs give their room to the datasets' names (the datasets are what one looks for).
+    { selector: "node[kind = \"JOB\"].lod-big-names", style: { label: "" } },
+    { selector: "node.lod-boxes", style: { label: "" } },
+    { selector: "node[shape = \"field\"].lod-names", style: { "font-size": 14, label: "data(short)" } },
+    { selector: "node[shape = \"field\"].lod-big-names", style: { label: "" } },
+    // "Datasets only": an edge that stands for jobs names them when zoomed in.
+    {
+      selector: "edge[via].lod-full",
+      style: { label: "data(via)", "font-size": 10, color: "#475569", "text-rotation": "autorotate", "text-background-color": "#ffffff", "text-background-opacity": 0.85, "text-background-padding": "2px" },
+    },
     { selector: ".dim", style: { opacity: 0.22 } },
     { selector: "node.hl", style: { "underlay-color": "#f59e0b", "underlay-opacity": 0.45, "underlay-padding": 5, opacity: 1 } },
     { selector: "edge.hl", style: { "line-color": "#d97706", "target-arrow-color": "#d97706", width: 3, opacity: 1, "z-index": 10 } },

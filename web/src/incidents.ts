@@ -1,6 +1,7 @@
 // Incidents and triage (optional/incidents.graphql): used only when the server's schema
 // has them, found out once at start-up (see capabilities in App.tsx).
 import incidentsFile from "./graphql/optional/incidents.graphql?raw";
+import actionsFile from "./graphql/optional/incident_actions.graphql?raw";
 import { gql, operation } from "./api";
 import type { RawNode } from "./model";
 
@@ -63,7 +64,39 @@ export async function healthOf(variables: Record<string, unknown>): Promise<Map<
   return new Map(data.lineage.nodes.filter((n) => n.health).map((n) => [n.id, n.health as Health]));
 }
 
-export async function incidentsOn(id: string): Promise<IncidentSummary[]> {
-  const data = await gql<{ node: { openIncidents?: IncidentSummary[] } | null }>(operation(incidentsFile, "NodeIncidents"), { id });
-  return data.node?.openIncidents ?? [];
+/** The incidents open on a node now, or as things stood at `asOf`, and its health then. */
+export async function incidentsOn(id: string, asOf: string | null = null, field = false): Promise<{ incidents: IncidentSummary[]; health: Health | null }> {
+  if (!asOf) {
+    const data = await gql<{ node: { openIncidents?: IncidentSummary[] } | null }>(operation(incidentsFile, "NodeIncidents"), { id });
+    return { incidents: data.node?.openIncidents ?? [], health: null };
+  }
+  const data = await gql<{ lineage: { nodes: { id: string; health: Health; openIncidents: IncidentSummary[] }[] } }>(operation(incidentsFile, "NodeIncidentsAsOf"), {
+    id,
+    asOf,
+    granularity: field ? "COLUMN" : "DATASET",
+  });
+  const node = data.lineage.nodes.find((n) => n.id === id);
+  return { incidents: node?.openIncidents ?? [], health: node?.health ?? null };
+}
+
+export interface IncidentState {
+  id: string;
+  shortId: string;
+  status: string;
+  title: string;
+  openedAt: string | null;
+  acknowledgedAt: string | null;
+  resolvedAt: string | null;
+  resolution: string | null;
+}
+
+export async function incidentState(id: string): Promise<IncidentState | null> {
+  const data = await gql<{ node: IncidentState | null }>(operation(actionsFile, "IncidentStatus"), { id });
+  return data.node;
+}
+
+/** Acknowledge, resolve (with a reason) or reopen an incident. */
+export async function actOn(id: string, action: "acknowledge" | "resolve" | "reopen", reason?: string): Promise<void> {
+  const name = { acknowledge: "AcknowledgeIncident", resolve: "ResolveIncident", reopen: "ReopenIncident" }[action];
+  await gql(operation(actionsFile, name), action === "resolve" ? { id, reason } : { id });
 }

@@ -56,9 +56,10 @@ export function engineFor(count: number): "elk" | "layered-fast" {
   return count > ELK_LIMIT ? "layered-fast" : "elk";
 }
 
-export async function layout(nodes: GNode[], fields: GNode[], edges: GEdge[]): Promise<Positions> {
+/** `gap`: room between layers (more where edges carry labels: jobs folded into them). */
+export async function layout(nodes: GNode[], fields: GNode[], edges: GEdge[], gap?: number): Promise<Positions> {
   if (engineFor(nodes.length + fields.length) === "layered-fast") return fastLayered(nodes, fields, edges);
-  return elkLayout(nodes, fields, edges);
+  return elkLayout(nodes, fields, edges, gap);
 }
 
 const FIELD_GAP = 4;
@@ -165,7 +166,7 @@ export function fastLayered(nodes: GNode[], fields: GNode[], edges: GEdge[]): Po
   return positions;
 }
 
-async function elkLayout(nodes: GNode[], fields: GNode[], edges: GEdge[]): Promise<Positions> {
+async function elkLayout(nodes: GNode[], fields: GNode[], edges: GEdge[], gap?: number): Promise<Positions> {
   const byParent = new Map<string, GNode[]>();
   for (const f of fields) {
     if (!f.parent) continue;
@@ -194,7 +195,7 @@ async function elkLayout(nodes: GNode[], fields: GNode[], edges: GEdge[]): Promi
   const large = nodes.length + fields.length > 150;
   const graph: ElkNode = {
     id: "root",
-    layoutOptions: { ...LAYERED, ...(large ? LARGE : {}) },
+    layoutOptions: { ...LAYERED, ...(large ? LARGE : {}), ...(gap ? { "elk.layered.spacing.nodeNodeBetweenLayers": String(gap) } : {}) },
     children,
     edges: elkEdges,
   };

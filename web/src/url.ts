@@ -27,6 +27,8 @@ export interface ViewState {
   changeFields: string[];
   /** New name (rename) or new type (type change). */
   changeTo: string | null;
+  /** Jobs folded into the edges between datasets. */
+  datasetsOnly: boolean;
 }
 
 export const DEFAULT_DEPTH = 4;
@@ -50,6 +52,7 @@ export function emptyState(): ViewState {
     change: "DROP_FIELD",
     changeFields: [],
     changeTo: null,
+    datasetsOnly: false,
   };
 }
 
@@ -78,6 +81,7 @@ export function parseState(search: string): ViewState {
   if (change && CHANGES.includes(change)) state.change = change;
   state.changeFields = list(q.get("changeFields"));
   state.changeTo = q.get("changeTo");
+  state.datasetsOnly = q.get("datasetsOnly") === "1";
   return state;
 }
 
@@ -96,6 +100,7 @@ export function formatState(state: ViewState): string {
   if (state.to) q.set("to", state.to);
   if (state.incident) q.set("incident", state.incident);
   if (state.suspect !== null) q.set("suspect", String(state.suspect));
+  if (state.datasetsOnly) q.set("datasetsOnly", "1");
   if (state.mode === "impact") {
     if (state.change !== defaults.change) q.set("change", state.change);
     if (state.changeFields.length) q.set("changeFields", state.changeFields.join(","));

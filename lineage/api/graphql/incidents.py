@@ -240,5 +240,23 @@ class Mutation:
         await info.context.offload(lambda: set_status(store, nid, IncidentStatus.RESOLVED, reason))
         return await _stored(info, nid)
 
+    @described(
+        "Open a resolved incident again: the node shows FAILING until it is acknowledged or "
+        "resolved again (refused while a later incident of its kind is open on the node)."
+    )
+    async def reopen_incident(self, info: Info, id: strawberry.ID) -> Incident:
+        _check_writer(info)
+        nid = await _incident_id(info, id)
+        if (await _stored(info, nid)).raw.props.get("status") != IncidentStatus.RESOLVED.value:
+            raise InvalidArgument("only a resolved incident can be reopened")
+        store = info.context.store
+        await info.context.offload(lambda: set_status(store, nid, IncidentStatus.OPEN))
+        reopened = await _stored(info, nid)
+        if reopened.raw.props.get("status") == IncidentStatus.RESOLVED.value:
+            raise InvalidArgument(
+                "a later incident of its kind is open on the same node: act on that one"
+            )
+        return reopened
+
 
 __all__ = ["Mutation", "TriageReportType", "incidents_field", "triage_field"]

@@ -14,6 +14,7 @@ from lineage.api.auth import require, token_scopes_of
 from lineage.api.graphql.context import Context
 from lineage.api.graphql.cost import CostLimits
 from lineage.api.graphql.schema import MAX_TOKENS, schema
+from lineage.api.web import STATIC
 from lineage.events import nesting_problem
 from lineage.settings import Settings
 from lineage.store import GraphStore
@@ -44,6 +45,15 @@ def request_context(store: GraphStore, settings: Settings, *, can_write: bool) -
 
 
 class _Router(GraphQLRouter[Context, None]):
+    @property
+    def graphql_ide_html(self) -> str:
+        # The explorer's build bundles GraphiQL (web/graphiql.html), so the IDE works offline;
+        # without a build, strawberry's page (its scripts from a public CDN) is served.
+        page = STATIC / "graphiql.html"
+        if page.is_file():
+            return page.read_text(encoding="utf-8")
+        return super().graphql_ide_html
+
     def decode_json(self, data: str | bytes) -> object:
         # orjson refuses JSON nested past 1024 levels (a JSONDecodeError, answered 400);
         # variables nested less deep, but past any real query's, are refused here by path.
