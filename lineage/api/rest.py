@@ -17,7 +17,7 @@ from lineage.api.group_commit import GroupCommit
 from lineage.api.metrics import Metrics
 from lineage.events import EventValidationError, Problem
 from lineage.ingest import Rejection, prepare
-from lineage.settings import Settings
+from lineage.settings import Settings, shown_url
 from lineage.store import GraphStore, IngestItem, StoreUnavailable
 
 router = APIRouter()
@@ -222,4 +222,4 @@ async def readyz(request: Request) -> JSONResponse:
         await run_in_threadpool(store.ping)
     except StoreUnavailable as exc:
         return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
-    return JSONResponse({"status": "ready", "store": request.app.state.settings.store})
+    return JSONResponse({"status": "ready", "store": shown_url(request.app.state.settings.store)})
