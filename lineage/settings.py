@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         default=True,
         description="Resolve an automatically opened incident when its failed checks pass again.",
     )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Web origins (scheme://host:port, comma separated, or '*') whose pages may post to "
+            "this server from a browser. Empty: only the server's own pages may."
+        ),
+    )
     tokens: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(
@@ -103,6 +110,13 @@ class Settings(BaseSettings):
     def _split_tokens(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("tokens")

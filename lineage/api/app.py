@@ -18,6 +18,7 @@ from lineage.api.content import JsonBodies
 from lineage.api.graphql import graphql_router
 from lineage.api.group_commit import GroupCommit
 from lineage.api.metrics import Metrics
+from lineage.api.origins import SameOrigin
 from lineage.api.web import mount_explorer
 from lineage.ingest import write
 from lineage.settings import Settings
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         observe=app.state.metrics.requests_per_transaction.observe,
     )
     app.add_middleware(JsonBodies)
+    # Added last, so it runs first: a cross-site post is refused before its body is judged.
+    app.add_middleware(SameOrigin, allowed=settings.allowed_origins)
     app.include_router(rest.router)
     app.include_router(marquez.router)
     app.include_router(export.router)
