@@ -4,7 +4,8 @@ id the server writes reads back to its node even when namespaces and names hold 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,7 +20,7 @@ from lineage.settings import Settings
 from lineage.store import GraphStore
 from lineage.store.embedded import EmbeddedStore
 from tests.conftest import feed
-from tests.factories import dataset, pipeline_run, schema
+from tests.factories import dataset, new_run_id, pipeline_run, run_event, schema
 
 COLONS = ":" * 2_000
 
@@ -122,3 +123,37 @@ def test_a_stored_field_is_found_by_its_written_id(namespace: str, name: str, pa
         assert parse_public_id(store, public_id(nid)) == nid
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    ("where", "event_of"),
+    [
+        (
+            "outputs[0].name",
+            lambda: run_event(
+                "START", new_run_id(), ("etl", "j"), outputs=[dataset("pg", "a\x1fb")]
+            ),
+        ),
+        ("job.namespace", lambda: run_event("START", new_run_id(), ("et\x1el", "j"))),
+        (
+            "outputs[0].facets.schema.fields[0].name",
+            lambda: run_event(
+                "START",
+                new_run_id(),
+                ("etl", "j"),
+                outputs=[dataset("pg", "t", s=schema("c\x1fd"))],
+            ),
+        ),
+    ],
+)
+def test_a_name_holding_a_character_ids_reserve_is_a_422_naming_the_field(
+    client: TestClient, where: str, event_of: Callable[[], dict[str, Any]]
+) -> None:
+    response = client.post("/api/v1/lineage", json=event_of())
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["errors"]
+    assert problem["path"] == where
+    assert "control character" in problem["message"]
+    batch = client.post("/api/v1/lineage/batch", json=[event_of()])
+    assert batch.status_code == 422
+    assert batch.json()["rejected"][0]["errors"][0]["path"] == where
