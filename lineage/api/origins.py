@@ -27,8 +27,13 @@ def refusal(headers: dict[bytes, bytes], allowed: Collection[str]) -> str | None
     if "*" in allowed or (origin and origin in allowed):
         return None
     if origin:
-        host = headers.get(b"host", b"").decode("latin-1").strip().lower()
-        if origin != "null" and urlsplit(origin).netloc.lower() == host and host:
+        # Behind a proxy that rewrites Host, X-Forwarded-Host names the server; a page
+        # cannot set it on a request its browser sends without asking the server first.
+        hosts = {
+            headers.get(name, b"").decode("latin-1").split(",")[0].strip().lower()
+            for name in (b"host", b"x-forwarded-host")
+        } - {""}
+        if origin != "null" and urlsplit(origin).netloc.lower() in hosts:
             return None
         return f"a page at {origin!r} may not post to this server"
     if site in ("cross-site", "same-site"):

@@ -97,6 +97,15 @@ def test_the_servers_own_pages_and_tools_may_post(client: TestClient) -> None:
         assert response.status_code == 201, (extra, response.text)
 
 
+def test_behind_a_proxy_the_forwarded_host_is_the_servers(client: TestClient) -> None:
+    headers = {
+        "Origin": "https://lineage.example.com",
+        "X-Forwarded-Host": "lineage.example.com",
+        "Content-Type": "application/json",
+    }
+    assert client.post("/api/v1/lineage", content=event(), headers=headers).status_code == 201
+
+
 def test_reads_from_another_site_are_not_refused(client: TestClient) -> None:
     response = client.get(
         "/api/v1/namespaces", headers={"Origin": EVIL, "Sec-Fetch-Site": "cross-site"}
