@@ -182,7 +182,11 @@ def _batch_facts(
             if isinstance(m, EnsureFields):
                 _, (ns, name) = split_id(m.dataset)
                 known = fields.setdefault((ns, name), [])
-                known += [p for p in m.paths if "." not in p and p not in known]
+                known += [
+                    p
+                    for i, p in enumerate(m.paths)
+                    if (p == m.names[i] if m.names else "." not in p) and p not in known
+                ]
                 continue
             parent = parents.get(_run_of(m) or "")
             if parent is None:

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lineage.settings import Settings
+from lineage.settings import SECRET_SETTINGS, Settings, shown_url
 from lineage.store.base import Direction
 
 app = typer.Typer(
@@ -66,10 +66,9 @@ def _settings(**overrides: Any) -> Settings:
         for problem in exc.errors():
             name = str(problem["loc"][0]) if problem["loc"] else ""
             where = f"--{name.replace('_', '-')}" if name in given else f"LINEAGE_{name.upper()}"
-            err.print(
-                f"[red]error:[/] {escape(where)}={escape(repr(problem.get('input')))}: "
-                f"{escape(problem['msg'])}"
-            )
+            # Secrets are never echoed back, not even in part.
+            shown = "" if name in SECRET_SETTINGS else f"={escape(repr(problem.get('input')))}"
+            err.print(f"[red]error:[/] {escape(where)}{shown}: {escape(problem['msg'])}")
         raise typer.Exit(2) from exc
     except Exception as exc:
         err.print(f"[red]error:[/] invalid settings: {escape(str(exc))}")
@@ -140,7 +139,7 @@ def serve(
     loading.start(on_failure=stop)
     err.print(
         f"lineage serving on http://{settings.host}:{settings.port} "
-        f"(store: {settings.store}); point producers at OPENLINEAGE_URL="
+        f"(store: {shown_url(settings.store)}); point producers at OPENLINEAGE_URL="
         f"http://{settings.host}:{settings.port}"
     )
     try:

@@ -22,6 +22,7 @@ from lineage.events import (
     RunEvent,
     parse_event,
 )
+from lineage.events.separators import separator_problems
 from lineage.graph.mapping import mutations_for
 from lineage.incidents import observations_for
 from lineage.incidents import write as write_with_incidents
@@ -49,7 +50,14 @@ class IngestResult:
 def prepare(raw: Any, body: bytes | None = None) -> IngestItem:
     """Parse one decoded event into what the store writes. Raises EventValidationError."""
     event = parse_event(raw)
-    return item_for(event, body if body is not None else orjson.dumps(raw))
+    body = body if body is not None else orjson.dumps(raw)
+    # JSON spells the control characters ids reserve as \u001f and \u001e: walk the event
+    # for them only when its bytes hold such an escape.
+    if b"\\u001" in body:
+        reserved = separator_problems(raw)
+        if reserved:
+            raise EventValidationError(reserved)
+    return item_for(event, body)
 
 
 def item_for(event: LineageEvent, body: bytes) -> IngestItem:

@@ -7,16 +7,29 @@ import hashlib
 import os
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SCOPES = frozenset({"ingest", "read", "incidents", "admin"})
+#: Settings whose values are never shown, in part or whole, in a message or a log line.
+SECRET_SETTINGS = frozenset({"tokens", "neo4j_password"})
 
 
 def hash_token(token: str) -> str:
     """Tokens are only ever kept as their SHA-256 digest."""
     return "sha256:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def shown_url(url: str) -> str:
+    """``url`` fit for a log line: a password in it is replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def default_store() -> str:
@@ -86,6 +99,13 @@ class Settings(BaseSettings):
             "`lineage prune` does). Unset: keep everything."
         ),
     )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Web origins (scheme://host:port, comma separated, or '*') whose pages may post to "
+            "this server from a browser. Empty: only the server's own pages may."
+        ),
+    )
     tokens: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(
@@ -101,21 +121,30 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
     @field_validator("tokens")
     @classmethod
     def _check_tokens(cls, value: list[str]) -> list[str]:
+        # Messages name an entry by its place, never by its text: it holds a secret.
         checked = []
-        for entry in value:
+        for place, entry in enumerate(value, 1):
             secret, sep, scopes = entry.rpartition("=")
             if not sep or not secret:
                 raise ValueError(
-                    f"token entry {entry[:12]}... must look like 'TOKEN=ingest+read' "
+                    f"token entry {place} must look like 'TOKEN=ingest+read' "
                     "(scopes: ingest, read, incidents, admin)"
                 )
             unknown = set(scopes.split("+")) - SCOPES
             if unknown:
                 raise ValueError(
-                    f"unknown token scope(s) {sorted(unknown)}; use ingest, read, incidents, admin"
+                    f"token entry {place} has unknown scope(s) {sorted(unknown)}; "
+                    "use ingest, read, incidents, admin"
                 )
             if not secret.startswith("sha256:"):
                 secret = hash_token(secret)

@@ -8,8 +8,9 @@ Nodes are named by readable ids, the ones Marquez uses where it has them:
 ``dataset:<namespace>:<name>``, ``job:<namespace>:<name>``,
 ``datasetField:<namespace>:<name>:<field>``, ``run:<runId>`` and
 ``dataset:<namespace>:<name>#<version>`` for a dataset version (:func:`public_id`).
-Namespaces hold colons (``postgres://db:5432``), so :func:`parse_public_id` splits an id
-at the colons that name a node the store has.
+Namespaces hold colons (``postgres://db:5432``), so :func:`parse_public_id` reads an id
+by its structure first, as Marquez does, then (for ids with few colons) at every colon, and
+takes the first reading naming a node the store has; in time linear in the id's length.
 """
 
 from __future__ import annotations
@@ -111,41 +112,29 @@ def public_id(nid: str) -> str:
     return ":".join((_PREFIX.get(kind, kind.value.lower()), *parts))
 
 
+#: The longest readable id read; a longer one is refused before any work is done on it.
+MAX_ID_LENGTH: Final = 4096
+#: A readable id with at most this many colons after its prefix has every reading of its
+#: colons looked up; past it only the reading its structure gives (see :func:`readings`).
+MAX_AMBIGUOUS_COLONS: Final = 16
+
+_FORMS: Final = (
+    "dataset:<namespace>:<name>, job:<namespace>:<name>, "
+    "datasetField:<namespace>:<name>:<field> or run:<runId>"
+)
+
+
 def parse_public_id(store: GraphStore, text: str) -> str:
     """The internal id of the node a readable id names (see :func:`public_id`).
 
-    Colons inside namespaces and names make a readable id ambiguous, so every way of
-    splitting it is looked up and the one naming a node wins; when several do, the one
-    with the shortest namespace.
+    Colons inside namespaces and names make a readable id ambiguous: the readings of
+    :func:`readings` are looked up, most likely first, and the first naming a node wins.
 
-    Raises :class:`InvalidArgument` for text that is not a readable id, and
-    :class:`NotFound` naming the most likely reading when no node matches.
+    Raises :class:`InvalidArgument` for text that is not a readable id (or is longer than
+    :data:`MAX_ID_LENGTH`), and :class:`NotFound` naming the most likely reading when no
+    node matches.
     """
-    prefix, sep, rest = text.partition(":")
-    if not sep or not rest:
-        raise InvalidArgument(
-            f"{text!r} is not a node id; use dataset:<namespace>:<name>, "
-            "job:<namespace>:<name>, datasetField:<namespace>:<name>:<field> or run:<runId>"
-        )
-    candidates: list[str]
-    if prefix == "run":
-        candidates = [run_id(rest.lower())]
-    elif prefix == "dataset" and "#" in rest:
-        key, _, version = rest.rpartition("#")
-        candidates = [version_id(ns, name, version) for ns, name in _splits(key)]
-    elif prefix in ("dataset", "job"):
-        make = dataset_id if prefix == "dataset" else job_id
-        candidates = [make(ns, name) for ns, name in _splits(rest)]
-    elif prefix in ("datasetField", "field"):
-        candidates = [
-            field_id(ns, name, path) for ns, tail in _splits(rest) for name, path in _splits(tail)
-        ]
-    elif prefix == "incident":
-        candidates = [node_id(NodeKind.INCIDENT, *rest.split(":"))]
-    else:
-        raise InvalidArgument(f"{text!r} does not start with dataset:, job:, datasetField: or run:")
-    if not candidates:
-        raise InvalidArgument(f"{text!r} names no namespace and name; separate them with ':'")
+    candidates = readings(text)
     found = store.get_nodes(candidates)
     for candidate in candidates:
         if candidate in found:
@@ -153,13 +142,97 @@ def parse_public_id(store: GraphStore, text: str) -> str:
     raise NotFound(not_found_message(store, _likely(candidates)))
 
 
+def readings(text: str) -> list[str]:
+    """The internal ids a readable id may name, the most likely first; linear in its length.
+
+    The first reading is the one its structure gives, as Marquez reads ids: a colon
+    followed by ``//`` or a digit belongs to a namespace (``postgres://db:5432``), the
+    first other colon (not next to another colon) ends the namespace and, in a ``datasetField:`` id, the last one
+    starts the field. Every other way of splitting it at colons follows (shortest
+    namespace first) when it holds at most :data:`MAX_AMBIGUOUS_COLONS` colons, so a name
+    holding colons is still found; past that, only the structural reading is read.
+
+    >>> readings("dataset:postgres://db:5432:public.orders")[0] == dataset_id(
+    ...     "postgres://db:5432", "public.orders")
+    True
+    """
+    if len(text) > MAX_ID_LENGTH:
+        raise InvalidArgument(
+            f"a node id is at most {MAX_ID_LENGTH} characters (got {len(text)}); use {_FORMS}"
+        )
+    if "\x1f" in text or "\x1e" in text:
+        raise InvalidArgument(f"{_shown(text)} is not a node id: it holds a control character")
+    prefix, sep, rest = text.partition(":")
+    if not sep or not rest:
+        raise InvalidArgument(f"{_shown(text)} is not a node id; use {_FORMS}")
+    if prefix == "run":
+        return [run_id(rest.lower())]
+    if prefix == "incident":
+        return [node_id(NodeKind.INCIDENT, *rest.split(":"))]
+    if prefix not in ("dataset", "job", "datasetField", "field"):
+        raise InvalidArgument(
+            f"{_shown(text)} does not start with dataset:, job:, datasetField: or run:"
+        )
+    version = None
+    if prefix == "dataset" and "#" in rest:
+        rest, _, version = rest.rpartition("#")
+    colons = _colons(rest)
+    inner = [i for i in colons if 0 < i < len(rest) - 1]
+    # A colon followed by '//' or a digit belongs to a namespace (postgres://db:5432); a
+    # run of colons has no structure to read.
+    ends = [
+        i
+        for i in inner
+        if rest[i + 1 : i + 3] != "//"
+        and not "0" <= rest[i + 1] <= "9"
+        and ":" not in (rest[i - 1], rest[i + 1])
+    ]
+    splits: list[tuple[str, ...]] = []
+    if prefix in ("datasetField", "field"):
+        if len(ends) >= 2 and ends[-1] - ends[0] > 1:
+            first, last = ends[0], ends[-1]
+            splits.append((rest[:first], rest[first + 1 : last], rest[last + 1 :]))
+        if len(colons) <= MAX_AMBIGUOUS_COLONS:
+            splits += [
+                (ns, name, path)
+                for ns, tail in _splits(rest, inner)
+                for name, path in _splits(tail, _colons(tail))
+            ]
+        form = "datasetField:<namespace>:<name>:<field>"
+    else:
+        if ends:
+            splits.append((rest[: ends[0]], rest[ends[0] + 1 :]))
+        if len(colons) <= MAX_AMBIGUOUS_COLONS:
+            splits += _splits(rest, inner)
+        form = f"{prefix}:<namespace>:<name>" + ("#<version>" if version is not None else "")
+    if not splits:
+        raise InvalidArgument(
+            f"{_shown(text)} is not a node id: it names no namespace and name apart; "
+            f"use {form}, with ':' between the parts"
+        )
+    made: list[str] = []
+    for parts in splits:
+        if len(parts) == 3:
+            made.append(field_id(*parts))
+        elif version is not None:
+            made.append(version_id(parts[0], parts[1], version))
+        else:
+            made.append((dataset_id if prefix == "dataset" else job_id)(parts[0], parts[1]))
+    return list(dict.fromkeys(made))
+
+
+def _shown(text: str) -> str:
+    """``text`` for an error message, cut short when long."""
+    return repr(text if len(text) <= 80 else text[:80] + "...")
+
+
 def _colons(text: str) -> list[int]:
     return [i for i, ch in enumerate(text) if ch == ":"]
 
 
-def _splits(text: str) -> list[tuple[str, str]]:
-    """Every (head, tail) split of ``text`` at a colon, shortest head first."""
-    return [(text[:i], text[i + 1 :]) for i in _colons(text) if 0 < i < len(text) - 1]
+def _splits(text: str, colons: list[int]) -> list[tuple[str, str]]:
+    """Every (head, tail) split of ``text`` at one of ``colons``, shortest head first."""
+    return [(text[:i], text[i + 1 :]) for i in colons if 0 < i < len(text) - 1]
 
 
 def _likely(candidates: list[str]) -> str:

@@ -20,6 +20,7 @@ from lineage.api.graphql import graphql_router
 from lineage.api.group_commit import GroupCommit
 from lineage.api.loading import StoreLoad, WhileLoading
 from lineage.api.metrics import Metrics
+from lineage.api.origins import SameOrigin
 from lineage.api.outage import StoreOutageGate
 from lineage.api.retention import retention_loop
 from lineage.api.web import STATIC, mount_explorer
@@ -81,6 +82,8 @@ def create_app(
     )
     app.add_middleware(JsonBodies)
     app.add_middleware(StoreOutageGate)
+    # A cross-site post is refused before its body is judged.
+    app.add_middleware(SameOrigin, allowed=settings.allowed_origins)
     # Outermost: while the store loads, nothing else runs.
     app.add_middleware(WhileLoading, loading=app.state.loading)
     app.include_router(rest.router)

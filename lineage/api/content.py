@@ -1,7 +1,9 @@
 """Every request body this API takes is JSON: anything else is refused with 415 up front.
 
 OpenLineage clients send ``Content-Type: application/json`` (gzip-compressed or not, which
-``Content-Encoding`` says); a body sent without a Content-Type is read as JSON too.
+``Content-Encoding`` says). A body without a Content-Type is refused too: a web page
+elsewhere can send one (a Blob with no type) without asking the server first. A request
+with no body (an incident's acknowledge) needs none.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ WITH_BODY: Final = frozenset({"POST", "PUT", "PATCH"})
 def accepts(content_type: str) -> bool:
     """Whether a Content-Type header names JSON (``application/json``, ``...+json``)."""
     media = content_type.split(";", 1)[0].strip().lower()
-    return media in ("", "application/json") or (
+    return media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
     )
 
@@ -31,14 +33,18 @@ class JsonBodies:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in WITH_BODY:
-            header = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
-            content_type = header.decode("latin-1")
-            if not accepts(content_type):
+            headers = dict(scope["headers"])
+            content_type = headers.get(b"content-type", b"").decode("latin-1")
+            if not accepts(content_type) and (content_type or _has_body(headers)):
+                what = (
+                    f"Content-Type {content_type!r}"
+                    if content_type
+                    else "a body with no Content-Type"
+                )
                 body = orjson.dumps(
                     {
-                        "error": f"Content-Type {content_type!r} is not accepted here; send the "
-                        "body as application/json (compressed with Content-Encoding: gzip "
-                        "if you like)"
+                        "error": f"{what} is not accepted here; send the body as "
+                        "application/json (compressed with Content-Encoding: gzip if you like)"
                     }
                 )
                 await send(
@@ -55,3 +61,7 @@ class JsonBodies:
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
+
+
+def _has_body(headers: dict[bytes, bytes]) -> bool:
+    return headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers

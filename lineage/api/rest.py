@@ -16,8 +16,9 @@ from lineage.api.auth import require
 from lineage.api.group_commit import GroupCommit
 from lineage.api.metrics import Metrics
 from lineage.events import EventValidationError, Problem
+from lineage.events import raw as raw_bytes
 from lineage.ingest import Rejection, prepare
-from lineage.settings import Settings
+from lineage.settings import Settings, shown_url
 from lineage.store import GraphStore, IngestItem, StoreUnavailable
 from lineage.store.breaker import StoreOutage
 
@@ -35,7 +36,8 @@ class BadRequest(Exception):
         self.message = message
 
 
-async def _read_json(request: Request) -> Any:
+async def _read_json(request: Request) -> tuple[Any, bytes]:
+    """The decoded body, and its bytes (decompressed)."""
     settings: Settings = request.app.state.settings
     limit = settings.max_body_bytes
     declared = request.headers.get("content-length")
@@ -69,7 +71,7 @@ async def _read_json(request: Request) -> Any:
             400, "not_json", "request body is empty; send one OpenLineage event as JSON"
         )
     try:
-        return orjson.loads(body)
+        return orjson.loads(body), body
     except orjson.JSONDecodeError as exc:
         raise BadRequest(400, "not_json", f"request body is not valid JSON: {exc}") from exc
 
@@ -110,7 +112,7 @@ async def post_event(request: Request) -> Response:
     metrics: Metrics = request.app.state.metrics
     started = time.perf_counter()
     try:
-        raw = await _read_json(request)
+        raw, body = await _read_json(request)
     except BadRequest as exc:
         return _error(metrics, exc)
     if isinstance(raw, list):
@@ -123,7 +125,7 @@ async def post_event(request: Request) -> Response:
             ),
         )
     try:
-        item = prepare(raw)
+        item = prepare(raw, raw_bytes.one(body))
     except EventValidationError as exc:
         metrics.rejected.labels("invalid").inc()
         return JSONResponse(
@@ -146,7 +148,7 @@ async def post_batch(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
     started = time.perf_counter()
     try:
-        raw = await _read_json(request)
+        raw, body = await _read_json(request)
     except BadRequest as exc:
         return _error(metrics, exc)
     if not isinstance(raw, list):
@@ -166,9 +168,13 @@ async def post_batch(request: Request) -> JSONResponse:
         )
     items: list[IngestItem] = []
     rejected: list[Rejection] = []
+    # Each event is kept as its own bytes in the body (re-encoded only if they cannot be
+    # told apart); the body itself goes as soon as they are sliced out.
+    bodies = raw_bytes.items(body, len(raw))
+    del body
     for index, event in enumerate(raw):
         try:
-            items.append(prepare(event))
+            items.append(prepare(event, bodies[index] if bodies is not None else None))
         except EventValidationError as exc:
             rejected.append(Rejection(index, exc.problems))
     if items:
@@ -231,4 +237,4 @@ async def readyz(request: Request) -> JSONResponse:
             status_code=503,
             headers={"Retry-After": _retry_after(exc)},
         )
-    return JSONResponse({"status": "ready", "store": request.app.state.settings.store})
+    return JSONResponse({"status": "ready", "store": shown_url(request.app.state.settings.store)})

@@ -959,7 +959,7 @@ def _dataset(namespace: str, name: str, facets: Mapping[str, Any], at: float) ->
 
     schema = get_facet(facets, "schema", F.SchemaDatasetFacet)
     if schema is not None:
-        yield EnsureFields(dsid, namespace, name, _schema_paths(schema))
+        yield EnsureFields(dsid, namespace, name, *_schema_paths(schema))
     assertions = get_facet(facets, "dataQualityAssertions", F.DataQualityAssertionsFacet)
     if assertions is not None:
         yield from _assertions(namespace, name, assertions, at)
@@ -994,11 +994,12 @@ def _assertions(
             )
 
 
-_PATHS: dict[int, tuple[F.SchemaDatasetFacet, tuple[str, ...]]] = {}
+_PATHS: dict[int, tuple[F.SchemaDatasetFacet, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
 
 
-def _schema_paths(schema: F.SchemaDatasetFacet) -> tuple[str, ...]:
-    """Every field's dotted path, nested fields included (planned once per shared facet)."""
+def _schema_paths(schema: F.SchemaDatasetFacet) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Every field's dotted path, nested fields included, and its own name (planned once
+    per shared facet)."""
     cached = _PATHS.get(id(schema))
     if cached is not None and cached[0] is schema:
         return cached[1]
@@ -1009,18 +1010,20 @@ def _schema_paths(schema: F.SchemaDatasetFacet) -> tuple[str, ...]:
     return paths
 
 
-def _walk_schema(schema: F.SchemaDatasetFacet) -> tuple[str, ...]:
+def _walk_schema(schema: F.SchemaDatasetFacet) -> tuple[tuple[str, ...], tuple[str, ...]]:
     paths: list[str] = []
+    names: list[str] = []
 
     def walk(fields: Iterable[F.SchemaField], prefix: str) -> None:
         for f in fields:
             path = prefix + f.name
             paths.append(path)
+            names.append(f.name)
             if f.fields:
                 walk(f.fields, path + ".")
 
     walk(schema.fields, "")
-    return tuple(paths)
+    return tuple(paths), tuple(names)
 
 
 def _schema_fields(facets: Mapping[str, Any]) -> list[Any] | None:

@@ -227,12 +227,20 @@ class EnsureFields:
 
     Field nodes hold only their identity; a field's type and description are read from
     the schema of the dataset (or of one of its versions), where they are versioned.
+    ``names``, when given (from a schema), holds each field's own name, parallel to
+    ``paths``: a name may itself hold dots (``user.id``), so it is not read off the path.
     """
 
     dataset: str
     namespace: str
     name: str
     paths: tuple[str, ...]
+    names: tuple[str, ...] = ()
+
+    def field_name(self, index: int) -> str:
+        """The name of the field at ``paths[index]``: the schema's name for it, else the
+        path whole (a column lineage or an assertion names a field as one string)."""
+        return self.names[index] if self.names else self.paths[index]
 
 
 @dataclass(frozen=True, slots=True)

@@ -809,14 +809,14 @@ class EmbeddedStore:
             return
         nodes = self._nodes
         prefix = node_id(NodeKind.FIELD, m.namespace, m.name, "")
-        for path in m.paths:
+        for index, path in enumerate(m.paths):
             known.add(path)
             fid = prefix + path
             if fid in nodes:
                 continue
             nodes[fid] = _NodeRec(
                 NodeKind.FIELD,
-                {"dataset": m.dataset, "path": path, "name": path.rsplit(".", 1)[-1]},
+                {"dataset": m.dataset, "path": path, "name": m.field_name(index)},
                 {},
             )
             batch.nodes.add(fid)

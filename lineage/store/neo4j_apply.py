@@ -713,14 +713,14 @@ class WorkingSet:
         prefix = node_id(NodeKind.FIELD, m.namespace, m.name, "")
         stored = self._stored_fields
         self._load_nodes(fid for path in m.paths if (fid := prefix + path) not in stored)
-        for path in m.paths:
+        for index, path in enumerate(m.paths):
             known.add(path)
             fid = prefix + path
             if (fid in stored and fid not in self._nodes) or self._nodes[fid] is not None:
                 continue
             self._nodes[fid] = _NodeRec(
                 NodeKind.FIELD,
-                {"dataset": m.dataset, "path": path, "name": path.rsplit(".", 1)[-1]},
+                {"dataset": m.dataset, "path": path, "name": m.field_name(index)},
                 {},
             )
             self.dirty_nodes.add(fid)

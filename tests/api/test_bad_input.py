@@ -43,7 +43,11 @@ def test_an_event_nested_too_deep_is_refused_naming_the_nesting(client: TestClie
 
 def test_a_batch_reports_the_event_nested_too_deep_by_index(client: TestClient) -> None:
     good = run_event("START", new_run_id(), ("etl", "fine"))
-    response = client.post("/api/v1/lineage/batch", content=b"[" + orjson.dumps(good) + b"," + deep_event(400) + b"]")
+    response = client.post(
+        "/api/v1/lineage/batch",
+        content=b"[" + orjson.dumps(good) + b"," + deep_event(400) + b"]",
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 207, response.text
     [rejected] = response.json()["rejected"]
     assert rejected["index"] == 1

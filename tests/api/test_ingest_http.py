@@ -63,7 +63,7 @@ def test_a_too_large_body_gets_413(client: TestClient) -> None:
     event["run"]["facets"]["big"] = {"_producer": "x", "_schemaURL": "https://x/y", "blob": "x" * 300_000}
     assert client.post("/api/v1/lineage", json=event).status_code == 413
     bomb = gzip.compress(orjson.dumps(event))
-    response = client.post("/api/v1/lineage", content=bomb, headers={"Content-Encoding": "gzip"})
+    response = client.post("/api/v1/lineage", content=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
     assert response.status_code == 413
 
 
@@ -92,7 +92,7 @@ def test_stored_events_are_listed_verbatim_newest_first(client: TestClient) -> N
 
 def test_health_readiness_and_metrics(client: TestClient) -> None:
     client.post("/api/v1/lineage", json=run_event("START", new_run_id(), ("etl", "j")))
-    client.post("/api/v1/lineage", content=b"nope")
+    client.post("/api/v1/lineage", content=b"nope", headers={"Content-Type": "application/json"})
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json()["status"] == "ready"
     metrics = client.get("/metrics").text
