@@ -12,13 +12,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import lineage
-from lineage.api import analysis, export, marquez, rest
+from lineage.api import analysis, export, marquez, rest, webhooks
 from lineage.api.auth import require
 from lineage.api.content import JsonBodies
 from lineage.api.graphql import graphql_router
 from lineage.api.group_commit import GroupCommit
 from lineage.api.metrics import Metrics
 from lineage.api.web import mount_explorer
+from lineage.incidents import watch
 from lineage.ingest import write
 from lineage.settings import Settings
 from lineage.store import GraphStore, open_store
@@ -31,7 +32,13 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        outbox = app.state.outbox
+        if outbox is not None:
+            outbox.start()
         yield
+        if outbox is not None:
+            watch(app.state.store, None)
+            outbox.close()
         if owns_store:
             app.state.store.close()
 
@@ -49,6 +56,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.token_scopes = settings.token_scopes()
     app.state.store = store if store is not None else open_store(settings.store, settings)
     app.state.metrics = Metrics()
+    # Incident changes are queued for the webhooks (delivered off the request path).
+    app.state.outbox = webhooks.open_outbox(settings)
+    if app.state.outbox is not None:
+        watch(app.state.store, app.state.outbox.enqueue)
     # Read at each write, so that a store or setting swapped in later is the one written.
     app.state.group_commit = GroupCommit(
         lambda items: write(
@@ -61,6 +72,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(marquez.router)
     app.include_router(export.router)
     app.include_router(analysis.router)
+    app.include_router(webhooks.router)
     app.include_router(graphql_router(app), prefix="/graphql")
     mount_explorer(app)
 

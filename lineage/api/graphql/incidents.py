@@ -240,5 +240,24 @@ class Mutation:
         await info.context.offload(lambda: set_status(store, nid, IncidentStatus.RESOLVED, reason))
         return await _stored(info, nid)
 
+    @described(
+        "Open a resolved incident again: its checks count as failing until they pass again. "
+        "Refused while a later incident of the same check is open."
+    )
+    async def reopen_incident(self, info: Info, id: strawberry.ID) -> Incident:
+        _check_writer(info)
+        nid = await _incident_id(info, id)
+        await _stored(info, nid)
+        store = info.context.store
+
+        def work() -> None:
+            try:
+                set_status(store, nid, IncidentStatus.OPEN)
+            except ValueError as exc:
+                raise InvalidArgument(str(exc)) from exc
+
+        await info.context.offload(work)
+        return await _stored(info, nid)
+
 
 __all__ = ["Mutation", "TriageReportType", "incidents_field", "triage_field"]
