@@ -90,6 +90,7 @@ def serve(
 
     from lineage.api.app import create_app
     from lineage.store import StoreError
+    from lineage.webhooks import WebhookConfigError
 
     settings = _settings(store=store, host=host, port=port)
     try:
@@ -97,6 +98,9 @@ def serve(
     except StoreError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
+    except WebhookConfigError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
     if demo:
         from lineage.demo import load_demo
 
@@ -217,6 +221,7 @@ def ingest(
     rejected: list[tuple[str, str]] = []
     sink = _ServerSink(server, token) if server else None
     target = None
+    outbox = None
     if sink is None:
         settings = _settings(store=store)
         try:
@@ -224,6 +229,7 @@ def ingest(
         except StoreError as exc:
             err.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1) from exc
+        outbox = _webhooks(settings, target)
     progress = Progress(
         TextColumn("ingesting"),
         BarColumn(),
@@ -260,6 +266,13 @@ def ingest(
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
     finally:
+        if outbox is not None and target is not None:
+            from lineage.incidents import watch
+
+            watch(target, None)
+            # One delivery pass; what fails stays queued for the server (or the next run).
+            outbox.deliver_due()
+            outbox.close()
         if target is not None:
             target.close()
     for where, reason in rejected[:50]:
@@ -270,6 +283,22 @@ def ingest(
     err.print(f"into {server if sink is not None else _settings(store=store).store}")
     if rejected:
         raise typer.Exit(1)
+
+
+def _webhooks(settings: Settings, store: Any) -> Any:
+    """The webhook outbox incidents opened by this ingest are queued in (None without
+    LINEAGE_WEBHOOKS)."""
+    from lineage.api.webhooks import WebhookConfigError, open_outbox
+    from lineage.incidents import watch
+
+    try:
+        outbox = open_outbox(settings)
+    except WebhookConfigError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    if outbox is not None:
+        watch(store, outbox.enqueue)
+    return outbox
 
 
 class _ServerSink:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -240,3 +243,38 @@ def test_a_running_server_posts_incidents_and_lists_its_deliveries(
     assert log["deliveries"][-1]["attempts"] == 3  # the receiver failed twice first
     for headers, body, _ in receiver.accepted():
         assert verify(SECRET, body, headers[SIGNATURE_HEADER])
+
+
+def test_an_ingest_into_a_store_posts_the_incidents_it_opens(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    receiver.failures = 0
+    events = tmp_path / "events.jsonl"
+    failing = dbt_test_run(0, ("not_null", False, "status"))
+    events.write_bytes(b"\n".join(orjson.dumps(e) for e in failing))
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "LINEAGE_SERVER"},
+        "LINEAGE_WEBHOOKS": orjson.dumps([{"url": receiver.url, "secret": SECRET}]).decode(),
+    }
+    store = f"sqlite:///{tmp_path / 'lineage.db'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "lineage.cli", "ingest", str(events), "--store", store],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    [(headers, body, _)] = receiver.accepted()
+    assert verify(SECRET, body, headers[SIGNATURE_HEADER])
+    assert orjson.loads(body)["incident"]["shortId"] == "INC-1"
+
+    env["LINEAGE_WEBHOOKS"] = '[{"kinds": ["QUALITY"]}]'
+    bad = subprocess.run(
+        [sys.executable, "-m", "lineage.cli", "ingest", str(events), "--store", store],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+    )
+    assert bad.returncode == 2 and 'LINEAGE_WEBHOOKS[0] needs a "url"' in bad.stderr
