@@ -303,3 +303,36 @@ def test_a_schema_sent_only_when_the_run_completes_is_compared_with_the_version_
     ingest(store, [run_event("COMPLETE", rid, job, time=61, outputs=[typed])])
     [incident] = one(store, ORDERS, IncidentKind.SCHEMA_CHANGE)
     assert "amount changed type from DECIMAL to VARCHAR" in evidence(incident)[0]["detail"]
+
+
+REOPEN = """
+mutation($id: ID!) {
+  reopenIncident(id: $id) { shortId number status check fields { ... on Field { path } } }
+}
+"""
+LIST = "{ incidents { nodes { shortId number incidentKind check fields { id } } } }"
+
+
+def test_graphql_shows_the_check_and_fields_and_reopens_by_short_id(store: GraphStore) -> None:
+    from tests.graphql.conftest import open_client
+
+    ingest(store, dbt_test_run(0, ("not_null", False, "status")))
+    ingest(store, dbt_test_run(60, ("not_null", True, "status")))
+    [incident] = one(store, ORDERS, IncidentKind.QUALITY)
+    short = f"INC-{incident.props['number']}"
+    for gql in open_client(store):
+        [listed] = gql.data(LIST)["incidents"]["nodes"]
+        assert listed["shortId"] == short and listed["check"] == "assertion:not_null:status"
+        assert listed["fields"] == [{"id": listed["fields"][0]["id"]}]
+        assert gql.data(REOPEN, id=short)["reopenIncident"] == {
+            "shortId": short,
+            "number": incident.props["number"],
+            "status": "OPEN",
+            "check": "assertion:not_null:status",
+            "fields": [{"path": "status"}],
+        }
+        [error] = gql.errors(REOPEN, id=short.lower())
+        assert "not resolved" in error["message"]
+        assert error["extensions"]["code"] == "INVALID_ARGUMENT"
+        [error] = gql.errors(REOPEN, id="INC-4242")
+        assert error["extensions"]["code"] == "NOT_FOUND"
