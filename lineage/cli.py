@@ -97,6 +97,7 @@ def serve(
 
     from lineage.api.app import create_app
     from lineage.store import StoreError
+    from lineage.webhooks import WebhookConfigError
 
     settings = _settings(store=store, host=host, port=port)
     # Collected now, while the process is small: the graph about to load lives as long as
@@ -109,6 +110,9 @@ def serve(
     except StoreError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
+    except WebhookConfigError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
     loading = application.state.loading
     loading.freeze = True
     if demo:
@@ -328,7 +332,9 @@ def ingest(
     server: Annotated[
         str | None,
         typer.Option(
-            "--server", help="Post to a running server instead, e.g. http://127.0.0.1:8000."
+            "--server",
+            help="Post to a running server instead, e.g. http://127.0.0.1:8000 "
+            "(default: $LINEAGE_SERVER unless --store is given).",
         ),
     ] = None,
     token: Annotated[
@@ -348,11 +354,13 @@ def ingest(
     if store and server:
         err.print("[red]error:[/] give --store or --server, not both")
         raise typer.Exit(2)
+    server = _server(store, server)
     documents = list(_documents(path))
     accepted = 0
     rejected: list[tuple[str, str]] = []
     sink = _ServerSink(server, token) if server else None
     target = None
+    outbox = None
     if sink is None:
         settings = _settings(store=store)
         try:
@@ -360,6 +368,7 @@ def ingest(
         except StoreError as exc:
             err.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1) from exc
+        outbox = _webhooks(settings, target)
     progress = Progress(
         TextColumn("ingesting"),
         BarColumn(),
@@ -396,6 +405,13 @@ def ingest(
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
     finally:
+        if outbox is not None and target is not None:
+            from lineage.incidents import watch
+
+            watch(target, None)
+            # One delivery pass; what fails stays queued for the server (or the next run).
+            outbox.deliver_due()
+            outbox.close()
         if target is not None:
             target.close()
     for where, reason in rejected[:50]:
@@ -406,6 +422,22 @@ def ingest(
     err.print(f"into {server if sink is not None else _settings(store=store).store}")
     if rejected:
         raise typer.Exit(1)
+
+
+def _webhooks(settings: Settings, store: Any) -> Any:
+    """The webhook outbox incidents opened by this ingest are queued in (None without
+    LINEAGE_WEBHOOKS)."""
+    from lineage.api.webhooks import WebhookConfigError, open_outbox
+    from lineage.incidents import watch
+
+    try:
+        outbox = open_outbox(settings)
+    except WebhookConfigError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    if outbox is not None:
+        watch(store, outbox.enqueue)
+    return outbox
 
 
 class _ServerSink:
@@ -452,7 +484,11 @@ class _ServerSink:
 
 ServerOption = Annotated[
     str | None,
-    typer.Option("--server", help="Ask a running server instead, e.g. http://127.0.0.1:8000."),
+    typer.Option(
+        "--server",
+        help="Ask a running server instead, e.g. http://127.0.0.1:8000 "
+        "(default: $LINEAGE_SERVER unless --store is given).",
+    ),
 ]
 TokenOption = Annotated[
     str | None,
@@ -482,24 +518,7 @@ class FormatChoice(StrEnum):
     MERMAID = "mermaid"
 
 
-LINEAGE_QUERY = """
-query Lineage($start: NodeRef!, $direction: Direction!, $depth: Int!, $asOf: DateTime,
-              $granularity: Granularity!) {
-  lineage(start: $start, direction: $direction, depth: $depth, asOf: $asOf,
-          granularity: $granularity) {
-    truncated
-    start { id }
-    nodes {
-      id
-      kind
-      ... on Dataset { namespace name datasetType: type }
-      ... on Job { namespace name jobType: type }
-      ... on Field { path dataset { namespace name } }
-    }
-    edges { kind source { id } target { id } transformation { type subtype } }
-  }
-}
-"""
+from lineage.api.documents import LINEAGE_QUERY  # noqa: E402
 
 
 def _time(value: str | None, option: str) -> str | None:
@@ -514,6 +533,15 @@ def _time(value: str | None, option: str) -> str | None:
         err.print(f"[red]error:[/] {option} must be an ISO 8601 time such as 2026-11-01T08:00:00Z")
         raise typer.Exit(2) from exc
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).isoformat()
+
+
+def _server(store: str | None, server: str | None) -> str | None:
+    """The server to ask: ``--server``, else ``LINEAGE_SERVER`` unless ``--store`` is given."""
+    if server or store:
+        return server
+    import os
+
+    return os.environ.get("LINEAGE_SERVER") or None
 
 
 def _one_source(store: str | None, server: str | None) -> None:
@@ -534,6 +562,7 @@ def _graphql(
     Prints each error with its code and exits 1 when the answer has errors.
     """
     _one_source(store, server)
+    server = _server(store, server)
     if server:
         body = _post_graphql(server, token, query, variables)
     else:
@@ -551,26 +580,14 @@ def _graphql(
 def _post_graphql(
     server: str, token: str | None, query: str, variables: dict[str, Any]
 ) -> dict[str, Any]:
-    import httpx
+    from lineage.client import Client, LineageError
 
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    url = server.rstrip("/") + "/graphql"
-    try:
-        response = httpx.post(
-            url, json={"query": query, "variables": variables}, headers=headers, timeout=120
-        )
-    except httpx.HTTPError as exc:
-        err.print(f"[red]error:[/] cannot reach {url}: {exc}")
-        raise typer.Exit(1) from exc
-    if response.status_code in (401, 403):
-        err.print(f"[red]error:[/] the server refused the token: {escape(response.text)}")
-        raise typer.Exit(1)
-    try:
-        body: dict[str, Any] = response.json()
-    except ValueError as exc:
-        err.print(f"[red]error:[/] the server answered {response.status_code}: {response.text}")
-        raise typer.Exit(1) from exc
-    return body
+    with Client(server, token) as client:
+        try:
+            return client.post(query, variables)
+        except LineageError as exc:
+            err.print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(1) from exc
 
 
 def _is_mutation(query: str) -> bool:
@@ -911,6 +928,8 @@ def export(
     if at:
         params["asOf"] = at
 
+    server = _server(store, server)
+
     def write(sink: TextIO) -> bool:
         if server:
             return _export_from_server(server, token, params, sink)
@@ -1089,6 +1108,7 @@ from lineage.api.documents import (  # noqa: E402
     ACKNOWLEDGE_INCIDENT,
     IMPACT_QUERY,
     INCIDENTS_QUERY,
+    REOPEN_INCIDENT,
     RESOLVE_INCIDENT,
     TRIAGE_QUERY,
 )
@@ -1131,6 +1151,7 @@ def _impact_answer(
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The data and errors of one GraphQL answer; exits 3 when there is no answer at all."""
     _one_source(store, server)
+    server = _server(store, server)
     try:
         if server:
             body = _post_graphql(server, token, query, variables)
@@ -1664,7 +1685,7 @@ def incidents(
 
 
 incident_app = typer.Typer(
-    help="Act on one incident: acknowledge it (someone is on it) or resolve it, saying why.",
+    help="Act on one incident: acknowledge (ack) it, resolve it saying why, or reopen it.",
     no_args_is_help=True,
 )
 app.add_typer(incident_app, name="incident")
@@ -1675,6 +1696,7 @@ IncidentId = Annotated[
 
 
 @incident_app.command("acknowledge")
+@incident_app.command("ack", hidden=True)
 def incident_acknowledge(
     incident: IncidentId,
     store: StoreOption = None,
@@ -1702,6 +1724,19 @@ def incident_resolve(
     done = _graphql(RESOLVE_INCIDENT, {"id": incident, "reason": reason}, store, server, token)
     found = done["resolveIncident"]
     print(f"{found['shortId']}  {found['status']}: {found['title']} ({found['resolution']})")
+
+
+@incident_app.command("reopen")
+def incident_reopen(
+    incident: IncidentId,
+    store: StoreOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Open a resolved incident again: its checks count as failing until they pass again."""
+    done = _graphql(REOPEN_INCIDENT, {"id": incident}, store, server, token)
+    found = done["reopenIncident"]
+    print(f"{found['shortId']}  {found['status']}: {found['title']}")
 
 
 @app.command("triage")
@@ -1822,7 +1857,7 @@ def demo(store: StoreOption = None, server: ServerOption = None, token: TokenOpt
     """Load the demo: a churn model's four days, from raw tables to a drifting endpoint."""
     from lineage.integrations.cli import demo_command
 
-    demo_command(store, server, token)
+    demo_command(store, _server(store, server), token)
 
 
 def main() -> None:

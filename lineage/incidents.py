@@ -5,8 +5,8 @@ dataset, a field, a job, a model or an endpoint. Events report check outcomes
 (:func:`observations_for` reads an event):
 
 - QUALITY: ``dataQualityAssertions`` entries, and Great Expectations'
-  ``greatExpectations_assertions``, on the dataset and, when the check names a column, on
-  that field;
+  ``greatExpectations_assertions``, on the dataset: one incident per failed check, which
+  names the field the check is about (``fields``) and is linked to it (``ON``) as well;
 - RUN_FAILURE: a run that ends in FAIL fails the job's check, one that ends in COMPLETE
   passes it (a run's own COMPLETE after its FAIL passes nothing); a statement's run (``statement_of``) fails its parent's job and passes nothing;
 - SCHEMA_CHANGE: a schema that drops a field or changes a type against the dataset's
@@ -33,6 +33,9 @@ How the incidents follow from the outcomes (the same for any arrival order or ba
   before it in event time (a writer's with the previous written version, a reader's with the
   previous schema readers saw, and readers' only until a run writes the dataset), and the
   comparisons that break something are the failures.
+- Incidents are recomputed per node and kind; QUALITY ones per node and check.
+- Each incident gets a short number when it is created (``INC-42``): one more than the
+  highest given in the store (the ``incident-number`` ledger), under the same lock.
 - People's actions are ledger entries too, tied to the failure that opened the episode
   they acted on: a resolution closes the episode holding that failure at the time of the
   action (later failures open a new one), an acknowledgement marks it. Incidents opened by
@@ -48,7 +51,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final
@@ -139,6 +142,8 @@ class Observation:
     #: A schema as a reader saw it (compared only with what readers saw before: a
     #: reader may report just the columns it selected).
     observed: bool = False
+    #: The field a data quality check is about (its incident is on the dataset, linked to it).
+    field: str | None = None
 
 
 # -- reading events ---------------------------------------------------------------------
@@ -291,11 +296,14 @@ def _dataset_checks(
             detail = f"assertion {c.label} {'passed' if c.ok else 'failed'} on {where}"
             if c.actual is not None or c.expected is not None:
                 detail += f" (expected {c.expected}, actual {c.actual})"
+            on_field = field_id(namespace, name, c.column) if c.column else None
+            if kind is IncidentKind.QUALITY:
+                # One incident per failed check, on the dataset, with the field as detail.
+                yield Observation(dsid, kind, c.check, c.ok, at, detail, run, field=on_field)
+                continue
             yield Observation(dsid, kind, c.check, c.ok, at, detail, run)
-            if c.column:
-                yield Observation(
-                    field_id(namespace, name, c.column), kind, c.check, c.ok, at, detail, run
-                )
+            if on_field is not None:
+                yield Observation(on_field, kind, c.check, c.ok, at, detail, run)
     for facets in facet_maps[:1]:
         schema = get_facet(facets, "schema", F.SchemaDatasetFacet)
         if schema is not None:
@@ -388,6 +396,8 @@ class Entry:
     anchor: str | None = None
     reason: str | None = None
     by: str | None = None
+    #: The field a data quality check is about.
+    field: str | None = None
 
     def order(self) -> tuple[float, int, bool, str, str]:
         """Event time; then passes, failures, actions; then a drift, run or schema verdict
@@ -419,6 +429,8 @@ class Entry:
                 "run": self.run,
                 "version": self.version,
             }
+            if self.field is not None:
+                content["field"] = self.field
         return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
 
     @staticmethod
@@ -451,6 +463,7 @@ class Entry:
             anchor=c.get("anchor"),
             reason=c.get("reason"),
             by=c.get("by"),
+            field=c.get("field"),
         )
 
 
@@ -492,7 +505,7 @@ def _ledger_entries(observation: Observation) -> tuple[str, Entry]:
         entry = Entry(o.at, "", "schema", None, o.detail, o.run, o.version, o.schema or ())
         part = _OBSERVED if o.observed else _WRITTEN
         return ledger_of(o.subject, o.kind, part), _keyed(entry, "s:")
-    entry = Entry(o.at, "", o.check, o.ok, o.detail, o.run, o.version)
+    entry = Entry(o.at, "", o.check, o.ok, o.detail, o.run, o.version, field=o.field)
     return ledger_of(o.subject, o.kind), _keyed(entry, "o:")
 
 
@@ -548,9 +561,9 @@ def episodes(
     marks that check passing again (unless the pass is by a run that failed in the episode);
     once all have, the episode is resolved at that pass's event time (only with ``auto_resolve``, and only for :data:`SELF_RESOLVING` kinds). A
     person's resolution closes the open episode if it holds the action's ``anchor``; an
-    acknowledgement marks it (the first one counts). Actions on episodes already closed
-    change nothing, but for a reopening: it opens the resolved episode holding its anchor
-    again when none opened after it, and each of its checks must pass again to resolve it.
+    acknowledgement marks it (the first one counts). Other actions on episodes already
+    closed change nothing; a reopening opens the latest episode again, when it holds the
+    anchor and no other is open, with its checks failing until they pass again.
 
     >>> fail = Entry(10.0, "f", "not_null", False, "not_null failed")
     >>> ok = Entry(20.0, "p", "not_null", True, "not_null passed")
@@ -561,14 +574,14 @@ def episodes(
     found: list[Episode] = []
     open_: Episode | None = None
     for e in sorted(entries, key=Entry.order):
+        if e.action == _REOPEN:
+            # Only the latest episode reopens, and only while no other is open.
+            if open_ is None and found and found[-1].holds(e.anchor):
+                open_ = found[-1]
+                open_.resolved_at = open_.resolution = open_.acknowledged_at = None
+                open_.checks = dict.fromkeys(open_.checks, False)
+            continue
         if e.action is not None:
-            if e.action == _REOPEN:
-                last = found[-1] if found else None
-                if open_ is None and last is not None and last.holds(e.anchor):
-                    last.resolved_at = last.resolution = last.acknowledged_at = None
-                    last.checks = dict.fromkeys(last.checks, False)
-                    open_ = last
-                continue
             if open_ is None or not open_.holds(e.anchor):
                 continue
             if e.action == _RESOLVE:
@@ -647,7 +660,9 @@ def write(store: GraphStore, items: Sequence[IngestItem], *, auto_resolve: bool 
         store.write(items)
         return
     with _LOCK:
-        store.write(with_incidents(store, items, auto_resolve=auto_resolve))
+        written = with_incidents(store, items, auto_resolve=auto_resolve)
+        store.write(written)
+    _changed(store, written[-1].mutations)
 
 
 def with_incidents(
@@ -673,49 +688,69 @@ def incident_mutations(
     for o in observations:
         name, entry = _ledger_entries(o)
         batch.setdefault(name, {})[entry.key] = entry
-    subjects = {(o.subject, o.kind) for o in observations}
-    return _recompute(store, subjects, batch, auto_resolve=auto_resolve)
+    units = {(o.subject, o.kind, _unit_check(o.kind, o.check)) for o in observations}
+    return _recompute(store, units, batch, auto_resolve=auto_resolve)
+
+
+#: What incidents are recomputed together: a node, a kind, and for QUALITY the one check
+#: (one incident per failed check); for other kinds None (every check of the kind).
+Unit = tuple[str, IncidentKind, str | None]
+
+
+def _unit_check(kind: IncidentKind, check: str) -> str | None:
+    return check if kind is IncidentKind.QUALITY else None
+
+
+def _in_unit(entry: Entry, check: str | None) -> bool:
+    return check is None or entry.action is not None or entry.check == check
+
+
+def _of_unit(incidents: Sequence[Node], check: str | None) -> list[Node]:
+    if check is None:
+        return list(incidents)
+    return [n for n in incidents if n.props.get("check") == check]
 
 
 def _recompute(
     store: GraphStore,
-    subjects: Iterable[tuple[str, IncidentKind]],
+    units: Iterable[Unit],
     batch: Mapping[str, Mapping[str, Entry]],
     *,
     auto_resolve: bool,
-    since: float | None = None,
+    back_to: float | None = None,
 ) -> list[Mutation]:
-    """The ledger entries of ``batch`` not stored yet and the incident mutations they imply;
-    ``since``: read the ledgers from no later than then (a reopening reads its episode)."""
-    keys = sorted(set(subjects))
-    stored = _stored_incidents(store, sorted({s for s, _ in keys}))
-    # Each ledger is read from the start of the episode open at its earliest new entry.
-    starts: dict[str, float] = {}
-    for subject, kind in keys:
+    """``back_to``: recompute from no later than this time (a reopening needs the episode
+    it reopens, which may have closed before the action)."""
+    keys = sorted(set(units), key=lambda u: (u[0], u[1], u[2] or ""))
+    stored = _stored_incidents(store, sorted({s for s, _, _ in keys}))
+    # Each unit is read from the start of its episode open at its earliest new entry.
+    starts: dict[Unit, float] = {}
+    since: dict[str, float] = {}
+    for unit in keys:
+        subject, kind, check = unit
         names = _ledgers(subject, kind)
-        times = [e.at for n in names for e in batch.get(n, {}).values()]
+        times = [e.at for n in names for e in batch.get(n, {}).values() if _in_unit(e, check)]
         if not times:
             continue
-        earliest = min(times) if since is None else min(*times, since)
-        start = _window_start(earliest, stored.get((subject, kind), []))
+        mine = _of_unit(stored.get((subject, kind), []), check)
+        earliest = min(times) if back_to is None else min(min(times), back_to)
+        start = starts[unit] = _window_start(earliest, mine)
         for name in names:
-            starts[name] = start
-    ledgers = {n: [Entry.read(e) for e in found] for n, found in store.ledger(starts).items()}
+            since[name] = min(since.get(name, start), start)
+    ledgers = {n: [Entry.read(e) for e in found] for n, found in store.ledger(since).items()}
+    fresh: dict[str, list[Entry]] = {}
     out: list[Mutation] = []
-    for subject, kind in keys:
+    for name in sorted(since):
+        known = {e.key for e in ledgers[name]}
+        fresh[name] = [e for k, e in batch.get(name, {}).items() if k not in known]
+        out.extend(LedgerEntry(name, e.key, e.at, e.body()) for e in fresh[name])
+    deleted: set[str] = set()
+    for unit, start in starts.items():
+        subject, kind, check = unit
         names = _ledgers(subject, kind)
-        if names[0] not in starts:
-            continue
-        start = starts[names[0]]
-        fresh: dict[str, list[Entry]] = {}
-        for n in names:
-            known = {e.key for e in ledgers[n]}
-            fresh[n] = [e for k, e in batch.get(n, {}).items() if k not in known]
-        for name, entries in fresh.items():
-            out.extend(LedgerEntry(name, e.key, e.at, e.body()) for e in entries)
-        if not any(fresh.values()):
+        if not any(_in_unit(e, check) for n in names for e in fresh[n]):
             continue  # a replay: nothing new to decide
-        merged = {n: ledgers[n] + fresh[n] for n in names}
+        merged = {n: [e for e in ledgers[n] + fresh[n] if _in_unit(e, check)] for n in names}
         if kind is IncidentKind.SCHEMA_CHANGE:
             written, observed = (_with_baseline(store, n, start, merged[n]) for n in names[1:])
             outcomes = [e for e in schema_failures(written, observed) if e.at >= start]
@@ -725,11 +760,66 @@ def _recompute(
         found = episodes(subject, kind, outcomes + actions, auto_resolve=auto_resolve)
         before = [
             n
-            for n in stored.get((subject, kind), [])
-            if float(n.props.get("opened_at") or 0.0) >= start
+            for n in _of_unit(stored.get((subject, kind), []), check)
+            if float(n.props.get("opened_at") or 0.0) >= start and n.id not in deleted
         ]
-        out.extend(_reconcile(found, before, auto_resolve=auto_resolve))
+        changes = _reconcile(found, before, auto_resolve=auto_resolve)
+        deleted.update(m.id for m in changes if isinstance(m, DeleteNode))
+        out.extend(changes)
+    return _numbered(store, out)
+
+
+#: The ledger of short incident numbers: key the incident's id, ``at`` its number.
+NUMBERS: Final = "incident-number"
+
+
+def _numbered(store: GraphStore, mutations: list[Mutation]) -> list[Mutation]:
+    """``mutations`` with a number (``INC-<n>``) for each incident they create, one more
+    than the highest given, in the order of the new incidents' ids (call under ``_LOCK``)."""
+    new = sorted(
+        m.id
+        for m in mutations
+        if isinstance(m, UpsertNode)
+        and m.kind is NodeKind.INCIDENT
+        and m.props.get("revision") is not None
+        and m.props["revision"].value == 1
+    )
+    if not new:
+        return mutations
+    last = _last_number(store)
+    numbers = {nid: last + i for i, nid in enumerate(new, start=1)}
+    out: list[Mutation] = []
+    for m in mutations:
+        if isinstance(m, UpsertNode) and m.id in numbers:
+            m = replace(m, props={**m.props, "number": Prop(numbers[m.id], Merge.MIN)})
+        out.append(m)
+    out.extend(LedgerEntry(NUMBERS, nid, float(n), b"") for nid, n in numbers.items())
+    _LAST[id(store)] = max(numbers.values())
     return out
+
+
+#: The highest number given, per store: where the next read of the numbers starts.
+_LAST: dict[int, int] = {}
+
+
+def _last_number(store: GraphStore) -> int:
+    """The highest incident number given in ``store`` (0 when none)."""
+    held = _LAST.get(id(store))
+    # The answer holds the last entry before the time asked for: the true highest even
+    # when the cached one belongs to a store that has gone.
+    entries = store.ledger({NUMBERS: float(held) if held is not None else None})[NUMBERS]
+    last = int(max((e.at for e in entries), default=0.0))
+    _LAST[id(store)] = last
+    return last
+
+
+def number_of(store: GraphStore, number: int) -> str | None:
+    """The id of the incident numbered ``number`` (``INC-<number>``), None when none is."""
+    entries = store.ledger({NUMBERS: float(number)})[NUMBERS]
+    for entry in entries:
+        if entry.at == float(number):
+            return entry.key
+    return None
 
 
 def _ledgers(subject: str, kind: IncidentKind) -> tuple[str, ...]:
@@ -840,6 +930,9 @@ def incident_props(episode: Episode, *, auto_resolve: bool = True) -> dict[str, 
         "auto_resolve": auto_resolve,
         "evidence": evidence,
         "last_seen": max(f.at for f in episode.failures),
+        # One QUALITY incident per failed check: the check, and the fields it is about.
+        "check": episode.opener.check if episode.kind is IncidentKind.QUALITY else None,
+        "fields": sorted({f.field for f in episode.failures if f.field}) or None,
     }
     for check, ok in episode.checks.items():
         props[CHECK_PREFIX + check] = ok
@@ -873,6 +966,9 @@ def _reconcile(
         out.append(UpsertNode(episode.id, NodeKind.INCIDENT, changed))
         if node is None:
             out.append(UpsertEdge(EdgeKind.ON, episode.id, episode.subject))
+        if "fields" in changed:
+            # Linked to its fields too, so they show it (and their health) as theirs.
+            out.extend(UpsertEdge(EdgeKind.ON, episode.id, f) for f in want["fields"] or ())
     out.extend(DeleteNode(nid) for nid in sorted(by_id))
     return out
 
@@ -922,14 +1018,15 @@ def open_incident(
         "opened_at": Prop(now, Merge.MIN),
         "origin": Prop("manual"),
         "evidence": Prop([entry], Merge.UNION),
+        "revision": Prop(1, at=1.0),
     }
-    store.write(
-        [
-            action_item(
-                [UpsertNode(nid, NodeKind.INCIDENT, props), UpsertEdge(EdgeKind.ON, nid, subject)]
-            )
-        ]
-    )
+    with _LOCK:
+        mutations = _numbered(
+            store,
+            [UpsertNode(nid, NodeKind.INCIDENT, props), UpsertEdge(EdgeKind.ON, nid, subject)],
+        )
+        store.write([action_item(mutations)])
+    _changed(store, mutations)
     return nid
 
 
@@ -941,45 +1038,70 @@ def set_status(
     *,
     by: str | None = None,
 ) -> None:
-    """Acknowledge, resolve (with a reason) or reopen (status OPEN) an incident by hand.
+    """Acknowledge, resolve or reopen an incident by hand (a resolution needs a reason).
 
     On an incident recomputed from outcomes the action is kept in its ledger, tied to the
     failure that opened it, so it survives every later recomputation (see
-    :func:`episodes`; a reopening takes only while no later incident of its kind is open
-    on the node). Raises ValueError for a resolution without a reason.
+    :func:`episodes`). Raises ValueError for a resolution without a reason, for reopening
+    one that is not resolved, and for reopening one while a later incident of the same
+    check is open (that one is the current one).
     """
     if status is IncidentStatus.RESOLVED and not (reason or "").strip():
         raise ValueError("reason must say why the incident is resolved")
     now = time.time()
     with _LOCK:
         node = store.get_nodes([incident]).get(incident)
+        if (
+            status is IncidentStatus.OPEN
+            and node is not None
+            and node.props.get("status") != IncidentStatus.RESOLVED.value
+        ):
+            raise ValueError("only a resolved incident can be reopened; this one is not resolved")
         opener = node.props.get("opener") if node is not None else None
         if node is None or opener is None:
-            store.write([action_item([_status(incident, status, now, reason)])])
-            return
-        kind = IncidentKind(str(node.props["kind"]))
-        subject = str(node.props["subject"])
-        actions = {IncidentStatus.RESOLVED: _RESOLVE, IncidentStatus.OPEN: _REOPEN}
-        action = Entry(
-            # Never before the failure it is about: the action covers what the person saw.
-            max(now, float(node.props.get("opened_at") or 0.0)),
-            "",
-            action=actions.get(status, _ACKNOWLEDGE),
-            anchor=str(opener),
-            reason=reason,
-            by=by,
-        )
-        entry = _keyed(action, "a:")
-        mutations = _recompute(
-            store,
-            [(subject, kind)],
-            {ledger_of(subject, kind): {entry.key: entry}},
-            auto_resolve=bool(node.props.get("auto_resolve", True)),
-            since=float(node.props.get("opened_at") or 0.0)
-            if status is IncidentStatus.OPEN
-            else None,
-        )
-        store.write([action_item(mutations)])
+            mutations: list[Mutation] = [_status(incident, status, now, reason)]
+            store.write([action_item(mutations)])
+        else:
+            kind = IncidentKind(str(node.props["kind"]))
+            subject = str(node.props["subject"])
+            actions = {
+                IncidentStatus.RESOLVED: _RESOLVE,
+                IncidentStatus.ACKNOWLEDGED: _ACKNOWLEDGE,
+                IncidentStatus.OPEN: _REOPEN,
+            }
+            action = Entry(
+                # Never before the failure it is about: the action covers what the person saw.
+                max(now, float(node.props.get("opened_at") or 0.0)),
+                "",
+                action=actions[status],
+                anchor=str(opener),
+                reason=reason,
+                by=by,
+            )
+            entry = _keyed(action, "a:")
+            check = node.props.get("check")
+            unit = (subject, kind, str(check) if check is not None else None)
+            mutations = _recompute(
+                store,
+                [unit],
+                {ledger_of(subject, kind): {entry.key: entry}},
+                auto_resolve=bool(node.props.get("auto_resolve", True)),
+                back_to=float(node.props.get("opened_at") or 0.0)
+                if status is IncidentStatus.OPEN
+                else None,
+            )
+            reopened = any(
+                isinstance(m, UpsertNode)
+                and m.id == incident
+                and getattr(m.props.get("status"), "value", None) == IncidentStatus.OPEN.value
+                for m in mutations
+            )
+            if status is IncidentStatus.OPEN and not reopened:
+                raise ValueError(
+                    "a later incident of the same check is open; act on that one instead"
+                )
+            store.write([action_item(mutations)])
+    _changed(store, mutations)
 
 
 def _status(nid: str, status: IncidentStatus, now: float, reason: str | None) -> UpsertNode:
@@ -994,3 +1116,44 @@ def _status(nid: str, status: IncidentStatus, now: float, reason: str | None) ->
         for name in ("resolved_at", "resolution", "acknowledged_at"):
             props[name] = Prop(None, at=now)
     return UpsertNode(nid, NodeKind.INCIDENT, props)
+
+
+# -- watchers ---------------------------------------------------------------------------
+
+#: An incident that changed in a way people hear about: what happened, and the node.
+Change = tuple[str, Node]
+Watcher = Callable[[Sequence[Change]], None]
+_WATCHERS: dict[int, Watcher] = {}
+
+
+def watch(store: GraphStore, watcher: Watcher | None) -> None:
+    """Call ``watcher`` after each write to ``store`` that opens an incident or changes its
+    status (None: stop). It gets ``("opened" | "acknowledged" | "resolved" | "reopened",
+    incident node)`` pairs and must return quickly (queue the work; it runs on the write path)."""
+    if watcher is None:
+        _WATCHERS.pop(id(store), None)
+    else:
+        _WATCHERS[id(store)] = watcher
+
+
+def _changed(store: GraphStore, mutations: Sequence[Mutation]) -> None:
+    watcher = _WATCHERS.get(id(store))
+    if watcher is None:
+        return
+    what: dict[str, str] = {}
+    for m in mutations:
+        if not isinstance(m, UpsertNode) or m.kind is not NodeKind.INCIDENT:
+            continue
+        status = m.props.get("status")
+        if "number" in m.props:
+            what[m.id] = "opened"
+        elif status is not None:
+            what[m.id] = {
+                IncidentStatus.OPEN.value: "reopened",
+                IncidentStatus.ACKNOWLEDGED.value: "acknowledged",
+                IncidentStatus.RESOLVED.value: "resolved",
+            }.get(str(status.value), "changed")
+    if not what:
+        return
+    nodes = store.get_nodes(sorted(what))
+    watcher([(what[nid], nodes[nid]) for nid in sorted(what) if nid in nodes])

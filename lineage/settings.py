@@ -106,6 +106,22 @@ class Settings(BaseSettings):
             "this server from a browser. Empty: only the server's own pages may."
         ),
     )
+    webhooks: str | None = Field(
+        default=None,
+        description="Webhooks told of incidents: a JSON list of "
+        '{"url", "kinds", "severities", "events", "secret"} (filters optional), or the path '
+        "of a JSON file holding one. See lineage.webhooks.",
+    )
+    webhook_secret: str | None = Field(
+        default=None,
+        description="Signs webhook bodies (X-Lineage-Signature: sha256=HMAC) for hooks "
+        "that name no secret of their own.",
+    )
+    webhook_outbox: str | None = Field(
+        default=None,
+        description="SQLite file of queued and past webhook deliveries (default: beside an "
+        "embedded store's file, else in the user's data folder).",
+    )
     tokens: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(

@@ -80,11 +80,11 @@ def test_incidents_have_short_ids_and_are_acknowledged_and_resolved_from_the_she
     code, out = run("incidents", "--store", url)
     assert code == 0 and "late rows" in out
     nid = out.split()[0]  # the id `lineage incidents` prints: short, and taken everywhere
-    assert re.fullmatch(r"INC-[0-9A-F]{8}", nid)
-    code, out = run("triage", nid.lower()[:10], "--store", url)
+    assert re.fullmatch(r"INC-[0-9]+", nid)
+    code, out = run("triage", nid.lower(), "--store", url)
     assert code == 0 and "late rows" in out, out
 
-    code, out = run("incident", "acknowledge", nid, "--store", url)
+    code, out = run("incident", "ack", nid, "--store", url)
     assert code == 0, out
     assert out.strip() == f"{nid}  ACKNOWLEDGED: late rows"
     code, out = run("incident", "resolve", nid, "--reason", " ", "--store", url)
@@ -94,6 +94,10 @@ def test_incidents_have_short_ids_and_are_acknowledged_and_resolved_from_the_she
     assert out.strip() == f"{nid}  RESOLVED: late rows (backfilled)"
     code, out = run("incidents", "--status", "RESOLVED", "--store", url)
     assert nid in out
+    code, out = run("incident", "reopen", nid, "--store", url)
+    assert code == 0 and out.strip() == f"{nid}  OPEN: late rows", out
+    code, out = run("incident", "reopen", nid, "--store", url)
+    assert code == 1 and "not resolved" in out
     code, out = run("incident", "resolve", "no-such-id", "--reason", "x", "--store", url)
     assert code == 1 and "no-such-id" in out
 

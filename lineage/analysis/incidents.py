@@ -11,37 +11,50 @@ import orjson
 
 from lineage.analysis.errors import InvalidArgument, NotFound
 from lineage.graph.model import EdgeKind, NodeKind
-from lineage.incidents import ACTIVE, IncidentKind, IncidentStatus
+from lineage.incidents import ACTIVE, IncidentKind, IncidentStatus, number_of
 from lineage.store.base import Direction, GraphStore, Node
 
 #: Incidents read for a list without a node filter; the list says when it stopped there.
 SCAN_LIMIT = 50_000
 
-#: A short incident id: ``INC-`` and the first hex digits of the incident's stable digest.
-SHORT_ID: Final = re.compile(r"INC-([0-9A-F]{6,16})", re.IGNORECASE)
+#: A short incident id: ``INC-`` and the incident's number (``INC-42``), or, for incidents
+#: created before they were numbered, the first hex digits of the stable digest.
+SHORT_ID: Final = re.compile(r"INC-([0-9A-F]{1,16})", re.IGNORECASE)
 _SHORT_DIGITS: Final = 8
 
 
-def short_id(nid: str) -> str:
-    """``INC-41903D87`` for internal id ``INCIDENT\x1f41903d875899cb32``: short enough to
-    say and type, and as stable as the id (it is a prefix of the same digest)."""
-    return "INC-" + nid.rsplit("\x1f", 1)[-1][:_SHORT_DIGITS].upper()
+def short_id(incident: Node) -> str:
+    """``INC-42``: the incident's number, given when it was created, short enough to say
+    and type. An incident from before numbers has ``INC-41903D87``, the first digits of its
+    stable digest."""
+    number = incident.props.get("number")
+    if number is not None:
+        return f"INC-{int(number)}"
+    return "INC-" + incident.id.rsplit("\x1f", 1)[-1][:_SHORT_DIGITS].upper()
 
 
 def by_short_id(store: GraphStore, text: str) -> str | None:
-    """The internal id of the incident a short id (``INC-41903D87``, or more or fewer of its
-    digits, at least six) names; None when ``text`` is not a short id.
+    """The internal id of the incident a short id names (``INC-42``, or for an incident
+    from before numbers ``INC-41903D87``, or at least six of its digits); None when ``text``
+    is not a short id.
 
-    Raises NotFound when no incident has those digits, InvalidArgument when several do.
+    Raises NotFound when no incident has that number or those digits, InvalidArgument when
+    several do.
     """
     matched = SHORT_ID.fullmatch(text.strip())
     if matched is None:
         return None
     digits = matched.group(1).lower()
+    if digits.isdigit():
+        found_id = number_of(store, int(digits))
+        if found_id is not None and found_id in store.get_nodes([found_id]):
+            return found_id
+    if len(digits) < 6:
+        raise NotFound(f"no incident {text.strip()}; `lineage incidents` lists them")
     found = sorted(
         n.id
         for n in store.nodes_of_kind(NodeKind.INCIDENT, limit=SCAN_LIMIT)
-        if n.id.rsplit("\x1f", 1)[-1].startswith(digits)
+        if n.props.get("number") is None and n.id.rsplit("\x1f", 1)[-1].startswith(digits)
     )
     if not found:
         raise NotFound(f"no incident {text.strip()}; `lineage incidents` lists them")

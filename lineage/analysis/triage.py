@@ -311,12 +311,17 @@ def triage(
 
 
 def _subject_of(store: GraphStore, incident: Node) -> tuple[Node, bool]:
-    """The node an incident is on, and whether the graph holds it.
+    """The node an incident is on (for a data quality incident about one field, that
+    field), and whether the graph holds it.
 
     A check can name a column no schema ever listed (Great Expectations' facet, drift on a
     column): the incident is still answered, about a node that has only its id.
     """
     nid = str(incident.props.get("subject") or "")
+    fields = list(incident.props.get("fields") or ())
+    if len(fields) == 1:
+        # A failed check on one column: that field's column lineage is what counts.
+        nid = str(fields[0])
     node = store.get_nodes([nid]).get(nid) if nid else None
     if node is not None:
         return node, True

@@ -31,9 +31,10 @@ STATUS_OF: Final = {
 }
 
 INCIDENT_FIELDS: Final = """
-  id incidentKind title severity status origin openedAt acknowledgedAt resolvedAt resolution
-  evidence subject { id kind ... on Dataset { namespace name } ... on Job { namespace name }
-                     ... on Field { path dataset { namespace name } } }
+  id shortId number check incidentKind title severity status origin openedAt acknowledgedAt
+  resolvedAt resolution evidence fields { id ... on Field { path } }
+  subject { id kind ... on Dataset { namespace name } ... on Job { namespace name }
+            ... on Field { path dataset { namespace name } } }
 """
 OPEN: Final = (
     "mutation($node: NodeRef!, $title: String!, $severity: Severity!, $kind: IncidentKind!) {"
@@ -42,6 +43,7 @@ OPEN: Final = (
     + "} }"
 )
 ACKNOWLEDGE: Final = "mutation($id: ID!) { acknowledgeIncident(id: $id) {" + INCIDENT_FIELDS + "} }"
+REOPEN: Final = "mutation($id: ID!) { reopenIncident(id: $id) {" + INCIDENT_FIELDS + "} }"
 RESOLVE: Final = (
     "mutation($id: ID!, $reason: String!) { resolveIncident(id: $id, reason: $reason) {"
     + INCIDENT_FIELDS
@@ -133,6 +135,12 @@ async def resolve(
     """Close it: ``reason`` says why."""
     variables = {"id": incident, "reason": body.get("reason")}
     return await _answer(request, RESOLVE, variables, "resolveIncident")
+
+
+@router.post("/incidents/{incident}/reopen", dependencies=[Depends(require("incidents"))])
+async def reopen(request: Request, incident: str) -> JSONResponse:
+    """Open a resolved incident again (400 while a later one of the same check is open)."""
+    return await _answer(request, REOPEN, {"id": incident}, "reopenIncident")
 
 
 @router.get("/incidents/{incident}/triage", dependencies=[Depends(require("read"))])

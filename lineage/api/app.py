@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import lineage
-from lineage.api import analysis, export, marquez, rest, retention
+from lineage.api import analysis, export, marquez, rest, retention, webhooks
 from lineage.api.auth import require
 from lineage.api.content import JsonBodies
 from lineage.api.graphql import graphql_router
@@ -24,6 +24,7 @@ from lineage.api.origins import SameOrigin
 from lineage.api.outage import StoreOutageGate
 from lineage.api.retention import retention_loop
 from lineage.api.web import STATIC, mount_explorer
+from lineage.incidents import watch
 from lineage.ingest import write
 from lineage.settings import Settings
 from lineage.store import GraphStore, open_store
@@ -50,9 +51,15 @@ def create_app(
         pruning = (
             asyncio.create_task(retention_loop(app)) if app.state.settings.retention_days else None
         )
+        outbox = app.state.outbox
+        if outbox is not None:
+            outbox.start()
         yield
         if pruning is not None:
             pruning.cancel()
+        if outbox is not None:
+            watch(app.state.store, None)
+            outbox.close()
         if owns_store:
             app.state.store.close()
 
@@ -73,6 +80,10 @@ def create_app(
     app.state.store = store
     app.state.loading = StoreLoad(store)
     app.state.metrics = Metrics()
+    # Incident changes are queued for the webhooks (delivered off the request path).
+    app.state.outbox = webhooks.open_outbox(settings)
+    if app.state.outbox is not None:
+        watch(app.state.store, app.state.outbox.enqueue)
     # Read at each write, so that a store or setting swapped in later is the one written.
     app.state.group_commit = GroupCommit(
         lambda items: write(
@@ -91,6 +102,7 @@ def create_app(
     app.include_router(export.router)
     app.include_router(analysis.router)
     app.include_router(retention.router)
+    app.include_router(webhooks.router)
     app.include_router(graphql_router(app), prefix="/graphql")
     mount_explorer(app)
 

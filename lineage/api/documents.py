@@ -4,6 +4,25 @@ from __future__ import annotations
 
 from typing import Final
 
+LINEAGE_QUERY: Final = """
+query Lineage($start: NodeRef!, $direction: Direction!, $depth: Int!, $asOf: DateTime,
+              $granularity: Granularity!) {
+  lineage(start: $start, direction: $direction, depth: $depth, asOf: $asOf,
+          granularity: $granularity) {
+    truncated
+    start { id }
+    nodes {
+      id
+      kind
+      ... on Dataset { namespace name datasetType: type }
+      ... on Job { namespace name jobType: type }
+      ... on Field { path dataset { namespace name } }
+    }
+    edges { kind source { id } target { id } transformation { type subtype } }
+  }
+}
+"""
+
 IMPACT_QUERY: Final = """
 query Impact($dataset: DatasetRef!, $changes: [SchemaChangeInput!], $schema: [FieldInput!],
              $depth: Int!) {
@@ -57,6 +76,12 @@ mutation Acknowledge($id: ID!) {
 RESOLVE_INCIDENT: Final = """
 mutation Resolve($id: ID!, $reason: String!) {
   resolveIncident(id: $id, reason: $reason) { id shortId status title resolution }
+}
+"""
+
+REOPEN_INCIDENT: Final = """
+mutation Reopen($id: ID!) {
+  reopenIncident(id: $id) { id shortId status title }
 }
 """
 

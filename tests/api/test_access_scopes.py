@@ -23,6 +23,9 @@ NEEDS = {
     ("POST", "/api/v1/incidents/{incident}/acknowledge"): "incidents",
     ("POST", "/api/v1/incidents/{incident}/resolve"): "incidents",
     ("POST", "/api/v1/admin/prune"): "admin",
+    ("POST", "/api/v1/incidents/{incident}/reopen"): "incidents",
+    # Hook URLs can carry credentials.
+    ("GET", "/api/v1/webhooks/deliveries"): "admin",
 }
 
 

@@ -361,8 +361,10 @@ def test_the_spark_stream_in_any_order_builds_the_same_graph(
 
 
 def without_revisions(picture: tuple[list[Any], list[Any]]) -> tuple[list[Any], list[Any]]:
-    """A snapshot less what counts writes rather than states (an incident's ``revision``)."""
+    """A snapshot less what counts writes rather than states (an incident's ``revision``,
+    and its ``number``: the order incidents were created in)."""
     nodes, edges = picture
     return [
-        (i, k, {p: v for p, v in props.items() if p != "revision"}) for i, k, props in nodes
+        (i, k, {p: v for p, v in props.items() if p not in ("revision", "number")})
+        for i, k, props in nodes
     ], edges

@@ -195,9 +195,11 @@ def check_airflow_sql_lineage(store: GraphStore) -> None:
 
 def picture(store: GraphStore) -> tuple[list[Any], list[Any]]:
     """The whole graph, less what counts writes rather than states (an incident's
-    ``revision`` counts how often it was recomputed)."""
+    ``revision`` counts how often it was recomputed, its ``number`` in which order incidents
+    were created)."""
     nodes, edges = snapshot(store)
-    return [(i, k, {p: v for p, v in props.items() if p != "revision"}) for i, k, props in nodes], edges
+    kept = [(i, k, {p: v for p, v in props.items() if p not in ("revision", "number")}) for i, k, props in nodes]
+    return kept, edges
 
 
 def verdicts(store: GraphStore, model: str, change: Change) -> dict[str, str]:

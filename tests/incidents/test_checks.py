@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from lineage.analysis.incidents import evidence, find_incidents
+from lineage.analysis.incidents import find_incidents
 from lineage.graph.model import dataset_id, field_id
 from lineage.incidents import IncidentKind
 from lineage.ingest import prepare, write
@@ -105,16 +105,23 @@ def test_dbt_tests_that_failed_or_were_skipped_are_resolved_by_the_next_build_th
         field_id(NS, "jaffle_shop.main.customers", "number_of_orders"),
     }
     skipped = {dataset_id(NS, ORDERS), field_id(NS, ORDERS, "status")}
-    failing = {i.props["subject"] for i in find_incidents(store, kind=IncidentKind.QUALITY)}
+    failing = set().union(*map(on, find_incidents(store, kind=IncidentKind.QUALITY)))
     assert failing >= planted | skipped
 
     ingest(store, captured("dbt_classic_dev.jsonl", timedelta(days=1)))
-    still_open = {
-        i.props["subject"]
-        for i in find_incidents(store, kind=IncidentKind.QUALITY)
-        if i.props["status"] == "OPEN"
-    }
+    still_open = set().union(
+        *(
+            on(i)
+            for i in find_incidents(store, kind=IncidentKind.QUALITY)
+            if i.props["status"] == "OPEN"
+        )
+    )
     assert still_open == planted
+
+
+def on(incident: Any) -> set[str]:
+    """The dataset a quality incident is on, and the fields its check is about."""
+    return {incident.props["subject"], *(incident.props.get("fields") or ())}
 
 
 # -- Great Expectations ------------------------------------------------------------------------
@@ -132,16 +139,20 @@ query ($ns: String!, $name: String!) {
 """
 
 
-def test_a_great_expectations_failure_opens_a_quality_incident_on_the_dataset_and_its_columns(
+def test_a_great_expectations_failure_opens_one_quality_incident_per_failed_expectation(
     store: GraphStore,
 ) -> None:
     ingest(store, captured("great_expectations_failing.jsonl"))
 
-    [incident] = find_incidents(store, kind=IncidentKind.QUALITY, subject=GX_ORDERS)
-    assert incident.props["status"] == "OPEN"
-    assert {e["check"] for e in evidence(incident)} == {
-        "assertion:expect_column_values_to_not_be_null:customer_id",
-        "assertion:expect_column_values_to_be_in_set:status",
+    found = find_incidents(store, kind=IncidentKind.QUALITY, subject=GX_ORDERS)
+    assert {i.props["status"] for i in found} == {"OPEN"}
+    assert {i.props["check"]: i.props["fields"] for i in found} == {
+        "assertion:expect_column_values_to_not_be_null:customer_id": [
+            field_id("sqlite", "orders", "customer_id")
+        ],
+        "assertion:expect_column_values_to_be_in_set:status": [
+            field_id("sqlite", "orders", "status")
+        ],
     }
     for column in ("customer_id", "status"):
         assert status(store, field_id("sqlite", "orders", column)) == ["OPEN"]
@@ -150,7 +161,7 @@ def test_a_great_expectations_failure_opens_a_quality_incident_on_the_dataset_an
     for client in open_client(store):
         answer = client.data(HEALTH, ns="sqlite", name="orders")["dataset"]
         assert answer["health"] == "FAILING"
-        assert [i["incidentKind"] for i in answer["openIncidents"]] == ["QUALITY"]
+        assert [i["incidentKind"] for i in answer["openIncidents"]] == ["QUALITY"] * 2
         assert {f["name"]: f["health"] for f in answer["fields"]} == {
             "order_id": "OK",
             "customer_id": "FAILING",
@@ -163,9 +174,9 @@ def test_the_same_expectations_passing_later_resolve_the_incident(store: GraphSt
     ingest(store, captured("great_expectations_failing.jsonl"))
     ingest(store, captured("great_expectations_passing.jsonl"))
 
-    [incident] = find_incidents(store, kind=IncidentKind.QUALITY, subject=GX_ORDERS)
-    assert incident.props["status"] == "RESOLVED"
-    assert incident.props["resolution"].startswith("resolved automatically: assertion expect_")
+    for incident in find_incidents(store, kind=IncidentKind.QUALITY, subject=GX_ORDERS):
+        assert incident.props["status"] == "RESOLVED"
+        assert incident.props["resolution"].startswith("resolved automatically: assertion expect_")
     for client in open_client(store):
         assert client.data(HEALTH, ns="sqlite", name="orders")["dataset"]["health"] == "OK"
 

@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from lineage.analysis.incidents import Health, evidence, find_incidents, health, incidents_on
+from lineage.analysis import NotFound
+from lineage.analysis.incidents import (
+    Health,
+    by_short_id,
+    evidence,
+    find_incidents,
+    health,
+    incidents_on,
+    short_id,
+)
 from lineage.graph.model import dataset_id, field_id, job_id
 from lineage.incidents import IncidentKind, IncidentStatus, open_incident, set_status
 from lineage.ingest import prepare, write
@@ -47,44 +56,103 @@ def one(store: GraphStore, subject: str, kind: IncidentKind) -> list[Any]:
     return [i for i in incidents_on(store, [subject])[subject] if i.props["kind"] == kind.value]
 
 
-def test_a_failed_assertion_opens_a_quality_incident_on_the_dataset_and_its_field(
+def test_a_failed_column_check_opens_one_quality_incident_on_the_dataset_naming_the_field(
     store: GraphStore,
 ) -> None:
     ingest(store, dbt_test_run(0, ("not_null", False, "status"), ("unique", True, "id")))
-    [on_dataset] = one(store, ORDERS, IncidentKind.QUALITY)
-    [on_field] = one(store, field_id(NS, "shop.orders", "status"), IncidentKind.QUALITY)
-    assert on_dataset.props["status"] == "OPEN"
-    assert on_dataset.props["severity"] == "MEDIUM"
-    assert "not_null failed on shop.orders.status" in on_dataset.props["title"]
-    assert [e["check"] for e in evidence(on_dataset)] == ["assertion:not_null:status"] * 2
+    status_field = field_id(NS, "shop.orders", "status")
+    [incident] = one(store, ORDERS, IncidentKind.QUALITY)
+    assert incident.props["subject"] == ORDERS
+    assert incident.props["status"] == "OPEN"
+    assert incident.props["severity"] == "MEDIUM"
+    assert "not_null failed on shop.orders.status" in incident.props["title"]
+    assert incident.props["check"] == "assertion:not_null:status"
+    assert incident.props["fields"] == [status_field]
+    # Reported at the run's START and COMPLETE.
+    assert [e["check"] for e in evidence(incident)] == ["assertion:not_null:status"] * 2
+    # The field shows the same incident (it is linked to it), not one of its own.
+    assert [i.id for i in one(store, status_field, IncidentKind.QUALITY)] == [incident.id]
+    assert find_incidents(store, kind=IncidentKind.QUALITY) == [incident]
     assert one(store, field_id(NS, "shop.orders", "id"), IncidentKind.QUALITY) == []
-    assert on_field.props["subject"] == field_id(NS, "shop.orders", "status")
 
 
-def test_repeated_failures_add_evidence_to_the_open_incident_instead_of_opening_another(
+def test_each_failed_check_is_its_own_incident_and_repeats_add_evidence_to_it(
     store: GraphStore,
 ) -> None:
     ingest(store, dbt_test_run(0, ("not_null", False, "status")))
     ingest(store, dbt_test_run(60, ("accepted_values", False, "status")))
-    [incident] = one(store, ORDERS, IncidentKind.QUALITY)
-    checks = {e["check"] for e in evidence(incident)}
-    assert checks == {"assertion:not_null:status", "assertion:accepted_values:status"}
+    ingest(store, dbt_test_run(120, ("not_null", False, "status")))
+    found = one(store, ORDERS, IncidentKind.QUALITY)
+    by_check = {i.props["check"]: i for i in found}
+    assert sorted(by_check) == ["assertion:accepted_values:status", "assertion:not_null:status"]
+    assert len({e["at"] for e in evidence(by_check["assertion:not_null:status"])}) == 4
+    assert len({e["at"] for e in evidence(by_check["assertion:accepted_values:status"])}) == 2
 
 
-def test_the_incident_resolves_when_every_failed_check_passes_again(store: GraphStore) -> None:
+def test_incidents_get_short_numbers_in_the_order_they_are_created(store: GraphStore) -> None:
+    ingest(store, dbt_test_run(0, ("not_null", False, "status")))
+    ingest(store, dbt_test_run(60, ("unique", False, "id")))
+    nid = open_incident(store, ORDERS, "Numbers look off")
+    found = {str(i.props.get("check")): i.props["number"] for i in find_incidents(store)}
+    assert found == {"assertion:not_null:status": 1, "assertion:unique:id": 2, "None": 3}
+    [manual] = find_incidents(store, kind=IncidentKind.MANUAL)
+    assert by_short_id(store, f"INC-{manual.props['number']}") == nid
+    assert short_id(manual) == f"INC-{manual.props['number']}"
+    with pytest.raises(NotFound):
+        by_short_id(store, "INC-999")
+
+
+def test_each_check_resolves_its_own_incident_when_it_passes_again(store: GraphStore) -> None:
     ingest(store, dbt_test_run(0, ("not_null", False, "status"), ("unique", False, "id")))
     ingest(store, dbt_test_run(60, ("not_null", True, "status"), ("unique", False, "id")))
-    [incident] = one(store, ORDERS, IncidentKind.QUALITY)
-    assert incident.props["status"] == "OPEN"
+    by_check = {i.props["check"]: i for i in one(store, ORDERS, IncidentKind.QUALITY)}
+    assert by_check["assertion:not_null:status"].props["status"] == "RESOLVED"
+    assert by_check["assertion:unique:id"].props["status"] == "OPEN"
     ingest(store, dbt_test_run(120, ("not_null", True, "status"), ("unique", True, "id")))
-    [incident] = one(store, ORDERS, IncidentKind.QUALITY)
-    assert incident.props["status"] == "RESOLVED"
-    assert incident.props["resolution"].startswith("resolved automatically: assertion")
+    for incident in one(store, ORDERS, IncidentKind.QUALITY):
+        assert incident.props["status"] == "RESOLVED"
+        assert incident.props["resolution"].startswith("resolved automatically: assertion")
     assert health(incidents_on(store, [ORDERS])[ORDERS]) is Health.OK
 
     ingest(store, dbt_test_run(180, ("not_null", False, "status")))
     incidents = one(store, ORDERS, IncidentKind.QUALITY)
-    assert sorted(i.props["status"] for i in incidents) == ["OPEN", "RESOLVED"]
+    assert sorted(i.props["status"] for i in incidents) == ["OPEN", "RESOLVED", "RESOLVED"]
+
+
+def test_a_resolved_incident_reopens_and_resolves_again_when_its_check_passes(
+    store: GraphStore,
+) -> None:
+    ingest(store, dbt_test_run(0, ("not_null", False, "status")))
+    ingest(store, dbt_test_run(60, ("not_null", True, "status")))
+    [incident] = one(store, ORDERS, IncidentKind.QUALITY)
+    assert incident.props["status"] == "RESOLVED"
+    set_status(store, incident.id, IncidentStatus.OPEN)
+    [reopened] = one(store, ORDERS, IncidentKind.QUALITY)
+    assert reopened.id == incident.id
+    assert reopened.props["status"] == "OPEN"
+    assert reopened.props.get("resolved_at") is None
+    assert reopened.props.get("resolution") is None
+    with pytest.raises(ValueError, match="not resolved"):
+        set_status(store, incident.id, IncidentStatus.OPEN)
+    # A person's resolution, and again a reopening, are kept in the ledger.
+    set_status(store, incident.id, IncidentStatus.RESOLVED, "a false alarm after all")
+    set_status(store, incident.id, IncidentStatus.OPEN)
+    # The check passing after the reopening resolves it again.
+    later = dbt_test_run(240, ("not_null", True, "status"))
+    for event in later:
+        event["eventTime"] = "2100-01-01T00:00:00+00:00"
+    ingest(store, later)
+    [incident] = one(store, ORDERS, IncidentKind.QUALITY)
+    assert incident.props["status"] == "RESOLVED"
+    assert incident.props["resolution"].startswith("resolved automatically")
+
+
+def test_a_hand_opened_incident_reopens(store: GraphStore) -> None:
+    nid = open_incident(store, ORDERS, "Numbers look off")
+    set_status(store, nid, IncidentStatus.RESOLVED, "fixed upstream")
+    set_status(store, nid, IncidentStatus.OPEN)
+    [incident] = find_incidents(store, kind=IncidentKind.MANUAL)
+    assert incident.props["status"] == "OPEN" and incident.props.get("resolution") is None
 
 
 def test_with_auto_resolve_off_a_passing_check_leaves_the_incident_open(store: GraphStore) -> None:
@@ -235,3 +303,36 @@ def test_a_schema_sent_only_when_the_run_completes_is_compared_with_the_version_
     ingest(store, [run_event("COMPLETE", rid, job, time=61, outputs=[typed])])
     [incident] = one(store, ORDERS, IncidentKind.SCHEMA_CHANGE)
     assert "amount changed type from DECIMAL to VARCHAR" in evidence(incident)[0]["detail"]
+
+
+REOPEN = """
+mutation($id: ID!) {
+  reopenIncident(id: $id) { shortId number status check fields { ... on Field { path } } }
+}
+"""
+LIST = "{ incidents { nodes { shortId number incidentKind check fields { id } } } }"
+
+
+def test_graphql_shows_the_check_and_fields_and_reopens_by_short_id(store: GraphStore) -> None:
+    from tests.graphql.conftest import open_client
+
+    ingest(store, dbt_test_run(0, ("not_null", False, "status")))
+    ingest(store, dbt_test_run(60, ("not_null", True, "status")))
+    [incident] = one(store, ORDERS, IncidentKind.QUALITY)
+    short = f"INC-{incident.props['number']}"
+    for gql in open_client(store):
+        [listed] = gql.data(LIST)["incidents"]["nodes"]
+        assert listed["shortId"] == short and listed["check"] == "assertion:not_null:status"
+        assert listed["fields"] == [{"id": listed["fields"][0]["id"]}]
+        assert gql.data(REOPEN, id=short)["reopenIncident"] == {
+            "shortId": short,
+            "number": incident.props["number"],
+            "status": "OPEN",
+            "check": "assertion:not_null:status",
+            "fields": [{"path": "status"}],
+        }
+        [error] = gql.errors(REOPEN, id=short.lower())
+        assert "not resolved" in error["message"]
+        assert error["extensions"]["code"] == "INVALID_ARGUMENT"
+        [error] = gql.errors(REOPEN, id="INC-4242")
+        assert error["extensions"]["code"] == "NOT_FOUND"

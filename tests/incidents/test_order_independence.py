@@ -47,9 +47,12 @@ def ingest(store: GraphStore, events: Sequence[dict[str, Any]], batch: int = 1) 
 
 
 def incidents(store: GraphStore) -> dict[str, dict[str, Any]]:
-    """Every incident with everything it says (its revision counts recomputations only)."""
+    """Every incident with everything it says (its revision counts recomputations only, and
+    its number says in which order incidents were created)."""
     return {
-        i.id: {k: v for k, v in i.props.items() if k != "revision" and v is not None}
+        i.id: {
+            k: v for k, v in i.props.items() if k not in ("revision", "number") and v is not None
+        }
         for i in find_incidents(store)
     }
 

@@ -293,12 +293,14 @@ def test_a_great_expectations_failure_s_blast_radius_is_the_validation_reading_i
     store: GraphStore,
 ) -> None:
     load(store, "great_expectations_failing.jsonl")
-    [incident] = find_incidents(
-        store, kind=IncidentKind.QUALITY, subject=dataset_id("sqlite", "orders")
-    )
-    report = triage(store, incident=incident.id)
-    assert report.suspects == []
-    assert report.blast_radius == [job_id("great_expectations", "shop.orders_suite")]
+    # One incident per failed expectation, each about one column.
+    found = find_incidents(store, kind=IncidentKind.QUALITY, subject=dataset_id("sqlite", "orders"))
+    assert len(found) == 2
+    for incident in found:
+        report = triage(store, incident=incident.id)
+        assert report.subject.id == incident.props["fields"][0]
+        assert report.suspects == []
+        assert report.blast_radius == [job_id("great_expectations", "shop.orders_suite")]
 
 
 def test_an_incident_on_a_column_the_graph_does_not_hold_is_answered(store: GraphStore) -> None:

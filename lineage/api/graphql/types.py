@@ -953,11 +953,30 @@ class Run(Node):
 )
 class Incident(Node):
     @described(
-        "A short id (INC- and the first digits of its digest), accepted wherever an "
-        "incident's id is."
+        "A short id, INC- and its number (INC-42), accepted wherever an incident's id is. "
+        "Incidents from before numbers were given have INC- and the first digits of their "
+        "digest."
     )
     def short_id(self) -> str:
-        return short_id(self.raw.id)
+        return short_id(self.raw)
+
+    @described("Its number, given in order of creation (None for incidents from before).")
+    def number(self) -> int | None:
+        number = self.raw.props.get("number")
+        return int(number) if number is not None else None
+
+    @described("The check that failed, for a data quality incident (one per failed check).")
+    def check(self) -> str | None:
+        return text(self.raw.props, "check")
+
+    @described("The fields the failed check is about (a data quality incident is linked to them).")
+    async def fields(self, info: Info) -> list[Node]:
+        found = []
+        for fid in self.raw.props.get("fields") or ():
+            node = await info.context.loaders.node(str(fid))
+            if node is not None:
+                found.append(to_object(node))
+        return found
 
     @strawberry.field
     def incident_kind(self) -> IncidentKind:
