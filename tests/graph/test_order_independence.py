@@ -63,8 +63,13 @@ class MergerGraph:
         pass
 
 
-def examples(kind: str) -> int:
-    return NEO4J_EXAMPLES if kind == "neo4j" else EXAMPLES
+def examples(kind: str) -> Any:
+    """The settings of a property checked on ``kind``."""
+    return settings(
+        max_examples=NEO4J_EXAMPLES if kind == "neo4j" else EXAMPLES,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
 
 
 def neo4j_url(kind: str) -> str:
@@ -144,9 +149,7 @@ def test_shuffled_and_replayed_histories_build_the_same_graph(
 ) -> None:
     url = neo4j_url(kind)
 
-    @settings(
-        max_examples=examples(kind), deadline=None, suppress_health_check=[HealthCheck.too_slow]
-    )
+    @examples(kind)
     @given(history=st.lists(runs(), min_size=1, max_size=6), data=st.data())
     def check(history: list[list[dict[str, Any]]], data: st.DataObject) -> None:
         events = [e for run in history for e in run]
@@ -170,9 +173,7 @@ def test_each_store_builds_what_the_rules_alone_build(kind: str, tmp_path_factor
     nothing the rules decide."""
     url = neo4j_url(kind)
 
-    @settings(
-        max_examples=examples(kind), deadline=None, suppress_health_check=[HealthCheck.too_slow]
-    )
+    @examples(kind)
     @given(
         history=st.lists(st.one_of(runs(), partition_runs()), min_size=1, max_size=6),
         data=st.data(),
@@ -271,9 +272,7 @@ def test_sql_lineage_and_two_targets_come_out_the_same_in_any_order_and_batch_si
         (lambda graph, items: graph.write(items)) if kind == "merger" else write
     )
 
-    @settings(
-        max_examples=examples(kind), deadline=None, suppress_health_check=[HealthCheck.too_slow]
-    )
+    @examples(kind)
     @given(history=st.lists(sql_runs(), min_size=1, max_size=5), data=st.data())
     def check(history: list[list[dict[str, Any]]], data: st.DataObject) -> None:
         events = [e for run in history for e in run]
@@ -412,9 +411,7 @@ def test_partitions_of_work_close_edges_by_the_rule_in_any_order_and_batch_size(
 ) -> None:
     url = neo4j_url(kind)
 
-    @settings(
-        max_examples=examples(kind), deadline=None, suppress_health_check=[HealthCheck.too_slow]
-    )
+    @examples(kind)
     @given(history=st.lists(partition_runs(), min_size=1, max_size=6), data=st.data())
     def check(history: list[list[dict[str, Any]]], data: st.DataObject) -> None:
         events = [e for run in history for e in run]
