@@ -12,7 +12,6 @@ import sqlite3
 import sys
 import threading
 import time
-from bisect import bisect_right, insort
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,29 +22,20 @@ from typing import Any, Final
 import orjson
 
 from lineage.graph.mapping import FACET_PREFIX
+from lineage.graph.merge import Changes, MemoryState, Merger
+from lineage.graph.merge import EdgeRec as _EdgeRec
+from lineage.graph.merge import NodeRec as _NodeRec
+from lineage.graph.merge import Report as _Report
 from lineage.graph.model import (
     PROJECTION_EDGES,
-    ColumnLineage,
-    Completion,
-    DeleteNode,
     EdgeKind,
-    EnsureFields,
     LedgerEntry,
     Merge,
-    Mutation,
     NodeKind,
     Prop,
-    ReadDataset,
-    Sighting,
-    UnresolvedReference,
-    UpsertEdge,
-    UpsertNode,
     edge_id,
-    field_id,
-    node_id,
-    split_id,
 )
-from lineage.graph.validity import closes
+from lineage.graph.props import CHANGED, TIME_ONLY, UNCHANGED, apply_prop
 from lineage.store.base import (
     Direction,
     Edge,
@@ -56,7 +46,6 @@ from lineage.store.base import (
     StoreUnavailable,
     Subgraph,
 )
-from lineage.store.merge import CHANGED, TIME_ONLY, UNCHANGED, apply_prop, feed_props
 from lineage.store.owner import WriterLock
 from lineage.store.prune import PruneReport
 from lineage.store.traversal import Level, Traversal, walk
@@ -161,36 +150,6 @@ def _digest(value: Any) -> bytes:
     return blake2b(orjson.dumps(value, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
 
 
-class _NodeRec:
-    __slots__ = ("ats", "cold", "kind", "props")
-
-    def __init__(self, kind: NodeKind, props: dict[str, Any], ats: dict[str, float]) -> None:
-        self.kind = kind
-        self.props = props
-        self.ats = ats
-        self.cold: dict[str, bytes] | None = None  # cold property -> digest of its value
-
-
-class _EdgeRec:
-    __slots__ = ("ats", "dst", "key", "kind", "props", "src")
-
-    def __init__(
-        self,
-        kind: EdgeKind,
-        src: str,
-        dst: str,
-        key: str,
-        props: dict[str, Any],
-        ats: dict[str, float],
-    ) -> None:
-        self.kind = kind
-        self.src = src
-        self.dst = dst
-        self.key = key
-        self.props = props
-        self.ats = ats
-
-
 def _derived_edge(nid: str, node: _NodeRec) -> tuple[EdgeKind, str, str] | None:
     kind = node.kind
     if kind is NodeKind.FIELD:
@@ -202,35 +161,13 @@ def _derived_edge(nid: str, node: _NodeRec) -> tuple[EdgeKind, str, str] | None:
     return None
 
 
-def _dataset_of(edge: _EdgeRec) -> str | None:
-    """The dataset a job-level edge leads to or from."""
-    if edge.kind is EdgeKind.INPUT_TO:
-        return edge.src
-    if edge.kind is EdgeKind.PRODUCES:
-        return edge.dst
-    return None
+class EmbeddedStore(MemoryState):
+    """A :class:`~lineage.store.base.GraphStore` on one SQLite file.
 
+    The graph in memory is the merge state the rules of :mod:`lineage.graph.merge` apply
+    to; every write persists what they changed."""
 
-def _namespace_of(dataset: str | None) -> str | None:
-    if dataset is None or dataset.count("\x1f") < 2:
-        return None
-    return dataset.split("\x1f")[1]
-
-
-#: What each input a run sighted starts with: the run's outputs are what they were read for.
-_INPUT_PREFIX: Final = EdgeKind.INPUT_TO.value + "\x1e"
-
-
-def _job_of(edge: _EdgeRec) -> str:
-    if edge.kind is EdgeKind.INPUT_TO:
-        return edge.dst
-    if edge.kind is EdgeKind.PRODUCES:
-        return edge.src
-    return edge.key
-
-
-class EmbeddedStore:
-    """A :class:`~lineage.store.base.GraphStore` on one SQLite file."""
+    changes: _Batch
 
     def __init__(
         self,
@@ -296,22 +233,9 @@ class EmbeddedStore:
     # -- memory ----------------------------------------------------------------------
 
     def _reset_memory(self) -> None:
-        self._nodes: dict[str, _NodeRec] = {}
-        self._edges: dict[str, _EdgeRec] = {}
-        self._out: dict[str, dict[EdgeKind, set[str]]] = {}
-        self._in: dict[str, dict[EdgeKind, set[str]]] = {}
-        self._written: dict[str, list[tuple[float, str]]] = {}  # dataset -> versions
-        self._reads: dict[str, dict[str, float]] = {}  # dataset -> inferred READ edges
-        self._read_of: dict[tuple[str, str], str] = {}  # (run, dataset) -> READ edge
-        self._completions: dict[str, list[tuple[float, str]]] = {}  # job -> sorted
-        self._completion_at: dict[tuple[str, str], float] = {}
-        self._contributions: dict[str, set[str]] = {}  # run -> edges and reports it sighted
-        self._unresolved: dict[str, set[bytes]] = {}
-        self._projection_of_job: dict[str, set[str]] = {}
-        self._reports: dict[str, _Report] = {}
-        self._reports_of_job: dict[str, set[str]] = {}
-        self._reports_of_feed: dict[str, set[str]] = {}
-        self._field_paths: dict[str, set[str]] = {}
+        self._reset_indexes()
+        self._reset_records()
+        self.changes = _Batch()
         self._event_count = 0
 
     def load(self, *, freeze: bool = False) -> None:
@@ -353,12 +277,11 @@ class EmbeddedStore:
         into = self._in
         reads = self._reads
         read_of = self._read_of
-        projection = self._projection_of_job
         node_rec = _NodeRec
         edge_rec = _EdgeRec
         node_kinds = {k.value: k for k in NodeKind}
         edge_kinds = {k.value: k for k in EdgeKind}
-        read, input_to, produces = EdgeKind.READ, EdgeKind.INPUT_TO, EdgeKind.PRODUCES
+        read = EdgeKind.READ
         self._rows_loaded = 0
         self._rows_to_load = sum(
             db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -418,10 +341,6 @@ class EmbeddedStore:
                             reads[dataset] = {eid: props["at"]}
                         else:
                             of_dataset[eid] = props["at"]
-                elif kind is input_to:
-                    projection.setdefault(dst, set()).add(eid)
-                elif kind is produces:
-                    projection.setdefault(src, set()).add(eid)
             self._rows_loaded += len(rows)
 
         written = self._written
@@ -466,80 +385,6 @@ class EmbeddedStore:
             self._unresolved.setdefault(run, set()).add(body)
         (self._event_count,) = db.execute("SELECT count(*) FROM events").fetchone()
 
-    def _contributions_of(self, run: str) -> set[str]:
-        """What a run sighted (read from disk on first use: most runs are long finished)."""
-        items = self._contributions.get(run)
-        if items is None:
-            rows = self._db.execute("SELECT item FROM contributions WHERE run = ?", (run,))
-            items = self._contributions[run] = {item for (item,) in rows}
-        return items
-
-    def _index_node(self, nid: str, rec: _NodeRec) -> None:
-        props = rec.props
-        kind = rec.kind
-        if kind is NodeKind.DATASET_VERSION:
-            if props.get("run") and "created_at" in props:
-                versions = self._written.setdefault(props["dataset"], [])
-                entry = (props["created_at"], nid)
-                if entry not in versions:
-                    versions[:] = [v for v in versions if v[1] != nid]
-                    insort(versions, entry)
-        elif kind is NodeKind.RUN:
-            if props.get("completed_at") is not None:
-                self._add_completion(props["job"], nid, props["completed_at"])
-        elif kind is NodeKind.JOB:
-            for at in props.get("static_completions") or ():
-                self._add_completion(nid, f"static:{at!r}", at)
-
-    def _index_edge(self, eid: str, rec: _EdgeRec) -> None:
-        kind = rec.kind
-        by_kind = self._out.get(rec.src)
-        if by_kind is None:
-            self._out[rec.src] = {kind: {eid}}
-        elif kind in by_kind:
-            by_kind[kind].add(eid)
-        else:
-            by_kind[kind] = {eid}
-        by_kind = self._in.get(rec.dst)
-        if by_kind is None:
-            self._in[rec.dst] = {kind: {eid}}
-        elif kind in by_kind:
-            by_kind[kind].add(eid)
-        else:
-            by_kind[kind] = {eid}
-        if kind is EdgeKind.READ:
-            dataset = rec.props["dataset"]
-            self._read_of[(rec.src, dataset)] = eid
-            if not rec.props.get("explicit"):
-                self._reads.setdefault(dataset, {})[eid] = rec.props["at"]
-        elif rec.kind is EdgeKind.INPUT_TO or rec.kind is EdgeKind.PRODUCES:
-            self._projection_of_job.setdefault(_job_of(rec), set()).add(eid)
-
-    def _index_report(self, key: str, report: _Report) -> None:
-        self._reports[key] = report
-        self._reports_of_job.setdefault(report.job, set()).add(key)
-        for eid in report.feeds:
-            self._reports_of_feed.setdefault(eid, set()).add(key)
-
-    def _unindex_edge(self, eid: str, rec: _EdgeRec) -> None:
-        self._out[rec.src][rec.kind].discard(eid)
-        self._in[rec.dst][rec.kind].discard(eid)
-        if rec.kind is EdgeKind.READ:
-            dataset = rec.props["dataset"]
-            if self._read_of.get((rec.src, dataset)) == eid:
-                del self._read_of[(rec.src, dataset)]
-            self._reads.get(dataset, {}).pop(eid, None)
-
-    def _add_completion(self, job: str, key: str, at: float) -> None:
-        previous = self._completion_at.get((job, key))
-        if previous == at:
-            return
-        entries = self._completions.setdefault(job, [])
-        if previous is not None:
-            entries.remove((previous, key))
-        insort(entries, (at, key))
-        self._completion_at[(job, key)] = at
-
     # -- writing ---------------------------------------------------------------------
 
     def describe_writer(self, server: str | None) -> None:
@@ -554,12 +399,16 @@ class EmbeddedStore:
                 "write through the process that writes it"
             )
         with self._lock:
-            batch = _Batch()
+            batch = self.changes = _Batch()
+            merger = Merger(self)
             try:
                 for item in items:
-                    for mutation in item.mutations:
-                        self._apply(mutation, batch)
-                self._resolve_references(batch)
+                    for m in item.mutations:
+                        if isinstance(m, LedgerEntry):
+                            batch.ledger.append((m.ledger, m.key, m.at, m.body))
+                        else:
+                            merger.apply(m)
+                merger.finish()
                 self._persist(items, batch)
             except sqlite3.Error as exc:
                 # Memory may hold part of a batch that is not on disk: start again from disk.
@@ -661,76 +510,35 @@ class EmbeddedStore:
             raise
         self._event_count += max(inserted, 0)
 
-    def _apply(self, m: Mutation, batch: _Batch) -> None:
-        if isinstance(m, UpsertNode):
-            self._upsert_node(m.id, m.kind, m.props, batch)
-        elif isinstance(m, UpsertEdge):
-            self._upsert_edge(m, batch)
-        elif isinstance(m, EnsureFields):
-            self._ensure_fields(m, batch)
-        elif isinstance(m, Sighting):
-            self._sight(m, batch)
-        elif isinstance(m, ReadDataset):
-            self._read(m, batch)
-        elif isinstance(m, ColumnLineage):
-            self._column_lineage(m, batch)
-        elif isinstance(m, Completion):
-            self._complete(m, batch)
-        elif isinstance(m, UnresolvedReference):
-            self._unresolved_reference(m, batch)
-        elif isinstance(m, LedgerEntry):
-            batch.ledger.append((m.ledger, m.key, m.at, m.body))
-        elif isinstance(m, DeleteNode):
-            self._delete_node(m.id, batch)
-        else:  # pragma: no cover - the Mutation union is closed
-            raise StoreError(f"unknown mutation {type(m).__name__}")
+    # The merge state (lineage.graph.merge): what only this store does --------------
 
-    def _delete_node(self, nid: str, batch: _Batch) -> None:
-        rec = self._nodes.get(nid)
-        if rec is None:
-            return
-        if rec.kind is not NodeKind.INCIDENT:
-            raise StoreError(f"only incidents are ever deleted, not {nid!r}")
-        for index in (self._out, self._in):
-            for eids in list(index.get(nid, {}).values()):
-                for eid in list(eids):
-                    self._drop_edge(eid, batch)
-        del self._nodes[nid]
-        batch.nodes.discard(nid)
-        batch.node_times.discard(nid)
-        batch.deleted_nodes.add(nid)
+    def put_node(self, nid: str, rec: _NodeRec) -> None:
+        super().put_node(nid, rec)
+        if rec.kind is NodeKind.RUN and nid not in self._contributions:
+            # A run first seen now has nothing on disk to look up later.
+            self._contributions[nid] = set()
 
-    def _upsert_node(
-        self, nid: str, kind: NodeKind, props: Mapping[str, Prop], batch: _Batch
-    ) -> _NodeRec:
-        rec = self._nodes.get(nid)
-        changed = False
-        if rec is None:
-            rec = _NodeRec(kind, {}, {})
-            self._nodes[nid] = rec
-            changed = True
-            batch.deleted_nodes.discard(nid)
-            if kind is NodeKind.RUN:
-                # A run first seen now has nothing on disk to look up later.
-                self._contributions[nid] = set()
-        node_props, ats = rec.props, rec.ats
-        for name, prop in props.items():
-            if name in COLD_PROPS or name.startswith(FACET_PREFIX):
-                outcome = self._apply_cold(nid, rec, name, prop, batch)
-                if outcome:
-                    batch.node_times.add(nid)
-                continue
-            outcome = apply_prop(node_props, ats, name, prop)
-            if outcome is CHANGED:
-                changed = True
-            elif outcome is TIME_ONLY:
-                batch.node_times.add(nid)
-        if changed:
-            batch.nodes.add(nid)
-            self._index_node(nid, rec)
-            if kind is NodeKind.DATASET_VERSION and node_props.get("run"):
-                self._after_new_version(node_props["dataset"], node_props["created_at"], batch)
-        return rec
+    def delete_node(self, nid: str, *, detach: bool = False) -> None:
+        super().delete_node(nid, detach=detach)
+        self.changes.node_times.discard(nid)
+
+    def merge_node_prop(self, nid: str, rec: _NodeRec, name: str, prop: Prop) -> bool:
+        if name in COLD_PROPS or name.startswith(FACET_PREFIX):
+            if self._apply_cold(nid, rec, name, prop, self.changes):
+                self.changes.node_times.add(nid)
+            return False
+        outcome = apply_prop(rec.props, rec.ats, name, prop)
+        if outcome is TIME_ONLY:
+            self.changes.node_times.add(nid)
+        return outcome is CHANGED
+
+    def contributions(self, run: str) -> set[str]:
+        """What a run sighted (read from disk on first use: most runs are long finished)."""
+        items = self._contributions.get(run)
+        if items is None:
+            rows = self._db.execute("SELECT item FROM contributions WHERE run = ?", (run,))
+            items = self._contributions[run] = {item for (item,) in rows}
+        return items
 
     def _apply_cold(self, nid: str, rec: _NodeRec, name: str, prop: Prop, batch: _Batch) -> int:
         """Last-writer-wins for a property kept on disk (cold properties are all LWW)."""
@@ -775,461 +583,6 @@ class EmbeddedStore:
             "SELECT value FROM cold WHERE node = ? AND name = ?", (nid, name)
         ).fetchone()
         return orjson.loads(row[0]) if row else None
-
-    def _upsert_edge(self, m: UpsertEdge, batch: _Batch) -> tuple[str, _EdgeRec]:
-        eid = m.id
-        rec = self._edges.get(eid)
-        if rec is None:
-            rec = _EdgeRec(m.kind, m.src, m.dst, m.key, {}, {})
-            for name, prop in m.props.items():
-                apply_prop(rec.props, rec.ats, name, prop)
-            self._edges[eid] = rec
-            self._index_edge(eid, rec)
-            batch.edges.add(eid)
-            batch.deleted_edges.discard(eid)
-            return eid, rec
-        for name, prop in m.props.items():
-            if apply_prop(rec.props, rec.ats, name, prop):
-                batch.edges.add(eid)
-        return eid, rec
-
-    def _drop_edge(self, eid: str, batch: _Batch) -> None:
-        rec = self._edges.pop(eid, None)
-        if rec is None:
-            return
-        self._unindex_edge(eid, rec)
-        batch.edges.discard(eid)
-        batch.deleted_edges.add(eid)
-
-    def _ensure_fields(self, m: EnsureFields, batch: _Batch) -> None:
-        known = self._field_paths.get(m.dataset)
-        if known is None:
-            known = self._field_paths[m.dataset] = set()
-        elif known.issuperset(m.paths):
-            return
-        nodes = self._nodes
-        prefix = node_id(NodeKind.FIELD, m.namespace, m.name, "")
-        for index, path in enumerate(m.paths):
-            known.add(path)
-            fid = prefix + path
-            if fid in nodes:
-                continue
-            nodes[fid] = _NodeRec(
-                NodeKind.FIELD,
-                {"dataset": m.dataset, "path": path, "name": m.field_name(index)},
-                {},
-            )
-            batch.nodes.add(fid)
-            batch.deleted_nodes.discard(fid)
-            self._upsert_edge(UpsertEdge(EdgeKind.HAS_FIELD, m.dataset, fid), batch)
-
-    # Job-level projection: validity intervals ------------------------------------------
-
-    def _sight(self, m: Sighting, batch: _Batch) -> None:
-        props = dict(m.edge.props)
-        props["since"] = Prop(m.at, Merge.MIN)
-        props["last_seen"] = Prop(m.at, Merge.MAX)
-        eid, rec = self._upsert_edge(
-            UpsertEdge(m.edge.kind, m.edge.src, m.edge.dst, m.edge.key, props), batch
-        )
-        if m.run is not None:
-            self._contribute(m.run, eid, batch)
-            self._reported(m.run, m.job, eid, rec, batch)
-        self._recompute_until(eid, rec, batch)
-
-    def _reported(self, run: str, job: str, eid: str, rec: _EdgeRec, batch: _Batch) -> None:
-        """What a run reported, over all its events: the datasets it wrote, the namespaces
-        it named, and the outputs each input it read was read for."""
-        dataset = _dataset_of(rec)
-        if dataset is None:
-            return
-        node = self._nodes.get(run)
-        known = node.props if node is not None else {}
-        namespace = _namespace_of(dataset)
-        grown: dict[str, Prop] = {}
-        if namespace is not None and namespace not in (known.get("scopes") or ()):
-            grown["scopes"] = Prop([namespace], Merge.UNION)
-        wrote = rec.kind is EdgeKind.PRODUCES and dataset not in (known.get("outputs") or ())
-        if wrote:
-            grown["outputs"] = Prop([dataset], Merge.UNION)
-        if grown:
-            node = self._upsert_node(run, NodeKind.RUN, grown, batch)
-        outputs = node.props.get("outputs") if node is not None else None
-        read_for = Prop(outputs, Merge.UNION)
-        if (
-            rec.kind is EdgeKind.INPUT_TO
-            and outputs
-            and apply_prop(rec.props, rec.ats, "read_for", read_for)
-        ):
-            batch.edges.add(eid)
-        if wrote:
-            # Every input the run read was read for this output too.
-            for item in sorted(self._contributions_of(run)):
-                read = self._edges.get(item) if item.startswith(_INPUT_PREFIX) else None
-                if read is not None and apply_prop(
-                    read.props, read.ats, "read_for", Prop([dataset], Merge.UNION)
-                ):
-                    batch.edges.add(item)
-                    self._recompute_until(item, read, batch)
-        if grown and node is not None and node.props.get("completed_at") is not None:
-            # The run's completion now closes other edges than it did.
-            self._recompute_job(job, batch)
-
-    def _recompute_job(self, job: str, batch: _Batch) -> None:
-        for eid in sorted(self._projection_of_job.get(job, ())):
-            rec = self._edges.get(eid)
-            if rec is not None:
-                self._recompute_until(eid, rec, batch)
-
-    def _contribute(self, run: str, item: str, batch: _Batch) -> None:
-        """Remember what a run sighted: its completion is a sighting of all of it."""
-        items = self._contributions_of(run)
-        if item not in items:
-            items.add(item)
-            batch.contributions.append((run, item))
-        node = self._nodes.get(run)
-        completed = node.props.get("completed_at") if node is not None else None
-        if completed is not None:
-            self._sighted_at_completion(item, completed, batch)
-
-    def _sighted_at_completion(self, item: str, at: float, batch: _Batch) -> None:
-        report = self._reports.get(item)
-        if report is not None:
-            if at > report.last_seen:
-                report.last_seen = at
-                batch.reports.add(item)
-                self._recompute_report(item, report, batch)
-            return
-        rec = self._edges.get(item)
-        if rec is not None and apply_prop(rec.props, rec.ats, "last_seen", Prop(at, Merge.MAX)):
-            batch.edges.add(item)
-            self._recompute_until(item, rec, batch)
-
-    def _complete(self, m: Completion, batch: _Batch) -> None:
-        if m.run is None:
-            self._upsert_node(
-                m.job, NodeKind.JOB, {"static_completions": Prop([m.at], Merge.UNION)}, batch
-            )
-        else:
-            run = self._upsert_node(
-                m.run,
-                NodeKind.RUN,
-                {
-                    "completed_at": Prop(m.at, Merge.MIN),
-                    "job": Prop(m.job),
-                    "covers": Prop(list(m.covers), Merge.UNION),
-                },
-                batch,
-            )
-            completed = run.props["completed_at"]
-            for item in sorted(self._contributions_of(m.run)):
-                self._sighted_at_completion(item, completed, batch)
-        self._recompute_job(m.job, batch)
-        for key in sorted(self._reports_of_job.get(m.job, ())):
-            self._recompute_report(key, self._reports[key], batch)
-
-    def _first_completion_after(
-        self, job: str, at: float, covering: str | None = None, edge: _EdgeRec | None = None
-    ) -> float | None:
-        """The job's earliest completion after ``at``: one that reported on ``covering``
-        (a column lineage report's output), or one that closes ``edge``."""
-        completions = self._completions.get(job)
-        if not completions:
-            return None
-        dataset = _dataset_of(edge) if edge is not None else None
-        namespace = _namespace_of(dataset)
-        read_for = (edge.props.get("read_for") or ()) if edge is not None else ()
-        for when, key in completions[bisect_right(completions, (at, "\U0010ffff")) :]:
-            run = self._nodes.get(key)
-            if covering is not None:
-                if run is not None and covering in (run.props.get("covers") or ()):
-                    return when
-            elif edge is None or run is None:
-                return when  # a static statement of the job's lineage closes every edge
-            elif closes(
-                edge.kind,
-                namespace,
-                read_for,
-                run.props.get("outputs") or (),
-                run.props.get("scopes") or (),
-            ):
-                return when
-        return None
-
-    def _recompute_until(self, eid: str, rec: _EdgeRec, batch: _Batch) -> None:
-        """until = the job's earliest completion after the edge was last seen that closes it."""
-        until = self._first_completion_after(
-            _job_of(rec), rec.props.get("last_seen", 0.0), edge=rec
-        )
-        props = rec.props
-        if "until" not in props or props["until"] != until:
-            props["until"] = until
-            batch.edges.add(eid)
-
-    # Column lineage reports ---------------------------------------------------------------
-
-    def _column_lineage(self, m: ColumnLineage, batch: _Batch) -> None:
-        key = "\x1e".join(("CL", m.job, m.output, m.digest))
-        report = self._reports.get(key)
-        run = self._nodes.get(m.run)
-        covered = run is not None and m.output in (run.props.get("covers") or ())
-        run = self._upsert_node(
-            m.run, NodeKind.RUN, {"covers": Prop([m.output], Merge.UNION)}, batch
-        )
-        if not covered and run.props.get("completed_at") is not None:
-            # A completed run now reports on this output (its lineage came after its end,
-            # from SQL its children ran): it closes the output's earlier reports, as it
-            # would have had it reported before it completed.
-            for other in sorted(self._reports_of_job.get(m.job, ())):
-                if other != key:
-                    self._recompute_report(other, self._reports[other], batch)
-        if report is None:
-            feeds = []
-            for feed in m.feeds:
-                eid, _ = self._upsert_edge(
-                    UpsertEdge(
-                        EdgeKind.FEEDS,
-                        feed.src,
-                        feed.dst,
-                        key=m.job,
-                        props=feed_props(m.job, feed),
-                    ),
-                    batch,
-                )
-                feeds.append(eid)
-            report = _Report(m.job, m.output, m.at, m.at, None, feeds)
-            self._index_report(key, report)
-            batch.reports.add(key)
-            self._recompute_report(key, report, batch, force=True)
-        elif m.at < report.since or m.at > report.last_seen:
-            report.since = min(report.since, m.at)
-            report.last_seen = max(report.last_seen, m.at)
-            batch.reports.add(key)
-            self._recompute_report(key, report, batch)
-        self._contribute(m.run, key, batch)
-
-    def _recompute_report(
-        self, key: str, report: _Report, batch: _Batch, *, force: bool = False
-    ) -> None:
-        until = self._first_completion_after(report.job, report.last_seen, report.output)
-        if until != report.until:
-            report.until = until
-            batch.reports.add(key)
-        elif not force and report.feeds_since == report.since:
-            return
-        report.feeds_since = report.since
-        for eid in report.feeds:
-            self._refresh_feed(eid, batch)
-
-    def _refresh_feed(self, eid: str, batch: _Batch) -> None:
-        """A FEEDS edge is valid from its first report's start while any report holds it."""
-        rec = self._edges.get(eid)
-        if rec is None:
-            return
-        reports = [self._reports[k] for k in self._reports_of_feed.get(eid, ())]
-        if not reports:
-            return
-        since = min(r.since for r in reports)
-        untils = [r.until for r in reports]
-        until = None if any(u is None for u in untils) else max(u for u in untils if u is not None)
-        props = rec.props
-        if props.get("since") != since or "until" not in props or props["until"] != until:
-            props["since"] = since
-            props["until"] = until
-            batch.edges.add(eid)
-
-    # Run-level history: which version a run read -----------------------------------------
-
-    def _read(self, m: ReadDataset, batch: _Batch) -> None:
-        batch.touched_runs.add(m.run)
-        props: dict[str, Prop] = dict(m.edge_props)
-        props["at"] = Prop(m.at, Merge.MIN)
-        props["dataset"] = Prop(m.dataset)
-        if m.version is not None:
-            _, _, version = m.version.rpartition("\x1f")
-            self._upsert_node(
-                m.version,
-                NodeKind.DATASET_VERSION,
-                {
-                    "dataset": Prop(m.dataset),
-                    "version": Prop(version),
-                    "created_at": Prop(m.at, Merge.MIN),
-                },
-                batch,
-            )
-            self._upsert_edge(UpsertEdge(EdgeKind.VERSION_OF, m.version, m.dataset), batch)
-            props["explicit"] = Prop(m.version, at=m.at)
-        props["observed"] = Prop(m.observed, at=m.at if m.observed_known else 0.0)
-        existing = self._read_of.get((m.run, m.dataset))
-        if existing is None:
-            merged: dict[str, Any] = {}
-            merged_ats: dict[str, float] = {}
-            for name, prop in props.items():
-                apply_prop(merged, merged_ats, name, prop)
-            target = merged.get("explicit") or self._written_at(m.dataset, m.at)
-            if target is None:
-                target = self._observe(m, merged["observed"], batch)
-            rec = _EdgeRec(EdgeKind.READ, m.run, target, "", merged, merged_ats)
-            eid = edge_id(EdgeKind.READ, m.run, target)
-            self._edges[eid] = rec
-            self._index_edge(eid, rec)
-            batch.edges.add(eid)
-            batch.deleted_edges.discard(eid)
-            return
-        rec = self._edges[existing]
-        changed = False
-        for name, prop in props.items():
-            changed = bool(apply_prop(rec.props, rec.ats, name, prop)) or changed
-        if changed:
-            batch.edges.add(existing)
-            if rec.props.get("explicit"):
-                self._reads.get(m.dataset, {}).pop(existing, None)
-            else:
-                self._reads.setdefault(m.dataset, {})[existing] = rec.props["at"]
-        target = rec.props.get("explicit") or self._written_at(m.dataset, rec.props["at"])
-        if target is None:
-            target = self._observe(m, rec.props["observed"], batch)
-        if target != rec.dst:
-            self._move_read(existing, target, batch)
-
-    def _written_at(self, dataset: str, at: float) -> str | None:
-        """The latest version of ``dataset`` a run wrote at or before ``at``."""
-        versions = self._written.get(dataset, [])
-        i = bisect_right(versions, (at, "\U0010ffff"))
-        return versions[i - 1][1] if i else None
-
-    def _observe(self, m: ReadDataset, observed: str, batch: _Batch) -> str:
-        """Make sure the observed version ``observed`` exists; what ``m`` saw goes on it
-        only when it is the observation ``m`` made."""
-        _, _, version = observed.rpartition("\x1f")
-        props: dict[str, Prop] = {
-            "dataset": Prop(m.dataset),
-            "version": Prop(version),
-            "observed": Prop(True),
-        }
-        if observed == m.observed:
-            props.update(m.observed_props)
-        self._upsert_node(observed, NodeKind.DATASET_VERSION, props, batch)
-        self._upsert_edge(UpsertEdge(EdgeKind.VERSION_OF, observed, m.dataset), batch)
-        return observed
-
-    def _move_read(self, eid: str, target: str, batch: _Batch) -> None:
-        rec = self._edges[eid]
-        old = rec.dst
-        self._drop_edge(eid, batch)
-        moved = _EdgeRec(EdgeKind.READ, rec.src, target, "", rec.props, rec.ats)
-        new_id = edge_id(EdgeKind.READ, rec.src, target)
-        self._edges[new_id] = moved
-        self._index_edge(new_id, moved)
-        batch.edges.add(new_id)
-        batch.deleted_edges.discard(new_id)
-        self._forget_orphan_observation(old, batch)
-
-    def _forget_orphan_observation(self, version: str, batch: _Batch) -> None:
-        """An observed version no run reads any more was only ever a placeholder."""
-        rec = self._nodes.get(version)
-        if rec is None or not rec.props.get("observed"):
-            return
-        if self._in.get(version, {}).get(EdgeKind.READ):
-            return
-        for eid in list(self._out.get(version, {}).get(EdgeKind.VERSION_OF, ())):
-            self._drop_edge(eid, batch)
-        del self._nodes[version]
-        batch.nodes.discard(version)
-        batch.deleted_nodes.add(version)
-
-    def _after_new_version(self, dataset: str, created_at: float, batch: _Batch) -> None:
-        """Reads at or after a newly known version may have pointed at an older one."""
-        for eid, at in sorted(self._reads.get(dataset, {}).items()):
-            if at < created_at or eid not in self._edges:
-                continue
-            target = self._written_at(dataset, at)
-            if target is not None and target != self._edges[eid].dst:
-                self._move_read(eid, target, batch)
-
-    # Column lineage that names no dataset ----------------------------------------------------
-
-    def _unresolved_reference(self, m: UnresolvedReference, batch: _Batch) -> None:
-        body = orjson.dumps(
-            {
-                "namespace": m.namespace,
-                "name": m.name,
-                "field": m.field,
-                "target": m.target_field,
-                "output": m.output,
-                "report": m.report,
-                "job": m.job,
-                "at": m.at,
-                "transformations": list(m.transformations),
-            },
-            option=orjson.OPT_SORT_KEYS,
-        )
-        self._upsert_node(
-            m.run,
-            NodeKind.RUN,
-            {"column_refs": Prop([body.decode()], Merge.UNION)},
-            batch,
-        )
-        if body not in self._unresolved.get(m.run, set()):
-            self._unresolved.setdefault(m.run, set()).add(body)
-            batch.refs_added.append((m.run, body))
-        batch.runs_with_refs.add(m.run)
-
-    def _resolve_references(self, batch: _Batch) -> None:
-        """Point a CTE-like name at the one input of the run that has the field, if one has."""
-        for run in sorted(batch.runs_with_refs | (batch.touched_runs & set(self._unresolved))):
-            datasets = sorted(
-                {
-                    self._edges[e].props["dataset"]
-                    for e in self._out.get(run, {}).get(EdgeKind.READ, ())
-                }
-            )
-            for body in sorted(self._unresolved.get(run, set())):
-                ref = orjson.loads(body)
-                matches = []
-                for dataset in datasets:
-                    _, (namespace, name) = split_id(dataset)
-                    if field_id(namespace, name, ref["field"]) in self._nodes:
-                        matches.append(field_id(namespace, name, ref["field"]))
-                key = "\x1e".join(("CL", ref["job"], ref["output"], ref["report"]))
-                report = self._reports.get(key)
-                if len(matches) != 1 or report is None:
-                    continue
-                transformations = ref["transformations"]
-                primary = next(
-                    (t for t in transformations if t.get("type") == "DIRECT"),
-                    transformations[0] if transformations else {},
-                )
-                eid, _ = self._upsert_edge(
-                    UpsertEdge(
-                        EdgeKind.FEEDS,
-                        matches[0],
-                        ref["target"],
-                        key=ref["job"],
-                        props={
-                            "job": Prop(ref["job"]),
-                            "type": Prop(primary.get("type")),
-                            "subtype": Prop(primary.get("subtype")),
-                            "scope": Prop("FIELD"),
-                            "via": Prop(ref["name"]),
-                            "transformations": Prop(
-                                sorted(
-                                    orjson.dumps(t, option=orjson.OPT_SORT_KEYS).decode()
-                                    for t in transformations
-                                ),
-                                Merge.UNION,
-                            ),
-                        },
-                    ),
-                    batch,
-                )
-                if eid not in report.feeds:
-                    report.feeds.append(eid)
-                    self._reports_of_feed.setdefault(eid, set()).add(key)
-                    batch.reports.add(key)
-                self._refresh_feed(eid, batch)
-                self._unresolved[run].discard(body)
-                batch.refs_resolved.append((run, body))
 
     # -- reading ---------------------------------------------------------------------
 
@@ -1576,59 +929,13 @@ def _valid(props: Mapping[str, Any], at: float | None) -> bool:
     return (since is None or since <= at) and (until is None or at < until)
 
 
-class _Report:
-    """One column lineage report of a job about one dataset, with its validity."""
-
-    __slots__ = ("feeds", "feeds_since", "job", "last_seen", "output", "since", "until")
-
-    def __init__(
-        self,
-        job: str,
-        output: str,
-        since: float,
-        last_seen: float,
-        until: float | None,
-        feeds: list[str],
-    ) -> None:
-        self.job = job
-        self.output = output
-        self.since = since
-        self.last_seen = last_seen
-        self.until = until
-        self.feeds = feeds
-        self.feeds_since: float | None = None
-
-
-class _Batch:
+class _Batch(Changes):
     """What one write changed, to be persisted in one transaction."""
 
-    __slots__ = (
-        "cold",
-        "contributions",
-        "deleted_edges",
-        "deleted_nodes",
-        "edges",
-        "ledger",
-        "node_times",
-        "nodes",
-        "refs_added",
-        "refs_resolved",
-        "reports",
-        "runs_with_refs",
-        "touched_runs",
-    )
+    __slots__ = ("cold", "ledger", "node_times")
 
     def __init__(self) -> None:
-        self.nodes: set[str] = set()
+        super().__init__()
         self.node_times: set[str] = set()
         self.cold: dict[tuple[str, str], tuple[Any, bytes]] = {}
-        self.edges: set[str] = set()
-        self.reports: set[str] = set()
-        self.deleted_nodes: set[str] = set()
-        self.deleted_edges: set[str] = set()
         self.ledger: list[tuple[str, str, float, bytes]] = []
-        self.contributions: list[tuple[str, str]] = []
-        self.refs_added: list[tuple[str, bytes]] = []
-        self.refs_resolved: list[tuple[str, bytes]] = []
-        self.runs_with_refs: set[str] = set()
-        self.touched_runs: set[str] = set()
