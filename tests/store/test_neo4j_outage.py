@@ -132,6 +132,6 @@ def test_neo4j_stopped_answers_503_at_once_and_recovers(neo4j: LocalNeo4j, tmp_p
         assert again.status_code == 200, again.text
         store_event(client, events[0])
         stored = client.get("/api/v1/events/lineage").json()
-        assert stored["count"] == 3
+        assert stored["count"] == 2  # the event sent again is the same event: stored once
     finally:
         server.stop()
