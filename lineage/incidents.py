@@ -78,7 +78,14 @@ from lineage.graph.model import (
     run_id,
     version_id,
 )
-from lineage.store.base import Direction, GraphStore, IngestItem, Node
+from lineage.store.base import (
+    DecisionConflict,
+    Direction,
+    GraphStore,
+    IngestItem,
+    Node,
+    StoreUnavailable,
+)
 
 DRIFT_FACET: Final = "lineage_drift"
 GREAT_EXPECTATIONS_FACET: Final = "greatExpectations_assertions"
@@ -651,7 +658,28 @@ def schema_failures(written: Sequence[Entry], observed: Sequence[Entry]) -> list
 
 # -- deciding ---------------------------------------------------------------------------
 
+# Decisions are made one at a time: in this process under this lock, and across processes
+# writing one store by the store's decisions counter (see _decide).
 _LOCK = threading.Lock()
+_DECISION_ATTEMPTS: Final = 50
+
+
+def _decide(store: GraphStore, plan: Callable[[], list[IngestItem]]) -> list[IngestItem]:
+    """Decide from what is stored and write the decisions, as one writer after another:
+    when another process's decisions were committed between the reading and the writing,
+    the store refuses the write and the decisions are made again. Call under ``_LOCK``."""
+    for _ in range(_DECISION_ATTEMPTS):
+        seen = store.decisions()
+        items = plan()
+        try:
+            store.write(items, decided_at=seen)
+        except DecisionConflict:
+            continue
+        return items
+    raise StoreUnavailable(
+        f"other writers decided incidents {_DECISION_ATTEMPTS} times in a row while this "
+        "write decided its own; nothing was stored, try again"
+    )
 
 
 def write(store: GraphStore, items: Sequence[IngestItem], *, auto_resolve: bool = True) -> None:
@@ -660,8 +688,7 @@ def write(store: GraphStore, items: Sequence[IngestItem], *, auto_resolve: bool 
         store.write(items)
         return
     with _LOCK:
-        written = with_incidents(store, items, auto_resolve=auto_resolve)
-        store.write(written)
+        written = _decide(store, lambda: with_incidents(store, items, auto_resolve=auto_resolve))
     _changed(store, written[-1].mutations)
 
 
@@ -1021,12 +1048,21 @@ def open_incident(
         "revision": Prop(1, at=1.0),
     }
     with _LOCK:
-        mutations = _numbered(
+        [written] = _decide(
             store,
-            [UpsertNode(nid, NodeKind.INCIDENT, props), UpsertEdge(EdgeKind.ON, nid, subject)],
+            lambda: [
+                action_item(
+                    _numbered(
+                        store,
+                        [
+                            UpsertNode(nid, NodeKind.INCIDENT, props),
+                            UpsertEdge(EdgeKind.ON, nid, subject),
+                        ],
+                    )
+                )
+            ],
         )
-        store.write([action_item(mutations)])
-    _changed(store, mutations)
+    _changed(store, written.mutations)
     return nid
 
 
@@ -1049,59 +1085,71 @@ def set_status(
     if status is IncidentStatus.RESOLVED and not (reason or "").strip():
         raise ValueError("reason must say why the incident is resolved")
     now = time.time()
+
+    def plan() -> list[IngestItem]:
+        return [action_item(_status_mutations(store, incident, status, reason, now, by))]
+
     with _LOCK:
-        node = store.get_nodes([incident]).get(incident)
-        if (
-            status is IncidentStatus.OPEN
-            and node is not None
-            and node.props.get("status") != IncidentStatus.RESOLVED.value
-        ):
-            raise ValueError("only a resolved incident can be reopened; this one is not resolved")
-        opener = node.props.get("opener") if node is not None else None
-        if node is None or opener is None:
-            mutations: list[Mutation] = [_status(incident, status, now, reason)]
-            store.write([action_item(mutations)])
-        else:
-            kind = IncidentKind(str(node.props["kind"]))
-            subject = str(node.props["subject"])
-            actions = {
-                IncidentStatus.RESOLVED: _RESOLVE,
-                IncidentStatus.ACKNOWLEDGED: _ACKNOWLEDGE,
-                IncidentStatus.OPEN: _REOPEN,
-            }
-            action = Entry(
-                # Never before the failure it is about: the action covers what the person saw.
-                max(now, float(node.props.get("opened_at") or 0.0)),
-                "",
-                action=actions[status],
-                anchor=str(opener),
-                reason=reason,
-                by=by,
-            )
-            entry = _keyed(action, "a:")
-            check = node.props.get("check")
-            unit = (subject, kind, str(check) if check is not None else None)
-            mutations = _recompute(
-                store,
-                [unit],
-                {ledger_of(subject, kind): {entry.key: entry}},
-                auto_resolve=bool(node.props.get("auto_resolve", True)),
-                back_to=float(node.props.get("opened_at") or 0.0)
-                if status is IncidentStatus.OPEN
-                else None,
-            )
-            reopened = any(
-                isinstance(m, UpsertNode)
-                and m.id == incident
-                and getattr(m.props.get("status"), "value", None) == IncidentStatus.OPEN.value
-                for m in mutations
-            )
-            if status is IncidentStatus.OPEN and not reopened:
-                raise ValueError(
-                    "a later incident of the same check is open; act on that one instead"
-                )
-            store.write([action_item(mutations)])
-    _changed(store, mutations)
+        [written] = _decide(store, plan)
+    _changed(store, written.mutations)
+
+
+def _status_mutations(
+    store: GraphStore,
+    incident: str,
+    status: IncidentStatus,
+    reason: str | None,
+    now: float,
+    by: str | None,
+) -> list[Mutation]:
+    """What a person's action on an incident changes, decided from what is stored."""
+    node = store.get_nodes([incident]).get(incident)
+    if (
+        status is IncidentStatus.OPEN
+        and node is not None
+        and node.props.get("status") != IncidentStatus.RESOLVED.value
+    ):
+        raise ValueError("only a resolved incident can be reopened; this one is not resolved")
+    opener = node.props.get("opener") if node is not None else None
+    if node is None or opener is None:
+        return [_status(incident, status, now, reason)]
+    kind = IncidentKind(str(node.props["kind"]))
+    subject = str(node.props["subject"])
+    actions = {
+        IncidentStatus.RESOLVED: _RESOLVE,
+        IncidentStatus.ACKNOWLEDGED: _ACKNOWLEDGE,
+        IncidentStatus.OPEN: _REOPEN,
+    }
+    action = Entry(
+        # Never before the failure it is about: the action covers what the person saw.
+        max(now, float(node.props.get("opened_at") or 0.0)),
+        "",
+        action=actions[status],
+        anchor=str(opener),
+        reason=reason,
+        by=by,
+    )
+    entry = _keyed(action, "a:")
+    check = node.props.get("check")
+    unit = (subject, kind, str(check) if check is not None else None)
+    mutations = _recompute(
+        store,
+        [unit],
+        {ledger_of(subject, kind): {entry.key: entry}},
+        auto_resolve=bool(node.props.get("auto_resolve", True)),
+        back_to=float(node.props.get("opened_at") or 0.0)
+        if status is IncidentStatus.OPEN
+        else None,
+    )
+    reopened = any(
+        isinstance(m, UpsertNode)
+        and m.id == incident
+        and getattr(m.props.get("status"), "value", None) == IncidentStatus.OPEN.value
+        for m in mutations
+    )
+    if status is IncidentStatus.OPEN and not reopened:
+        raise ValueError("a later incident of the same check is open; act on that one instead")
+    return mutations
 
 
 def _status(nid: str, status: IncidentStatus, now: float, reason: str | None) -> UpsertNode:

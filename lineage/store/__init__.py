@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lineage.store.base import (
+    DecisionConflict,
     Direction,
     Edge,
     GraphStore,
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from lineage.settings import Settings
 
 __all__ = [
+    "DecisionConflict",
     "Direction",
     "Edge",
     "GraphStore",

@@ -28,6 +28,11 @@ class StoreUnavailable(StoreError):
     """The store cannot be reached right now; the caller may retry later."""
 
 
+class DecisionConflict(StoreError):
+    """Another writer decided incidents since this write's decisions were made: they must
+    be made again from what is stored now (see :meth:`GraphStore.decisions`)."""
+
+
 class Direction(StrEnum):
     UPSTREAM = "UPSTREAM"  # against edge direction
     DOWNSTREAM = "DOWNSTREAM"  # along edge direction
@@ -106,12 +111,18 @@ class StoredEvent:
 class GraphStore(Protocol):
     """Persistence and bounded traversal of the lineage graph."""
 
-    def write(self, items: Sequence[IngestItem]) -> None:
+    def write(self, items: Sequence[IngestItem], *, decided_at: int | None = None) -> None:
         """Durably store the raw events and apply their mutations, all or nothing.
 
         Returns only once everything is durable. Raises ``StoreUnavailable`` when
-        nothing could be written.
+        nothing could be written. ``decided_at``: the items carry incident decisions made
+        when :meth:`decisions` answered this; if another writer's decisions committed
+        since, nothing is written and ``DecisionConflict`` is raised.
         """
+
+    def decisions(self) -> int:
+        """How many writes with incident decisions the store holds: a version that every
+        such write bumps, so that writers in several processes decide one after another."""
 
     def get_nodes(self, ids: Iterable[str]) -> dict[str, Node]:
         """The nodes that exist among ``ids`` (missing ids are left out)."""

@@ -37,6 +37,7 @@ from lineage.graph.model import (
 )
 from lineage.graph.props import CHANGED, TIME_ONLY, UNCHANGED, apply_prop
 from lineage.store.base import (
+    DecisionConflict,
     Direction,
     Edge,
     IngestItem,
@@ -223,6 +224,7 @@ class EmbeddedStore(MemoryState):
             ) from exc
         self._lock = threading.RLock()
         self._reset_memory()
+        self._decisions = 0
         self.loaded = False
         self.load_seconds = 0.0
         self._rows_loaded = 0
@@ -392,13 +394,23 @@ class EmbeddedStore(MemoryState):
         if self._writer is not None:
             self._writer.describe(server)
 
-    def write(self, items: Sequence[IngestItem]) -> None:
+    def decisions(self) -> int:
+        # One writer per file (the writer lock): no other process decides meanwhile, and
+        # this process's decisions are made one at a time. The count lives as long as the
+        # store is open.
+        return self._decisions
+
+    def write(self, items: Sequence[IngestItem], *, decided_at: int | None = None) -> None:
         if self.read_only:
             raise StoreError(
                 f"the embedded store {self.path} was opened for reading only; "
                 "write through the process that writes it"
             )
         with self._lock:
+            if decided_at is not None:
+                if decided_at != self._decisions:
+                    raise DecisionConflict("incidents were decided meanwhile: decide again")
+                self._decisions += 1
             batch = self.changes = _Batch()
             merger = Merger(self)
             try:

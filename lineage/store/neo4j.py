@@ -57,6 +57,7 @@ from lineage.graph.model import (
     split_id,
 )
 from lineage.store.base import (
+    DecisionConflict,
     Direction,
     Edge,
     IngestItem,
@@ -88,6 +89,9 @@ SCHEMA_DIR: Final = Path(
 )
 _PROJECTION: Final = sorted(k.value for k in PROJECTION_EDGES)
 _COUNTER: Final = "events"
+# Bumped by every write that carries incident decisions: writers in several processes
+# decide one after another (a write decided before another's commit is refused).
+_DECISIONS: Final = "decisions"
 _FIELD_CACHE_MAX: Final = 2_000_000
 #: Fresh connections tried after a quick connection error before the server counts as down:
 #: a restarted server leaves broken connections in the pool, and a refused one fails at once.
@@ -522,11 +526,19 @@ class Neo4jStore:
         if not self._autocommit(COUNTER_VALUE, name=_COUNTER):
             top = self._autocommit("MATCH (e:Event) RETURN e.seq AS seq ORDER BY seq DESC LIMIT 1")
             self._autocommit(COUNTER_CREATE, name=_COUNTER, start=top[0]["seq"] if top else 0)
+        self._autocommit(COUNTER_CREATE, name=_DECISIONS, start=0)
         self._schema_ready = True
 
     # -- writing -----------------------------------------------------------------------
 
-    def write(self, items: Sequence[IngestItem]) -> None:
+    def decisions(self) -> int:
+        with self._lock:
+            if not self._schema_ready:
+                self.migrate()
+        rows = self._autocommit(COUNTER_VALUE, name=_DECISIONS)
+        return int(rows[0]["value"]) if rows else 0
+
+    def write(self, items: Sequence[IngestItem], *, decided_at: int | None = None) -> None:
         if not items:
             return
         mutations = [m for item in items for m in item.mutations if not isinstance(m, LedgerEntry)]
@@ -548,6 +560,13 @@ class Neo4jStore:
                 raise StoreError("the Neo4j schema is missing its event counter: run migrate()")
             if tx.run(ALREADY_WRITTEN, write_id=write_id).single() is not None:
                 return  # a retry of a transaction that did commit
+            if decided_at is not None:
+                # Every write holds the events counter's lock from here to its commit, so
+                # the decisions counter read now is the last committed one.
+                decided = tx.run(COUNTER_VALUE, name=_DECISIONS).single()
+                if decided is None or decided["value"] != decided_at:
+                    raise DecisionConflict("incidents were decided meanwhile: decide again")
+                tx.run(LOCK, name=_DECISIONS, n=1).consume()
             first_seq = counter["value"] - len(events) + 1
 
             def read(cypher: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
