@@ -216,6 +216,7 @@ def ingest(
     target = None
     if sink is None:
         settings = _settings(store=store)
+        limits = settings.event_limits()
         try:
             target = open_store(settings.store)
         except StoreError as exc:
@@ -246,7 +247,7 @@ def ingest(
                             rejected.append((where, value.reason))
                             continue
                         try:
-                            items.append(prepare(value))
+                            items.append(prepare(value, limits=limits))
                         except EventValidationError as exc:
                             rejected.append((where, "; ".join(map(str, exc.problems))))
                     if items:
