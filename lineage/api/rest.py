@@ -10,10 +10,12 @@ from typing import Annotated, Any, Final
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from lineage.api.auth import require
 from lineage.api.group_commit import GroupCommit
+from lineage.api.memory import give_back_memory
 from lineage.api.metrics import Metrics
 from lineage.events import EventValidationError, Problem
 from lineage.events.limits import EventTooLarge
@@ -207,6 +209,8 @@ async def post_batch(request: Request) -> JSONResponse:
     return JSONResponse(
         {"accepted": accepted, "rejected": [r.as_json() for r in rejected]},
         status_code=status,
+        # Once answered, a batch of several parts leaves freed memory to hand back.
+        background=BackgroundTask(give_back_memory) if len(raw) > step else None,
     )
 
 
