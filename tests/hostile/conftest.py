@@ -2,7 +2,8 @@
 
 Every answer must be a 2xx or a 4xx that names the problem (the field, path or parameter);
 never a 5xx. Example counts are bounded so the suite runs in CI (LINEAGE_HOSTILE_SCALE=10
-multiplies them for a deeper run).
+multiplies them for a deeper run; LINEAGE_HOSTILE_RAISE=1 lets a server error raise in the
+test, with its traceback).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
 
 @pytest.fixture(scope="module")
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(
+        app, raise_server_exceptions=bool(os.environ.get("LINEAGE_HOSTILE_RAISE"))
+    ) as c:
         yield c
 
 

@@ -111,14 +111,17 @@ RAW_VALUES = st.sampled_from(
         b"{}}",
     ]
 )
+# Not U+001F: node ids are joined with it, a known finding kept in test_known_findings.
 CONTROL_TEXT = st.text(
     st.sampled_from(
-        ["\x00", "\x01", "\x1f", "\x7f", "\u2028", "\u2029", "\ufeff", "\u202e", "a", "\n"]
+        ["\x00", "\x01", "\x1e", "\x7f", "\u2028", "\u2029", "\ufeff", "\u202e", "a", "\n"]
     ),
     min_size=1,
     max_size=12,
 )
-LONG_TEXT = st.sampled_from([300, 70_000, 1_100_000]).map(lambda n: "x" * n)
+# Long names cost the store about 90 times their length in memory: kept well under the
+# facet limit, which test_event_limits covers.
+LONG_TEXT = st.sampled_from([300, 70_000]).map(lambda n: "x" * n)
 
 
 def nested(depth: int, kind: str) -> bytes:
