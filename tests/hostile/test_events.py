@@ -45,7 +45,7 @@ EVENT_STRATEGIES = {
 def first_key(path: str) -> str:
     """The top-level key a problem path starts with (``outputs`` for ``outputs[0].name``)."""
     if path.startswith('["'):
-        return str(orjson.loads(path[1 : path.index('"]') + 2]))
+        return str(json.JSONDecoder().raw_decode(path, 1)[0])
     return re.split(r"[.\[]", path, maxsplit=1)[0]
 
 
