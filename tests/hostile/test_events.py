@@ -180,6 +180,8 @@ def mutate(data: st.DataObject) -> bytes:
             if action == "key":
                 continue
             doc = value
+            if action == "wide":
+                break
             continue
         parent: Any = doc
         for key in where[:-1]:
@@ -191,6 +193,8 @@ def mutate(data: st.DataObject) -> bytes:
                 parent[new] = parent.pop(key)
             continue
         parent[key] = value
+        if action == "wide":
+            break  # edits inside a wide list would multiply it: its items are one object
     body = orjson.dumps(doc)
     marker = orjson.dumps(SENTINEL)
     for piece in raw:
