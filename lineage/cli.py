@@ -169,6 +169,7 @@ def _start_consumer(application: Any, settings: Settings) -> Any:
             options,
             metrics=ConsumerMetrics(application.state.metrics.registry),
             writer=lambda items: _write_consumed(target, items, settings),
+            limits=settings.event_limits(),
         )
     except ConsumeError as exc:
         err.print(f"[red]error:[/] {exc}")
@@ -292,6 +293,7 @@ def consume(
             target,
             options,
             writer=lambda items: _write_consumed(target, items, settings),
+            limits=settings.event_limits(),
         )
     except ConsumeError as exc:
         target.close()
@@ -363,6 +365,7 @@ def ingest(
     outbox = None
     if sink is None:
         settings = _settings(store=store)
+        limits = settings.event_limits()
         try:
             target = open_store(settings.store)
         except StoreError as exc:
@@ -394,7 +397,7 @@ def ingest(
                             rejected.append((where, value.reason))
                             continue
                         try:
-                            items.append(prepare(value))
+                            items.append(prepare(value, limits=limits))
                         except EventValidationError as exc:
                             rejected.append((where, "; ".join(map(str, exc.problems))))
                     if items:

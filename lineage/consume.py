@@ -25,6 +25,7 @@ import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from lineage.events import EventValidationError, Problem
+from lineage.events.limits import DEFAULT_LIMITS, EventLimits
 from lineage.ingest import prepare, write
 from lineage.store.base import GraphStore, IngestItem, StoreUnavailable
 
@@ -114,7 +115,7 @@ def _kafka() -> Any:
     return confluent_kafka
 
 
-def parse_message(value: bytes | None) -> IngestItem:
+def parse_message(value: bytes | None, limits: EventLimits = DEFAULT_LIMITS) -> IngestItem:
     """One message's event, or EventValidationError naming what is wrong with it."""
     if not value:
         raise EventValidationError([Problem("$", "the message is empty; expected one event")])
@@ -126,7 +127,7 @@ def parse_message(value: bytes | None) -> IngestItem:
         raise EventValidationError(
             [Problem("$", "expected one OpenLineage event (a JSON object) per message")]
         )
-    return prepare(raw, value)
+    return prepare(raw, value, limits=limits)
 
 
 class LineageConsumer:
@@ -139,11 +140,13 @@ class LineageConsumer:
         *,
         metrics: ConsumerMetrics | None = None,
         writer: Callable[[Sequence[IngestItem]], None] | None = None,
+        limits: EventLimits = DEFAULT_LIMITS,
     ) -> None:
         kafka = _kafka()
         self.store = store
         self.options = options
         self.metrics = metrics or ConsumerMetrics()
+        self.limits = limits
         self._write = writer or (lambda items: write(store, items))
         common = {"bootstrap.servers": options.bootstrap_servers, **options.config}
         try:
@@ -232,7 +235,7 @@ class LineageConsumer:
                 continue
             result.messages += 1
             try:
-                items.append(parse_message(message.value()))
+                items.append(parse_message(message.value(), self.limits))
             except EventValidationError as exc:
                 reason = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
                 rejects.append((message, reason))

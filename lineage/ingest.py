@@ -22,6 +22,7 @@ from lineage.events import (
     RunEvent,
     parse_event,
 )
+from lineage.events.limits import DEFAULT_LIMITS, EventLimits, check_facets, check_shape
 from lineage.events.separators import separator_problems
 from lineage.graph.mapping import mutations_for
 from lineage.incidents import observations_for
@@ -47,10 +48,20 @@ class IngestResult:
     rejected: list[Rejection] = field(default_factory=list)
 
 
-def prepare(raw: Any, body: bytes | None = None) -> IngestItem:
-    """Parse one decoded event into what the store writes. Raises EventValidationError."""
+def prepare(
+    raw: Any, body: bytes | None = None, limits: EventLimits = DEFAULT_LIMITS
+) -> IngestItem:
+    """Parse one decoded event into what the store writes.
+
+    Raises EventValidationError, or its subclass EventTooLarge for an event over one of
+    ``limits``; counts are checked before the event is parsed, so a too wide event is
+    refused before it costs anything.
+    """
+    check_shape(raw, limits)
     event = parse_event(raw)
-    body = body if body is not None else orjson.dumps(raw)
+    if body is None:
+        body = orjson.dumps(raw)
+    check_facets(raw, limits, len(body))
     # JSON spells the control characters ids reserve as \u001f and \u001e: walk the event
     # for them only when its bytes hold such an escape.
     if b"\\u001" in body:
@@ -76,12 +87,20 @@ def item_for(event: LineageEvent, body: bytes) -> IngestItem:
     )
 
 
-def prepare_many(raws: Iterable[Any]) -> tuple[list[IngestItem], list[Rejection]]:
+def prepare_many(
+    raws: Iterable[Any],
+    limits: EventLimits = DEFAULT_LIMITS,
+    start: int = 0,
+    bodies: Sequence[bytes] | None = None,
+) -> tuple[list[IngestItem], list[Rejection]]:
+    """Prepare each event on its own; rejections are numbered from ``start``. ``bodies``:
+    each event's bytes as received, in the same order (else they are encoded again)."""
     items: list[IngestItem] = []
     rejected: list[Rejection] = []
-    for index, raw in enumerate(raws):
+    for index, raw in enumerate(raws, start):
         try:
-            items.append(prepare(raw))
+            body = bodies[index - start] if bodies is not None else None
+            items.append(prepare(raw, body, limits=limits))
         except EventValidationError as exc:
             rejected.append(Rejection(index, exc.problems))
     return items, rejected
@@ -94,9 +113,26 @@ def write(store: GraphStore, items: Sequence[IngestItem], *, auto_resolve: bool 
         write_with_incidents(store, with_child_sql(store, items), auto_resolve=auto_resolve)
 
 
-def ingest(store: GraphStore, raws: Sequence[Any], *, auto_resolve: bool = True) -> IngestResult:
-    """Validate every event, write the valid ones, report the others by index."""
-    items, rejected = prepare_many(raws)
-    if items:
-        write(store, items, auto_resolve=auto_resolve)
-    return IngestResult(accepted=len(items), rejected=rejected)
+def ingest(
+    store: GraphStore,
+    raws: Sequence[Any],
+    *,
+    auto_resolve: bool = True,
+    limits: EventLimits = DEFAULT_LIMITS,
+    per_transaction: int | None = None,
+) -> IngestResult:
+    """Validate every event, write the valid ones, report the others by index.
+
+    With ``per_transaction``, the events are prepared and written that many at a time, each
+    group in its own transaction: memory holds one group, and readers wait for one group's
+    write at most. A failed write raises after the groups before it were stored.
+    """
+    step = per_transaction or max(len(raws), 1)
+    result = IngestResult()
+    for start in range(0, len(raws), step):
+        items, rejected = prepare_many(raws[start : start + step], limits, start)
+        result.rejected.extend(rejected)
+        if items:
+            write(store, items, auto_resolve=auto_resolve)
+        result.accepted += len(items)
+    return result

@@ -6,11 +6,14 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from lineage.events.limits import EventLimits
 
 SCOPES = frozenset({"ingest", "read", "incidents", "admin"})
 #: Settings whose values are never shown, in part or whole, in a message or a log line.
@@ -56,6 +59,26 @@ class Settings(BaseSettings):
         default=16 * 1024 * 1024, description="Largest request body accepted (after gzip)."
     )
     max_batch_events: int = Field(default=10_000, description="Most events in one batch POST.")
+    max_inputs: int = Field(default=10_000, ge=1, description="Most input datasets in one event.")
+    max_outputs: int = Field(default=10_000, ge=1, description="Most output datasets in one event.")
+    max_schema_fields: int = Field(
+        default=10_000,
+        ge=1,
+        description="Most schema fields of one dataset in an event, nested fields included.",
+    )
+    max_facet_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        description="Largest facet of an event, in bytes of compact JSON.",
+    )
+    max_events_per_transaction: int = Field(
+        default=500,
+        ge=1,
+        description=(
+            "Most events one store transaction writes: a larger batch is written in several, "
+            "one after the other, so that reads wait for one of them at most, not the batch."
+        ),
+    )
     node_budget: int = Field(default=5_000, description="Most nodes one lineage answer holds.")
     max_depth: int = 50
     graphql_timeout: float = Field(
@@ -166,6 +189,18 @@ class Settings(BaseSettings):
                 secret = hash_token(secret)
             checked.append(f"{secret}={scopes}")
         return checked
+
+    def event_limits(self) -> EventLimits:
+        """The per-event limits (``max_inputs``, ...) ingest applies."""
+        # Imported here: the CLI reads settings without loading the event models.
+        from lineage.events.limits import EventLimits
+
+        return EventLimits(
+            max_inputs=self.max_inputs,
+            max_outputs=self.max_outputs,
+            max_schema_fields=self.max_schema_fields,
+            max_facet_bytes=self.max_facet_bytes,
+        )
 
     def token_scopes(self) -> dict[str, frozenset[str]]:
         """Digest of each configured token -> its scopes."""

@@ -89,6 +89,7 @@ def create_app(
         lambda items: write(
             app.state.store, items, auto_resolve=app.state.settings.incident_auto_resolve
         ),
+        max_events=settings.max_events_per_transaction,
         observe=app.state.metrics.requests_per_transaction.observe,
     )
     app.add_middleware(JsonBodies)

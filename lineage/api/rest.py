@@ -10,14 +10,17 @@ from typing import Annotated, Any, Final
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from lineage.api.auth import require
 from lineage.api.group_commit import GroupCommit
+from lineage.api.memory import give_back_memory
 from lineage.api.metrics import Metrics
 from lineage.events import EventValidationError, Problem
 from lineage.events import raw as raw_bytes
-from lineage.ingest import Rejection, prepare
+from lineage.events.limits import EventTooLarge
+from lineage.ingest import Rejection, prepare, prepare_many
 from lineage.settings import Settings, shown_url
 from lineage.store import GraphStore, IngestItem, StoreUnavailable
 from lineage.store.breaker import StoreOutage
@@ -125,7 +128,18 @@ async def post_event(request: Request) -> Response:
             ),
         )
     try:
-        item = prepare(raw, raw_bytes.one(body))
+        item = prepare(raw, raw_bytes.one(body), limits=request.app.state.settings.event_limits())
+    except EventTooLarge as exc:
+        metrics.rejected.labels("too_large").inc()
+        return JSONResponse(
+            {
+                "error": f"the event is over the {exc.limit} limit ({exc.setting})",
+                "limit": exc.limit,
+                "setting": exc.setting,
+                "errors": _problem_json(exc.problems),
+            },
+            status_code=413,
+        )
     except EventValidationError as exc:
         metrics.rejected.labels("invalid").inc()
         return JSONResponse(
@@ -143,7 +157,12 @@ async def post_event(request: Request) -> Response:
 
 @router.post("/api/v1/lineage/batch", dependencies=[Depends(require("ingest"))])
 async def post_batch(request: Request) -> JSONResponse:
-    """Store a JSON array of events; valid ones are stored, invalid ones reported by index."""
+    """Store a JSON array of events; valid ones are stored, invalid ones reported by index.
+
+    A batch of more than ``max_events_per_transaction`` events is stored in several
+    transactions, one after the other; it is answered once all of them are committed. When
+    the store fails part way, the 503 answer says from which index on nothing was stored.
+    """
     metrics: Metrics = request.app.state.metrics
     settings: Settings = request.app.state.settings
     started = time.perf_counter()
@@ -166,30 +185,73 @@ async def post_batch(request: Request) -> JSONResponse:
             ),
             len(raw),
         )
-    items: list[IngestItem] = []
+    limits = settings.event_limits()
+    step = settings.max_events_per_transaction
+    accepted = 0
     rejected: list[Rejection] = []
     # Each event is kept as its own bytes in the body (re-encoded only if they cannot be
     # told apart); the body itself goes as soon as they are sliced out.
     bodies = raw_bytes.items(body, len(raw))
     del body
-    for index, event in enumerate(raw):
-        try:
-            items.append(prepare(event, bodies[index] if bodies is not None else None))
-        except EventValidationError as exc:
-            rejected.append(Rejection(index, exc.problems))
-    if items:
-        try:
-            await _write(request, items)
-        except StoreUnavailable as exc:
-            return _unavailable(metrics, exc, len(raw))
-    metrics.accepted.inc(len(items))
+    # A large batch is prepared and written a transaction's worth at a time: readers wait
+    # for one part's write at most, and memory holds one part's graph mutations. The
+    # answer comes once every part is durably stored.
+    for start in range(0, len(raw), step):
+        part = raw[start : start + step]
+        # Off the event loop: other requests are answered while a part is parsed.
+        part_bodies = bodies[start : start + step] if bodies is not None else None
+        items, bad = await run_in_threadpool(prepare_many, part, limits, start, part_bodies)
+        raw[start : start + step] = [None] * len(part)
+        if bodies is not None:
+            bodies[start : start + step] = [b""] * len(part)
+        del part
+        rejected.extend(bad)
+        if items:
+            try:
+                await _write(request, items)
+            except StoreUnavailable as exc:
+                if not accepted:
+                    return _unavailable(metrics, exc, len(raw))
+                return _unavailable_from(metrics, exc, start, accepted, rejected, len(raw))
+        accepted += len(items)
+        del items
+    metrics.accepted.inc(accepted)
     if rejected:
         metrics.rejected.labels("invalid").inc(len(rejected))
     metrics.ingest_seconds.observe(time.perf_counter() - started)
-    status = 201 if not rejected else (207 if items else 422)
+    status = 201 if not rejected else (207 if accepted else 422)
     return JSONResponse(
-        {"accepted": len(items), "rejected": [r.as_json() for r in rejected]},
+        {"accepted": accepted, "rejected": [r.as_json() for r in rejected]},
         status_code=status,
+        # Once answered, a batch of several parts leaves freed memory to hand back.
+        background=BackgroundTask(give_back_memory) if len(raw) > step else None,
+    )
+
+
+def _unavailable_from(
+    metrics: Metrics,
+    exc: StoreUnavailable,
+    start: int,
+    accepted: int,
+    rejected: list[Rejection],
+    total: int,
+) -> JSONResponse:
+    """A store failure after the first parts of a batch were stored: which were."""
+    metrics.accepted.inc(accepted)
+    if rejected:
+        metrics.rejected.labels("invalid").inc(len(rejected))
+    metrics.rejected.labels("store_unavailable").inc(total - start)
+    return JSONResponse(
+        {
+            "error": f"the store is unavailable: the events before index {start} were "
+            f"handled ({accepted} stored, the rejected ones listed), the events from index "
+            f"{start} on were not stored; send those again: {exc}",
+            "accepted": accepted,
+            "rejected": [r.as_json() for r in rejected],
+            "notStoredFrom": start,
+        },
+        status_code=503,
+        headers={"Retry-After": "5"},
     )
 
 

@@ -1,0 +1,175 @@
+"""How large one event may be: inputs, outputs, schema fields of a dataset, bytes of a facet.
+
+What one event costs to store grows with its inputs, outputs and schema fields, and the
+store writes an event in one transaction: a single event with 100,000 inputs would hold
+the store for every reader and writer for a minute and leave gigabytes resident. These
+limits are checked on the decoded JSON before the event is parsed, so an event over one is
+refused in about the time it takes to count.
+
+Each limit is a setting (``LINEAGE_MAX_INPUTS``, ...; see :mod:`lineage.settings`); an
+event over one raises :class:`EventTooLarge`, whose problem names the JSON path, the limit
+and the setting that raises it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+import orjson
+
+from lineage.events.errors import EventValidationError, Loc, Problem, format_path
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "SETTINGS",
+    "EventLimits",
+    "EventTooLarge",
+    "check_facets",
+    "check_limits",
+    "check_shape",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class EventLimits:
+    """The most one event may hold. Every limit is at least 1."""
+
+    max_inputs: int = 10_000
+    max_outputs: int = 10_000
+    #: Schema fields of one dataset, nested fields included.
+    max_schema_fields: int = 10_000
+    #: Size of one facet as compact JSON.
+    max_facet_bytes: int = 1024 * 1024
+
+
+DEFAULT_LIMITS: Final = EventLimits()
+
+#: Each limit's setting, as an environment variable.
+SETTINGS: Final = {
+    "max_inputs": "LINEAGE_MAX_INPUTS",
+    "max_outputs": "LINEAGE_MAX_OUTPUTS",
+    "max_schema_fields": "LINEAGE_MAX_SCHEMA_FIELDS",
+    "max_facet_bytes": "LINEAGE_MAX_FACET_BYTES",
+}
+
+
+class EventTooLarge(EventValidationError):
+    """An event over one of the :class:`EventLimits`: ``limit`` is its name
+    (``max_inputs``), ``setting`` the environment variable that raises it."""
+
+    def __init__(self, path: str, message: str, limit: str) -> None:
+        self.limit = limit
+        self.setting = SETTINGS[limit]
+        super().__init__([Problem(path, message)])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        problem = self.problems[0]
+        return (type(self), (problem.path, problem.message, self.limit))
+
+
+def check_limits(raw: Any, limits: EventLimits = DEFAULT_LIMITS) -> None:
+    """Raise :class:`EventTooLarge` for the first limit decoded event ``raw`` is over.
+
+    Anything that is not shaped like an event (not an object, ``inputs`` not a list, ...)
+    passes: the parser reports it.
+    """
+    check_shape(raw, limits)
+    check_facets(raw, limits)
+
+
+def check_shape(raw: Any, limits: EventLimits = DEFAULT_LIMITS) -> None:
+    """The limits on counts (inputs, outputs, schema fields): cheap, checked first."""
+    if not isinstance(raw, dict):
+        return
+    for key, limit in (("inputs", limits.max_inputs), ("outputs", limits.max_outputs)):
+        datasets = raw.get(key)
+        if isinstance(datasets, list) and len(datasets) > limit:
+            name = f"max_{key}"
+            raise EventTooLarge(
+                key,
+                f"{len(datasets)} {key}; one event holds at most {limit} {key} "
+                f"({name}: raise {SETTINGS[name]} to accept more, or send them in several events)",
+                name,
+            )
+    for loc, dataset in _datasets(raw):
+        _check_schema(loc, dataset, limits.max_schema_fields)
+
+
+def check_facets(raw: Any, limits: EventLimits = DEFAULT_LIMITS, size: int | None = None) -> None:
+    """The limit on the size of each facet. ``size`` is the length of the whole event as
+    JSON when known: no facet of an event that small can be over the limit, so facets are
+    measured only in larger events."""
+    if not isinstance(raw, dict) or (size is not None and size <= limits.max_facet_bytes):
+        return
+    for loc, facet in _facets(raw):
+        length = _encoded_length(facet)
+        if length > limits.max_facet_bytes:
+            raise EventTooLarge(
+                format_path(loc),
+                f"this facet is {length} bytes as JSON; one facet holds at most "
+                f"{limits.max_facet_bytes} bytes (max_facet_bytes: raise "
+                f"{SETTINGS['max_facet_bytes']} to accept more)",
+                "max_facet_bytes",
+            )
+
+
+def _datasets(raw: dict[str, Any]) -> Iterator[tuple[Loc, dict[str, Any]]]:
+    for key in ("inputs", "outputs"):
+        datasets = raw.get(key)
+        if isinstance(datasets, list):
+            for index, dataset in enumerate(datasets):
+                if isinstance(dataset, dict):
+                    yield (key, index), dataset
+    dataset = raw.get("dataset")
+    if isinstance(dataset, dict):
+        yield ("dataset",), dataset
+
+
+def _check_schema(loc: Loc, dataset: dict[str, Any], limit: int) -> None:
+    facets = dataset.get("facets")
+    schema = facets.get("schema") if isinstance(facets, dict) else None
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(fields, list):
+        return
+    count = 0
+    pending = [fields]
+    while pending:
+        level = pending.pop()
+        count += len(level)
+        if count > limit:
+            raise EventTooLarge(
+                format_path((*loc, "facets", "schema", "fields")),
+                f"this dataset's schema has more than {limit} fields (nested fields "
+                f"included); one dataset holds at most {limit} (max_schema_fields: raise "
+                f"{SETTINGS['max_schema_fields']} to accept more)",
+                "max_schema_fields",
+            )
+        for field in level:
+            nested = field.get("fields") if isinstance(field, dict) else None
+            if isinstance(nested, list):
+                pending.append(nested)
+
+
+def _facets(raw: dict[str, Any]) -> Iterator[tuple[Loc, Any]]:
+    for key in ("run", "job"):
+        yield from _facet_map(raw.get(key), (key,), "facets")
+    for loc, dataset in _datasets(raw):
+        for name in ("facets", "inputFacets", "outputFacets"):
+            yield from _facet_map(dataset, loc, name)
+
+
+def _facet_map(container: Any, loc: Loc, key: str) -> Iterator[tuple[Loc, Any]]:
+    facets = container.get(key) if isinstance(container, dict) else None
+    if isinstance(facets, dict):
+        for name, facet in facets.items():
+            yield (*loc, key, name), facet
+
+
+def _encoded_length(value: Any) -> int:
+    try:
+        return len(orjson.dumps(value))
+    except (orjson.JSONEncodeError, TypeError):
+        # Not encodable (too deep, a huge integer): the parser reports why.
+        return 0
