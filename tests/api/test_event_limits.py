@@ -138,7 +138,7 @@ def test_in_a_batch_each_event_over_a_limit_is_rejected_on_its_own(client: TestC
 def test_the_default_limits_refuse_an_event_with_100000_inputs(tmp_path: Path) -> None:
     event = wide(inputs=[{"namespace": "s3://b", "name": f"t{i}"} for i in range(100_000)])
     with client_for(tmp_path) as client:
-        response = client.post("/api/v1/lineage", content=orjson.dumps(event))
+        response = client.post("/api/v1/lineage", content=orjson.dumps(event), headers={"Content-Type": "application/json"})
     assert response.status_code == 413, response.text
     [problem] = response.json()["errors"]
     assert problem["path"] == "inputs"
