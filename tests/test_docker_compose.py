@@ -65,7 +65,10 @@ def test_the_dockerfile_installs_the_package_from_pyproject_and_serves_it() -> N
         "FROM python:3.11"
     )
     assert any(line.startswith("COPY pyproject.toml") for line in lines)
-    assert any(line.startswith("RUN pip install") and " . " in line + " " for line in lines)
+    # The package itself (with the Kafka client its consumer service needs).
+    assert any(
+        line.startswith("RUN pip install") and " '.[kafka]' " in line + " " for line in lines
+    )
     cmd = next(line for line in lines if line.startswith("CMD"))
     assert '"lineage", "serve"' in cmd and '"--host", "0.0.0.0"' in cmd
     assert any("EXPOSE 8000" in line for line in lines)
