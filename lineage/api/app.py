@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import lineage
 from lineage.api import analysis, export, marquez, rest, retention, webhooks
-from lineage.api.auth import require
+from lineage.api.auth import require, with_bearer_security
 from lineage.api.content import JsonBodies
 from lineage.api.graphql import graphql_router
 from lineage.api.group_commit import GroupCommit
@@ -115,11 +115,14 @@ def create_app(
     @app.get("/openapi.json", dependencies=[Depends(require("read"))], include_in_schema=False)
     async def openapi() -> JSONResponse:
         if app.openapi_schema is None:
-            app.openapi_schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
+            app.openapi_schema = with_bearer_security(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                ),
+                app.routes,
             )
         return JSONResponse(app.openapi_schema)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException, routing, status
+from fastapi.routing import APIRoute
 from starlette.requests import HTTPConnection
+from starlette.routing import BaseRoute
 
 from lineage.settings import hash_token
 
@@ -45,7 +47,47 @@ def require(scope: str) -> Callable[[HTTPConnection], Coroutine[Any, Any, None]]
                 f"(it has: {', '.join(sorted(scopes))})",
             )
 
+    check.scope = scope  # type: ignore[attr-defined]  # read by with_bearer_security
     return check
+
+
+def with_bearer_security(schema: dict[str, Any], routes: Iterable[BaseRoute]) -> dict[str, Any]:
+    """``schema`` (an OpenAPI document) with the bearer scheme, and on each operation that
+    needs a token, that requirement and the scope it needs (all routes need one only when
+    the server has tokens configured: LINEAGE_TOKENS)."""
+    components = schema.setdefault("components", {})
+    components.setdefault("securitySchemes", {})["bearerAuth"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A token from LINEAGE_TOKENS; when none are configured, no token is "
+        "needed. Scopes: ingest, read, incidents, admin (admin holds them all).",
+    }
+    # The routes as FastAPI flattens them for OpenAPI (with what included routers add).
+    flat: Iterable[Any] = (
+        routing.iter_route_contexts(list(routes))
+        if hasattr(routing, "iter_route_contexts")
+        else routes
+    )
+    for route in flat:
+        if not isinstance(getattr(route, "original_route", route), APIRoute):
+            continue
+        if not route.include_in_schema:
+            continue
+        scopes = [
+            scope
+            for dependency in route.dependant.dependencies
+            if (scope := getattr(dependency.call, "scope", None)) is not None
+        ]
+        operations = schema.get("paths", {}).get(route.path_format, {})
+        for method in route.methods or ():
+            operation = operations.get(method.lower())
+            if operation is None or not scopes:
+                continue
+            operation["security"] = [{"bearerAuth": []}]
+            needs = f"Needs a token with the `{scopes[0]}` scope (or `admin`)."
+            described = operation.get("description", "")
+            operation["description"] = f"{described}\n\n{needs}".strip()
+    return schema
 
 
 def token_scopes_of(request: HTTPConnection) -> frozenset[str] | None:
