@@ -351,7 +351,7 @@ sys.path.insert(0, {repo!r})
 from benchmarks.synthetic import Warehouse
 from lineage.ingest import prepare
 from lineage.store.embedded import EmbeddedStore
-store = EmbeddedStore({path!r})
+store = EmbeddedStore({path!r}, durable={durable})
 warehouse = Warehouse({jobs})
 batch = []
 started = time.perf_counter()
@@ -391,7 +391,7 @@ def bench_memory(folder: Path, elements: int) -> dict[str, Any]:
     path = str(folder / "memory.db")
     jobs = max(200, elements // 300)
     built = subprocess.run(
-        [sys.executable, "-c", BUILD_SNIPPET.format(repo=str(REPO), path=path, jobs=jobs, elements=elements)],
+        [sys.executable, "-c", BUILD_SNIPPET.format(repo=str(REPO), path=path, jobs=jobs, elements=elements, durable=True)],
         check=True,
         capture_output=True,
         text=True,
