@@ -606,7 +606,9 @@ class _Planner:
 
     namespace: str
     name: str
-    feeds: dict[tuple[str, str], list[Any]]  # (src, dst) -> [transformations, scope, origin, via]
+    # (src, dst) -> [transformations, scope, origin]; transformations stay the tuple given
+    # until a second statement about the pair extends them (a list then).
+    feeds: dict[tuple[str, str], list[Any]]
     source_fields: dict[tuple[str, str], set[str]]
     source_how: dict[tuple[str, str], str]
     target_paths: set[str]
@@ -621,37 +623,70 @@ class _Planner:
         scope: str,
         origin: str,
     ) -> None:
+        self.add_many(namespace, name, column, (target_path,), transformations, scope, origin)
+
+    def add_many(
+        self,
+        namespace: str,
+        name: str,
+        column: str,
+        target_paths: Iterable[str],
+        transformations: tuple[Mapping[str, Any], ...],
+        scope: str,
+        origin: str,
+    ) -> None:
+        """``column`` of ``namespace``.``name`` feeds each of ``target_paths`` (dataset-wide
+        dependencies feed every column of the output: one call, not one per column)."""
         src = field_id(namespace, name, column)
-        dst = field_id(self.namespace, self.name, target_path)
-        self.target_paths.add(target_path)
+        prefix = field_id(self.namespace, self.name, "")
         self.source_fields.setdefault((namespace, name), set()).add(column)
         how = "columnLineage" if origin == "reported" else "sql"
         if self.source_how.get((namespace, name)) != "columnLineage":
             self.source_how[(namespace, name)] = how
-        entry = self.feeds.get((src, dst))
-        if entry is None:
-            self.feeds[(src, dst)] = [list(transformations), scope, origin]
-            return
-        for t in transformations:
-            if t not in entry[0]:
-                entry[0].append(t)
-        if scope == "FIELD":
-            entry[1] = "FIELD"
-        if origin == "reported":
-            entry[2] = "reported"
+        feeds = self.feeds
+        for target_path in target_paths:
+            self.target_paths.add(target_path)
+            pair = (src, prefix + target_path)
+            entry = feeds.get(pair)
+            if entry is None:
+                feeds[pair] = [transformations, scope, origin]
+                continue
+            known = entry[0]
+            for t in transformations:
+                if t not in known:
+                    if isinstance(known, tuple):
+                        known = entry[0] = list(known)
+                    known.append(t)
+            if scope == "FIELD":
+                entry[1] = "FIELD"
+            if origin == "reported":
+                entry[2] = "reported"
 
     def build(self) -> tuple[Feed, ...]:
         feeds = []
+        # Dataset-wide dependencies share one tuple of transformations across the columns
+        # they feed: describe each tuple once.
+        described: dict[int, tuple[str | None, str | None, tuple[str, ...]]] = {}
         for (src, dst), (transformations, scope, origin) in self.feeds.items():
-            primary = _primary(transformations)
+            shared = isinstance(transformations, tuple)
+            about = described.get(id(transformations)) if shared else None
+            if about is None:
+                primary = _primary(transformations)
+                about = (
+                    primary.get("type") if primary else None,
+                    primary.get("subtype") if primary else None,
+                    tuple(sorted({_canonical(t) for t in transformations})),
+                )
+                if shared:
+                    described[id(transformations)] = about
             feeds.append(
                 Feed(
                     src=src,
                     dst=dst,
-                    type=primary.get("type") if primary else None,
-                    subtype=primary.get("subtype") if primary else None,
+                    type=about[0],
+                    subtype=about[1],
                     scope=scope,
-                    transformations=tuple(sorted({_canonical(t) for t in transformations})),
+                    transformations=about[2],
                     origin=origin,
                 )
             )
@@ -728,10 +763,15 @@ def _plan_column_lineage(
                 continue
             columns = set(lineage.fields) | set(schema_names)
             transformations = _transformations(src, ("INDIRECT", None)) or ({"type": "INDIRECT"},)
-            for path in sorted(columns):
-                planner.add(
-                    src.namespace, src.name, src.field, path, transformations, "DATASET", "reported"
-                )
+            planner.add_many(
+                src.namespace,
+                src.name,
+                src.field,
+                sorted(columns),
+                transformations,
+                "DATASET",
+                "reported",
+            )
 
     if statement is not None:
         for path, by_source in derived.items():
@@ -742,19 +782,18 @@ def _plan_column_lineage(
                 planner.add(ns, tname, source_column, path, tuple(kinds), "FIELD", "derived")
         # Row-level dependencies: the producer's where it listed any, else the SQL's.
         if statement.dataset and not (lineage is not None and lineage.dataset):
-            columns = set(planner.target_paths) | set(schema_names)
+            paths = sorted(set(planner.target_paths) | set(schema_names))
             for s in statement.dataset:
                 ns, tname = table.resolve(s.table)
-                for path in sorted(columns):
-                    planner.add(
-                        ns,
-                        tname,
-                        s.column,
-                        path,
-                        ({"type": s.type, "subtype": s.subtype},),
-                        "DATASET",
-                        "derived",
-                    )
+                planner.add_many(
+                    ns,
+                    tname,
+                    s.column,
+                    paths,
+                    ({"type": s.type, "subtype": s.subtype},),
+                    "DATASET",
+                    "derived",
+                )
         if not statement.complete:
             for u in statement.unresolved:
                 for candidate in u.candidates:

@@ -32,7 +32,7 @@ their digest: producers send the same query with every run.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -220,9 +220,14 @@ def _analyze(
         return SqlLineage(error="the SQL is nested too deeply to be parsed")
     statements = []
     errors = []
-    for statement in parsed:
+    for position, statement in enumerate(parsed):
+
+        def fresh(position: int = position) -> exp.Expr:
+            """The statement as parsed, for a second try after a failed one changed it."""
+            return [s for s in sqlglot.parse(query, read=dialect) if s is not None][position]
+
         try:
-            found = _statement(statement, dialect, schemas, output_columns)
+            found = _statement(statement, dialect, schemas, output_columns, fresh)
         except (SqlglotError, RecursionError, ValueError, KeyError) as e:
             errors.append(f"{_first_line(e)}")
             continue
@@ -243,36 +248,17 @@ def _statement(
     dialect: str | None,
     schemas: Mapping[str, Sequence[str]],
     output_columns: Mapping[str, Sequence[str]],
+    fresh: Callable[[], exp.Expr],
 ) -> Statement | None:
-    target: exp.Table | None = None
-    columns: list[str] | None = None
-    body: exp.Expr | None
-    if isinstance(statement, exp.Create):
-        body = statement.expression
-        this = statement.this
-        if isinstance(this, exp.Schema):
-            columns = [c.name for c in this.expressions if isinstance(c, exp.ColumnDef)] or None
-            this = this.this
-        target = this if isinstance(this, exp.Table) else None
-    elif isinstance(statement, exp.Insert):
-        body = statement.expression
-        this = statement.this
-        if isinstance(this, exp.Schema):
-            columns = [c.name for c in this.expressions] or None
-            this = this.this
-        target = this if isinstance(this, exp.Table) else None
-    elif isinstance(statement, exp.Query):
-        body = statement
-    else:
-        return None
-    while isinstance(body, exp.Subquery):  # CREATE TABLE t AS (SELECT ...)
-        body = body.this
-    if not isinstance(body, exp.Query):
+    """The lineage of one parsed statement, which it changes (qualifying its names in place:
+    copying a tree costs more than parsing it); ``fresh`` parses it again."""
+    target, columns, body = _parts_of(statement)
+    if body is None:
         return None
     target_name = _table_name(target) if target is not None else None
     known = _schema_for(body, schemas)
-    body = _qualified(body, dialect, known)
-    root = build_scope(body)
+    query = _qualified(body, dialect, known, lambda: _parts_of(fresh())[2])
+    root = build_scope(query)
     if root is None:
         return None
     walker = _Walker(_lookup(schemas))
@@ -326,15 +312,53 @@ def _statement(
         unresolved=unresolved,
         complete=complete and not unresolved and not walker.partial,
         names=frozenset(
-            [c.alias.lower() for c in body.find_all(exp.CTE) if c.alias]
-            + [q.alias.lower() for q in body.find_all(exp.Subquery) if q.alias]
+            [c.alias.lower() for c in query.find_all(exp.CTE) if c.alias]
+            + [q.alias.lower() for q in query.find_all(exp.Subquery) if q.alias]
         ),
     )
 
 
-def _qualified(body: exp.Expr, dialect: str | None, known: dict[str, object]) -> exp.Expr:
-    """``body`` with its tables and, where sqlglot can place them, its columns qualified."""
-    body = _using_keys_placed(body.copy())
+def _parts_of(
+    statement: exp.Expr,
+) -> tuple[exp.Table | None, list[str] | None, exp.Query | None]:
+    """The table a statement writes, the columns it names for it, and the query whose rows
+    it writes (None for a statement that writes no rows from a query)."""
+    target: exp.Table | None = None
+    columns: list[str] | None = None
+    body: exp.Expr | None
+    if isinstance(statement, exp.Create):
+        body = statement.expression
+        this = statement.this
+        if isinstance(this, exp.Schema):
+            columns = [c.name for c in this.expressions if isinstance(c, exp.ColumnDef)] or None
+            this = this.this
+        target = this if isinstance(this, exp.Table) else None
+    elif isinstance(statement, exp.Insert):
+        body = statement.expression
+        this = statement.this
+        if isinstance(this, exp.Schema):
+            columns = [c.name for c in this.expressions] or None
+            this = this.this
+        target = this if isinstance(this, exp.Table) else None
+    elif isinstance(statement, exp.Query):
+        body = statement
+    else:
+        return None, None, None
+    while isinstance(body, exp.Subquery):  # CREATE TABLE t AS (SELECT ...)
+        body = body.this
+    if not isinstance(body, exp.Query):
+        return None, None, None
+    return target, columns, body
+
+
+def _qualified(
+    body: exp.Expr,
+    dialect: str | None,
+    known: dict[str, object],
+    fresh: Callable[[], exp.Expr | None],
+) -> exp.Expr:
+    """``body`` with its tables and, where sqlglot can place them, its columns qualified,
+    in place; ``fresh`` gives it again as parsed, should that fail part way."""
     options: dict[str, Any] = {
         "dialect": dialect,
         "schema": known or None,
@@ -343,11 +367,13 @@ def _qualified(body: exp.Expr, dialect: str | None, known: dict[str, object]) ->
         "identify": False,
     }
     try:
-        return qualify(body.copy(), **options)
+        return qualify(_using_keys_placed(body), **options)
     except SqlglotError:
         # A name sqlglot cannot place (it might belong to an outer query): qualify the
         # tables only; the walk places the columns it can and says which it cannot.
-        return qualify(body.copy(), qualify_columns=False, **options)
+        again = fresh()
+        assert again is not None  # it parsed, and parses the same again
+        return qualify(_using_keys_placed(again), qualify_columns=False, **options)
 
 
 def _using_keys_placed(body: exp.Expr) -> exp.Expr:
