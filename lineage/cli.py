@@ -459,9 +459,16 @@ class _ServerSink:
         readable = [(w, v) for w, v in chunk if not isinstance(v, _Unreadable)]
         if not readable:
             return 0, rejected
+        from lineage.client import send
+
         try:
-            response = self.client.post(
-                "/api/v1/lineage/batch", content=orjson.dumps([v for _, v in readable])
+            # Stored by content: a batch sent twice is stored once, so it is safe to retry.
+            response = send(
+                self.client,
+                "POST",
+                "/api/v1/lineage/batch",
+                idempotent=True,
+                content=orjson.dumps([v for _, v in readable]),
             )
         except httpx.HTTPError as exc:
             err.print(f"[red]error:[/] cannot reach {self.client.base_url}: {exc}")

@@ -19,12 +19,14 @@ that cannot be reached raises :class:`Unreachable`, a refused token :class:`Unau
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, TypedDict, cast
 
 import httpx
+import stamina
 
 from lineage.api.documents import (
     ACKNOWLEDGE_INCIDENT,
@@ -52,6 +54,79 @@ class Unreachable(LineageError):
 
 class Unauthorized(LineageError):
     """The server refused the token (or needs one)."""
+
+
+#: How long a request keeps being tried while the server is unreachable or answers 503/429
+#: (loading its store, its Neo4j down, too busy): ``LINEAGE_RETRY_SECONDS``, default 60.
+RETRY_SECONDS_DEFAULT = 60.0
+#: The longest wait between two tries, whatever ``Retry-After`` asks.
+RETRY_WAIT_MAX = 30.0
+
+
+class _TryAgain(Exception):
+    """The server answered that it cannot take the request now (503 or 429)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"the server answered {response.status_code}")
+        self.response = response
+
+
+def retry_seconds() -> float:
+    """``LINEAGE_RETRY_SECONDS`` (0: try once)."""
+    value = os.environ.get("LINEAGE_RETRY_SECONDS", "")
+    try:
+        return max(0.0, float(value)) if value.strip() else RETRY_SECONDS_DEFAULT
+    except ValueError as exc:
+        raise ValueError(
+            f"LINEAGE_RETRY_SECONDS must be a number of seconds, not {value!r}"
+        ) from exc
+
+
+def _backoff(idempotent: bool) -> Callable[[Exception], bool | float]:
+    def hook(exc: Exception) -> bool | float:
+        if isinstance(exc, _TryAgain):
+            wait = exc.response.headers.get("Retry-After", "")
+            return min(float(wait), RETRY_WAIT_MAX) if wait.isdigit() else True
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            return True  # nothing reached the server
+        # The request may have reached the server: sent again only when that changes nothing.
+        return idempotent and isinstance(exc, httpx.TransportError)
+
+    return hook
+
+
+def send(
+    http: httpx.Client,
+    method: str,
+    path: str,
+    *,
+    idempotent: bool,
+    within: float | None = None,
+    **kwargs: Any,
+) -> httpx.Response:
+    """``http.request(method, path, **kwargs)``, tried again while the server cannot be
+    reached or answers 503/429 (waiting what its ``Retry-After`` says, at most 30 s), for
+    ``within`` seconds (default: :func:`retry_seconds`). A request that may have reached
+    the server before the connection failed is sent again only if ``idempotent`` (ingest
+    is: an event stored twice is stored once). Out of time, the last answer is returned or
+    the last connection error raised."""
+    budget = retry_seconds() if within is None else within
+    try:
+        for attempt in stamina.retry_context(
+            on=_backoff(idempotent),
+            attempts=None if budget > 0 else 1,
+            timeout=budget or None,
+            wait_initial=0.5,
+            wait_max=RETRY_WAIT_MAX,
+        ):
+            with attempt:
+                response = http.request(method, path, **kwargs)
+                if response.status_code in (429, 503):
+                    raise _TryAgain(response)
+                return response
+    except _TryAgain as exc:
+        return exc.response
+    raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
 
 class LineageNode(TypedDict, total=False):
@@ -130,8 +205,18 @@ class Client:
     """A lineage server at ``url`` (``http://127.0.0.1:8000``), with a bearer ``token`` if
     it asks for one. Use it as a context manager, or call :meth:`close`."""
 
-    def __init__(self, url: str, token: str | None = None, *, timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 120.0,
+        retry_seconds: float | None = None,
+    ) -> None:
+        """``retry_seconds``: how long a request keeps being tried while the server cannot
+        be reached or answers 503/429 (default: ``LINEAGE_RETRY_SECONDS``, else 60)."""
         self.url = url.rstrip("/")
+        self.retry_seconds = retry_seconds
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
 
@@ -159,8 +244,14 @@ class Client:
         """
         url = self.url + "/graphql"
         try:
-            response = self._http.post(
-                "/graphql", json={"query": document, "variables": dict(variables or {})}
+            response = send(
+                self._http,
+                "POST",
+                "/graphql",
+                # A mutation that may have reached the server is not sent twice.
+                idempotent=not document.lstrip().startswith("mutation"),
+                within=self.retry_seconds,
+                json={"query": document, "variables": dict(variables or {})},
             )
         except httpx.HTTPError as exc:
             raise Unreachable(f"cannot reach {url}: {exc}", "UNAVAILABLE") from exc

@@ -15,6 +15,9 @@ from lineage.ingest import prepare
 from lineage.store import GraphStore
 
 IN_CI = os.environ.get("CI") == "true"
+# Commands and clients pointed at a server that is not there fail at once in tests (a user's
+# default keeps trying for a while); tests of the retries set their own.
+os.environ["LINEAGE_RETRY_SECONDS"] = "0"
 REPO = Path(__file__).resolve().parent.parent
 SPEC_DIR = REPO.parent / "shared" / "openlineage-spec"
 

@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 
 from tests.conftest import REPO, skip_or_fail
 from tests.e2e.server import Server, free_port
+from tests.e2e.test_ingest_retries import ingest_command
 from tests.factories import dataset, pipeline_run
 
 NEO4J_SH = REPO / "tools" / "neo4j" / "neo4j.sh"
@@ -124,7 +126,21 @@ def test_neo4j_stopped_answers_503_at_once_and_recovers(neo4j: LocalNeo4j, tmp_p
         assert "neo4j unreachable" in ready.json()["reason"].lower()
         assert client.get("/healthz").status_code == 200  # the process itself is fine
 
+        # A batch sent meanwhile by `lineage ingest --server` waits out the 503s (their
+        # Retry-After) and is stored once Neo4j is back.
+        late = pipeline_run(
+            ("etl", "late"), [dataset("pg", "clean")], [dataset("pg", "mart")], start=100
+        )
+        late_file = tmp_path / "late.jsonl"
+        late_file.write_bytes(b"\n".join(orjson.dumps(e) for e in late) + b"\n")
+        ingest = ingest_command(server.url, late_file, retry_seconds=300)
+        time.sleep(3)
+        assert ingest.poll() is None, ingest.communicate()
+
         neo4j.start()
+        out, err = ingest.communicate(timeout=330)
+        assert ingest.returncode == 0, err
+        assert "accepted 2, rejected 0" in out
 
         # A probe after the cooldown finds Neo4j back and closes the breaker.
         wait_until_ready(client)
@@ -132,6 +148,7 @@ def test_neo4j_stopped_answers_503_at_once_and_recovers(neo4j: LocalNeo4j, tmp_p
         assert again.status_code == 200, again.text
         store_event(client, events[0])
         stored = client.get("/api/v1/events/lineage").json()
-        assert stored["count"] == 2  # the event sent again is the same event: stored once
+        # The event sent again is the same event: stored once.
+        assert stored["count"] == 4
     finally:
         server.stop()
