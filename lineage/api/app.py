@@ -28,6 +28,7 @@ from lineage.incidents import watch
 from lineage.ingest import write
 from lineage.settings import Settings
 from lineage.store import GraphStore, open_store
+from lineage.store.migrations import migrate
 
 
 def create_app(
@@ -79,6 +80,10 @@ def create_app(
         store = open_store(settings.store, settings, load=not load_in_background)
     app.state.store = store
     app.state.loading = StoreLoad(store)
+    if owns_store and load_in_background:
+        # Loaded on its thread: brought up to this version's shape there, before it is ready.
+        opened = store
+        app.state.loading.then(lambda: migrate(opened, auto_resolve=settings.incident_auto_resolve))
     app.state.metrics = Metrics()
     # Incident changes are queued for the webhooks (delivered off the request path).
     app.state.outbox = webhooks.open_outbox(settings)
