@@ -46,6 +46,8 @@ def with_common_answers(schema: Json) -> Json:
             if operation.get("security"):
                 _add(responses, 401, Detail, "No bearer token, or an unknown one.")
                 _add(responses, 403, Detail, "The token lacks the scope this needs.")
+            if "requestBody" in operation:
+                _add(responses, 400, Detail, "The body is not valid JSON.")
             if method in _CHANGING:
                 _add(responses, 403, Error, "A cross-site request (LINEAGE_ALLOWED_ORIGINS).")
                 _add(responses, 415, Error, "A body that is not JSON.")
