@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+
+from lineage.api.app import create_app
 from lineage.graph.model import (
     EdgeKind,
     LedgerEntry,
@@ -29,6 +32,7 @@ from lineage.incidents import (
     incident_props,
     ledger_of,
 )
+from lineage.settings import Settings
 from lineage.store import Direction, GraphStore, Node, open_store
 from lineage.store.embedded import EmbeddedStore
 from lineage.store.migrations import migrate, old_quality_incidents
@@ -200,3 +204,19 @@ def test_opening_an_old_store_to_write_migrates_it(tmp_path: Path) -> None:
         assert sorted(quality_on(store, ORDERS)) == [NOT_NULL, UNIQUE]
     finally:
         store.close()
+
+
+def test_a_server_loading_an_old_store_in_the_background_migrates_it_before_answering(
+    tmp_path: Path,
+) -> None:
+    old = EmbeddedStore(tmp_path / "lineage.db")
+    write_old_store(old)
+    old.close()
+    settings = Settings(store=f"sqlite:///{tmp_path / 'lineage.db'}", tokens=[])
+    app = create_app(settings, load_in_background=True)
+    with TestClient(app) as client:
+        assert app.state.loading.wait(60)
+        answer = client.get("/api/v1/incidents", params={"kind": "QUALITY"})
+    assert answer.status_code == 200, answer.text
+    found = answer.json()["nodes"]
+    assert sorted(n["shortId"] for n in found) == ["INC-10", "INC-7"]
