@@ -36,7 +36,7 @@ from lineage.graph.model import (
     dataset_id,
     split_id,
 )
-from lineage.store.base import Direction, GraphStore, IngestItem, Node, StoreUnavailable
+from lineage.store.base import Direction, GraphStore, IngestItem, Node, StoreError
 
 log = logging.getLogger("lineage.migrations")
 
@@ -46,11 +46,12 @@ _PAGE: Final = 5_000
 def migrate(store: GraphStore, *, auto_resolve: bool = True) -> int:
     """Every migration step on ``store``; the number of incidents changed or deleted.
 
-    A store that cannot be reached now is left for the next open (logged, not raised)."""
+    A store that cannot be reached or written now is left for the next open (logged, not
+    raised: a server still starts, and answers 503 while its store is down)."""
     try:
         return quality_incidents_per_check(store, auto_resolve=auto_resolve)
-    except StoreUnavailable as exc:
-        log.warning("migration of incidents skipped, the store is unavailable: %s", exc)
+    except StoreError as exc:
+        log.warning("migration of incidents skipped, left for the next open: %s", exc)
         return 0
 
 
