@@ -23,16 +23,24 @@ from lineage.api.marquez_models import (
     DatasetWithColumnLineage,
     Job,
     JobList,
+    MarquezError,
     Namespace,
     RunList,
 )
-from lineage.api.responses import answer
+from lineage.api.responses import Detail, answer
 
 router = APIRouter(
     prefix="/api/v1/namespaces",
     dependencies=[Depends(require("read"))],
     tags=["marquez"],
-    responses=ERRORS,
+    responses={
+        **ERRORS,
+        404: answer(
+            MarquezError | Detail,
+            "No such namespace, dataset, job, version or run; or (Detail) a path holding a "
+            "line break, which no route matches.",
+        ),
+    },
 )
 
 NamespaceName = Annotated[
