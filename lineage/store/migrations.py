@@ -12,9 +12,9 @@ ledger as new ingest would make them:
 - the incident whose first failure is the old dataset incident's keeps its id (so its short
   id, ``INC-n`` or the digest one of an incident from before numbers, and its links stay);
   the others are new and numbered after the highest given;
-- an action on the old dataset incident applies to every check's incident that its episode
-  held at the time of the action; an action on an old field incident applies to the check's
-  incident holding the same failure (a field's failures are the dataset's, under one key);
+- an action on an old incident (the dataset's or a field's) applies to every check's
+  incident that its episode held at the time of the action (a field's failures are the
+  dataset's, under the same keys);
 - each incident names and links the fields its checks are about (from the fields' ledgers);
 - the old field incidents are deleted.
 """
@@ -143,42 +143,39 @@ def _merged(
     # A field's outcomes are the dataset's, under the same keys (an entry's key is its
     # time and content, and neither named the subject): they say which field each is about.
     field_of: dict[str, str] = {}
-    field_actions: list[Entry] = []
     for f in sorted(fields):
         for entry in read[ledger_of(f, quality)]:
             if entry.action is None:
                 field_of.setdefault(entry.key, f)
-            else:
-                field_actions.append(entry)
     outcomes = [replace(e, field=e.field or field_of.get(e.key)) for e in main if e.action is None]
     actions = [e for e in main if e.action is not None]
     known = {e.key for e in main}
     added: dict[str, Entry] = {}
-    for action in field_actions:
-        if action.key not in known:
-            added[action.key] = action
-    # An action on an old dataset incident covered all its checks: it goes to each check's
-    # failure that its episode held when the action was taken.
-    openers = {str(n.props["opener"]) for n in old if n.props.get("subject") == dataset}
-    combined = {
-        e.opener.key: e
-        for e in episodes(dataset, quality, main, auto_resolve=auto_resolve)
-        if e.opener.key in openers
-    }
-    for action in actions:
-        episode = combined.get(str(action.anchor))
-        if episode is None:
+    # An action on an old incident (the dataset's, or a field's) covered every check its
+    # episode held: it goes to each check's first failure in that episode at the time of the
+    # action, so each check's incident is acknowledged or resolved as the old one was.
+    for subject in [dataset, *sorted(fields)]:
+        openers = {str(n.props["opener"]) for n in old if n.props.get("subject") == subject}
+        if not openers:
             continue
-        first: dict[str, Entry] = {}
-        for failure in sorted(episode.failures, key=Entry.order):
-            if failure.at <= action.at:
-                first.setdefault(failure.check, failure)
-        for _, failure in sorted(first.items()):
-            if failure.key == action.anchor:
+        entries = read[ledger_of(subject, quality)]
+        combined = {
+            e.opener.key: e
+            for e in episodes(subject, quality, entries, auto_resolve=auto_resolve)
+            if e.opener.key in openers
+        }
+        for action in (e for e in entries if e.action is not None):
+            episode = combined.get(str(action.anchor))
+            if episode is None:
                 continue
-            spread = _keyed(replace(action, key="", anchor=failure.key), "a:")
-            if spread.key not in known:
-                added[spread.key] = spread
+            first: dict[str, Entry] = {}
+            for failure in sorted(episode.failures, key=Entry.order):
+                if failure.at <= action.at:
+                    first.setdefault(failure.check, failure)
+            for _, failure in sorted(first.items()):
+                spread = _keyed(replace(action, key="", anchor=failure.key), "a:")
+                if spread.key not in known:
+                    added[spread.key] = spread
     everything = outcomes + actions + list(added.values())
     checks = sorted({e.check for e in outcomes if e.ok is False})
     found = [

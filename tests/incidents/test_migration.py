@@ -45,6 +45,7 @@ STATUS = field_id(NS, "shop.orders", "status")
 Q = IncidentKind.QUALITY
 NOT_NULL = "assertion:not_null:amount"
 UNIQUE = "assertion:unique:status"
+POSITIVE = "assertion:positive:amount"
 
 
 def outcome(at: float, check: str, ok: bool) -> Entry:
@@ -81,12 +82,13 @@ def old_incidents(subject: str, entries: list[Entry], number: int | None) -> lis
 
 def write_old_store(store: GraphStore) -> dict[str, str]:
     """shop.orders: not_null(amount) fails at 10 and 20, unique(status) fails at 10 and passes
-    at 30. Someone acknowledged the dataset's incident at 15 and resolved the amount field's
-    at 25. Answers the old incidents' ids by subject."""
+    at 30, positive(amount) fails at 12. Someone acknowledged the dataset's incident at 15 and
+    resolved the amount field's at 25. Answers the old incidents' ids by subject."""
     failures = [outcome(10.0, NOT_NULL, False), outcome(10.0, UNIQUE, False)]
+    positive = outcome(12.0, POSITIVE, False)
     later = [outcome(20.0, NOT_NULL, False), outcome(30.0, UNIQUE, True)]
-    on_dataset = failures + later
-    on_amount = [failures[0], later[0]]
+    on_dataset = [*failures, positive, *later]
+    on_amount = [failures[0], positive, later[0]]
     on_status = [failures[1], later[1]]
     dataset_opener = episodes(ORDERS, Q, on_dataset)[0].opener.key
     acknowledged = action(15.0, "acknowledge", dataset_opener)
@@ -131,8 +133,8 @@ def test_old_quality_incidents_become_one_per_check_keeping_what_people_did(
 
     assert old_quality_incidents(store) == []
     found = quality_on(store, ORDERS)
-    assert sorted(found) == [NOT_NULL, UNIQUE]
-    amount, status = found[NOT_NULL], found[UNIQUE]
+    assert sorted(found) == sorted([NOT_NULL, UNIQUE, POSITIVE])
+    amount, status, positive = found[NOT_NULL], found[UNIQUE], found[POSITIVE]
     # The check that opened the dataset's incident keeps it: same id, same number.
     assert amount.id == old[ORDERS]
     assert amount.props["number"] == 7
@@ -143,16 +145,21 @@ def test_old_quality_incidents_become_one_per_check_keeping_what_people_did(
     assert amount.props["resolution"] == "fixed upstream"
     assert amount.props["fields"] == [AMOUNT]
     assert len(amount.props["evidence"]) == 2
-    # The other check's incident is new, numbered after the highest, acknowledged as the
-    # dataset's was, and resolved by its check passing.
-    assert status.id not in old.values()
-    assert status.props["number"] == 10
+    # The other checks' incidents are new, numbered after the highest, acknowledged as the
+    # dataset's was; one is resolved by its check passing, the other as the field's was.
+    assert {status.id, positive.id}.isdisjoint(old.values())
+    assert {status.props["number"], positive.props["number"]} == {10, 11}
     assert status.props["acknowledged_at"] == 15.0
     assert status.props["resolved_at"] == 30.0
     assert status.props["fields"] == [STATUS]
+    assert positive.props["opened_at"] == 12.0
+    assert positive.props["acknowledged_at"] == 15.0
+    assert positive.props["resolved_at"] == 25.0
+    assert positive.props["resolution"] == "fixed upstream"
+    assert positive.props["fields"] == [AMOUNT]
     # The field incidents are gone; the fields show the per-check incidents instead.
     assert store.get_nodes([old[AMOUNT], old[STATUS]]) == {}
-    assert {n.id for n in quality_on(store, AMOUNT).values()} == {amount.id}
+    assert {n.id for n in quality_on(store, AMOUNT).values()} == {amount.id, positive.id}
     assert {n.id for n in quality_on(store, STATUS).values()} == {status.id}
 
 
@@ -188,7 +195,7 @@ def test_a_new_failure_after_the_migration_opens_the_checks_next_incident(
     unique = [n for n in unique if n.props.get("check") == UNIQUE]
     assert [n.props["status"] for n in unique] == ["RESOLVED", "OPEN"]
     assert unique[-1].props["fields"] == [STATUS]
-    assert unique[-1].props["number"] == 11
+    assert unique[-1].props["number"] == 12
 
 
 def test_opening_an_old_store_to_write_migrates_it(tmp_path: Path) -> None:
@@ -201,7 +208,7 @@ def test_opening_an_old_store_to_write_migrates_it(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'lineage.db'}")
     try:
         assert old_quality_incidents(store) == []
-        assert sorted(quality_on(store, ORDERS)) == [NOT_NULL, UNIQUE]
+        assert sorted(quality_on(store, ORDERS)) == sorted([NOT_NULL, UNIQUE, POSITIVE])
     finally:
         store.close()
 
@@ -219,4 +226,4 @@ def test_a_server_loading_an_old_store_in_the_background_migrates_it_before_answ
         answer = client.get("/api/v1/incidents", params={"kind": "QUALITY"})
     assert answer.status_code == 200, answer.text
     found = answer.json()["nodes"]
-    assert sorted(n["shortId"] for n in found) == ["INC-10", "INC-7"]
+    assert sorted(n["shortId"] for n in found) == ["INC-10", "INC-11", "INC-7"]
