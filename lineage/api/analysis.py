@@ -13,13 +13,24 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from lineage.api.answers import answer_schema
 from lineage.api.auth import require
 from lineage.api.documents import IMPACT_QUERY, INCIDENTS_QUERY, TRIAGE_QUERY
 from lineage.api.graphql.router import request_context
 from lineage.api.graphql.schema import schema
+from lineage.api.responses import GraphQLFailure, answer
 from lineage.settings import Settings
 
-router = APIRouter(prefix="/api/v1")
+#: The errors a route over a GraphQL document answers.
+FAILURES: Final[dict[int | str, dict[str, Any]]] = {
+    400: answer(GraphQLFailure, "An argument is not valid (INVALID_ARGUMENT, INVALID_QUERY)."),
+    403: answer(GraphQLFailure, "Not allowed (FORBIDDEN)."),
+    404: answer(GraphQLFailure, "No such dataset, node or incident (NOT_FOUND)."),
+    503: answer(GraphQLFailure, "The store is unavailable (UNAVAILABLE)."),
+    504: answer(GraphQLFailure, "The answer took too long (TIMEOUT)."),
+}
+
+router = APIRouter(prefix="/api/v1", responses=FAILURES)
 
 STATUS_OF: Final = {
     "NOT_FOUND": 404,
@@ -51,6 +62,16 @@ RESOLVE: Final = (
 )
 
 
+def _answers(
+    document: str, field: str, description: str, status: int = 200
+) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route answering ``data[field]`` of ``document``."""
+    shape = answer_schema(schema._schema, document, field)
+    return {
+        status: {"description": description, "content": {"application/json": {"schema": shape}}}
+    }
+
+
 async def _answer(
     request: Request, document: str, variables: dict[str, Any], field: str, status: int = 200
 ) -> JSONResponse:
@@ -68,7 +89,11 @@ async def _answer(
     return JSONResponse(result.data[field], status_code=status)
 
 
-@router.post("/impact", dependencies=[Depends(require("read"))])
+@router.post(
+    "/impact",
+    dependencies=[Depends(require("read"))],
+    responses=_answers(IMPACT_QUERY, "impact", "What the change breaks, by severity."),
+)
 async def impact(
     request: Request,
     body: Annotated[
@@ -94,7 +119,11 @@ async def impact(
     return await _answer(request, IMPACT_QUERY, variables, "impact")
 
 
-@router.get("/incidents", dependencies=[Depends(require("read"))])
+@router.get(
+    "/incidents",
+    dependencies=[Depends(require("read"))],
+    responses=_answers(INCIDENTS_QUERY, "incidents", "The incidents, newest first."),
+)
 async def incidents(
     request: Request,
     status: Annotated[str | None, Query(description="OPEN, ACKNOWLEDGED or RESOLVED")] = None,
@@ -108,7 +137,12 @@ async def incidents(
     return await _answer(request, INCIDENTS_QUERY, variables, "incidents")
 
 
-@router.post("/incidents", dependencies=[Depends(require("incidents"))])
+@router.post(
+    "/incidents",
+    status_code=201,
+    dependencies=[Depends(require("incidents"))],
+    responses=_answers(OPEN, "openIncident", "The incident opened.", 201),
+)
 async def open_incident(request: Request, body: Annotated[dict[str, Any], Body()]) -> JSONResponse:
     """Open an incident by hand: ``namespace``, ``name`` (and ``field``) of the node,
     ``title``, optional ``severity`` and ``kind``."""
@@ -122,13 +156,21 @@ async def open_incident(request: Request, body: Annotated[dict[str, Any], Body()
     return await _answer(request, OPEN, variables, "openIncident", status=201)
 
 
-@router.post("/incidents/{incident}/acknowledge", dependencies=[Depends(require("incidents"))])
+@router.post(
+    "/incidents/{incident}/acknowledge",
+    dependencies=[Depends(require("incidents"))],
+    responses=_answers(ACKNOWLEDGE, "acknowledgeIncident", "The incident, acknowledged."),
+)
 async def acknowledge(request: Request, incident: str) -> JSONResponse:
     """Say someone is on it."""
     return await _answer(request, ACKNOWLEDGE, {"id": incident}, "acknowledgeIncident")
 
 
-@router.post("/incidents/{incident}/resolve", dependencies=[Depends(require("incidents"))])
+@router.post(
+    "/incidents/{incident}/resolve",
+    dependencies=[Depends(require("incidents"))],
+    responses=_answers(RESOLVE, "resolveIncident", "The incident, resolved."),
+)
 async def resolve(
     request: Request, incident: str, body: Annotated[dict[str, Any], Body()]
 ) -> JSONResponse:
@@ -137,13 +179,21 @@ async def resolve(
     return await _answer(request, RESOLVE, variables, "resolveIncident")
 
 
-@router.post("/incidents/{incident}/reopen", dependencies=[Depends(require("incidents"))])
+@router.post(
+    "/incidents/{incident}/reopen",
+    dependencies=[Depends(require("incidents"))],
+    responses=_answers(REOPEN, "reopenIncident", "The incident, open again."),
+)
 async def reopen(request: Request, incident: str) -> JSONResponse:
     """Open a resolved incident again (400 while a later one of the same check is open)."""
     return await _answer(request, REOPEN, {"id": incident}, "reopenIncident")
 
 
-@router.get("/incidents/{incident}/triage", dependencies=[Depends(require("read"))])
+@router.get(
+    "/incidents/{incident}/triage",
+    dependencies=[Depends(require("read"))],
+    responses=_answers(TRIAGE_QUERY, "triage", "The likely causes, ranked."),
+)
 async def triage_incident(
     request: Request, incident: str, max_depth: Annotated[int, Query(alias="maxDepth")] = 30
 ) -> JSONResponse:
@@ -152,7 +202,11 @@ async def triage_incident(
     return await _answer(request, TRIAGE_QUERY, variables, "triage")
 
 
-@router.get("/triage", dependencies=[Depends(require("read"))])
+@router.get(
+    "/triage",
+    dependencies=[Depends(require("read"))],
+    responses=_answers(TRIAGE_QUERY, "triage", "The likely causes, ranked."),
+)
 async def triage_node(
     request: Request,
     namespace: str,

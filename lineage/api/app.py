@@ -8,18 +8,18 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import lineage
 from lineage.api import analysis, export, marquez, rest, retention, webhooks
-from lineage.api.auth import require, with_bearer_security
+from lineage.api.auth import require
 from lineage.api.content import JsonBodies
 from lineage.api.graphql import graphql_router
 from lineage.api.group_commit import GroupCommit
 from lineage.api.loading import StoreLoad, WhileLoading
 from lineage.api.metrics import Metrics
+from lineage.api.openapi import describe
 from lineage.api.origins import SameOrigin
 from lineage.api.outage import StoreOutageGate
 from lineage.api.retention import retention_loop
@@ -28,6 +28,7 @@ from lineage.incidents import watch
 from lineage.ingest import write
 from lineage.settings import Settings
 from lineage.store import GraphStore, open_store
+from lineage.store.migrations import migrate
 
 
 def create_app(
@@ -79,6 +80,10 @@ def create_app(
         store = open_store(settings.store, settings, load=not load_in_background)
     app.state.store = store
     app.state.loading = StoreLoad(store)
+    if owns_store and load_in_background:
+        # Loaded on its thread: brought up to this version's shape there, before it is ready.
+        opened = store
+        app.state.loading.then(lambda: migrate(opened, auto_resolve=settings.incident_auto_resolve))
     app.state.metrics = Metrics()
     # Incident changes are queued for the webhooks (delivered off the request path).
     app.state.outbox = webhooks.open_outbox(settings)
@@ -115,15 +120,7 @@ def create_app(
     @app.get("/openapi.json", dependencies=[Depends(require("read"))], include_in_schema=False)
     async def openapi() -> JSONResponse:
         if app.openapi_schema is None:
-            app.openapi_schema = with_bearer_security(
-                get_openapi(
-                    title=app.title,
-                    version=app.version,
-                    description=app.description,
-                    routes=app.routes,
-                ),
-                app.routes,
-            )
+            app.openapi_schema = describe(app)
         return JSONResponse(app.openapi_schema)
 
     @app.get("/docs", dependencies=[Depends(require("read"))], include_in_schema=False)

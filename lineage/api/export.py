@@ -23,7 +23,9 @@ from lineage.analysis.export import (
     parse_public_id,
     render,
 )
+from lineage.api import responses as shapes
 from lineage.api.auth import require
+from lineage.api.responses import Error, answer
 from lineage.settings import Settings
 from lineage.store import Direction, GraphStore, StoreUnavailable
 
@@ -37,7 +39,23 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-@router.get("/export")
+@router.get(
+    "/export",
+    responses={
+        200: {
+            **answer(shapes.ExportGraph, "The file, streamed; its type follows format."),
+            "content": {
+                media.split(";")[0]: {"schema": {"type": "string"}}
+                for fmt, media in MEDIA_TYPES.items()
+                if fmt is not Format.JSON
+            },
+        },
+        400: answer(Error, "A depth over the server's limit, or a start this cannot begin from."),
+        404: answer(Error, "No such start node."),
+        503: answer(Error, "The store is unavailable."),
+        504: answer(Error, "Choosing the nodes took too long."),
+    },
+)
 async def export(
     request: Request,
     start: Annotated[

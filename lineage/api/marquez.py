@@ -44,7 +44,9 @@ from lineage.analysis.export import parse_public_id, public_id
 from lineage.analysis.jobs import listed, parents
 from lineage.analysis.refs import describe, not_found_message
 from lineage.analysis.search import SEARCH_LIMIT, search
+from lineage.api import marquez_models as shapes
 from lineage.api.auth import require
+from lineage.api.responses import answer
 from lineage.graph.mapping import FACET_PREFIX
 from lineage.graph.model import (
     EdgeKind,
@@ -58,7 +60,20 @@ from lineage.graph.model import (
 from lineage.settings import Settings
 from lineage.store import Direction, GraphStore, Node, StoreUnavailable
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require("read"))], tags=["marquez"])
+#: The errors every Marquez route may answer, in Marquez's shape.
+ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    400: answer(shapes.MarquezError, "An argument is not valid."),
+    404: answer(shapes.MarquezError, "No such namespace, dataset, job, version or run."),
+    503: answer(shapes.MarquezError, "The store is unavailable."),
+    504: answer(shapes.MarquezError, "The answer took too long."),
+}
+
+router = APIRouter(
+    prefix="/api/v1",
+    dependencies=[Depends(require("read"))],
+    tags=["marquez"],
+    responses=ERRORS,
+)
 
 #: Seconds one lineage request may take before it is answered 504.
 LINEAGE_TIMEOUT: Final = 30.0
@@ -814,7 +829,7 @@ def _column_lineage(
 # -- routes -------------------------------------------------------------------------------------------
 
 
-@router.get("/namespaces")
+@router.get("/namespaces", responses={200: answer(shapes.NamespaceList, "Every namespace.")})
 async def list_namespaces(request: Request) -> Response:
     """Every namespace a dataset or job has been seen in (Marquez's ``NamespaceList``)."""
     store = _store(request)
@@ -860,7 +875,8 @@ def _resource(parts: list[str]) -> tuple[str, str, str | None, str | None, str |
     return namespace, collection, "/".join(tail), None, None
 
 
-@router.get("/namespaces/{rest:path}")
+# Described in /openapi.json at Marquez's paths, one per shape (lineage.api.marquez_paths).
+@router.get("/namespaces/{rest:path}", include_in_schema=False)
 async def namespace_resource(
     request: Request, rest: str, limit: Limit = 100, offset: Offset = 0
 ) -> Response:
@@ -889,14 +905,16 @@ async def namespace_resource(
     return await _answer(work)
 
 
-@router.get("/jobs/runs/{run}")
+@router.get("/jobs/runs/{run}", responses={200: answer(shapes.Run, "The run.")})
 async def get_run(request: Request, run: str) -> Response:
     """One run by its id (Marquez's ``Run``)."""
     store = _store(request)
     return await _answer(lambda: _json(_get_run(store, run)))
 
 
-@router.get("/search")
+@router.get(
+    "/search", responses={200: answer(shapes.SearchResultList, "What matched, at most limit.")}
+)
 async def search_datasets_and_jobs(
     request: Request,
     q: Annotated[
@@ -934,7 +952,9 @@ NodeIdQuery = Annotated[
 ]
 
 
-@router.get("/lineage")
+@router.get(
+    "/lineage", responses={200: answer(shapes.LineageGraph, "The datasets and jobs around it.")}
+)
 async def get_lineage(
     request: Request,
     node_id: NodeIdQuery,
@@ -948,7 +968,9 @@ async def get_lineage(
     return await _answer(lambda: _lineage(store, settings, node_id, depth))
 
 
-@router.get("/column-lineage")
+@router.get(
+    "/column-lineage", responses={200: answer(shapes.ColumnLineageGraph, "The columns around it.")}
+)
 async def get_column_lineage(
     request: Request,
     node_id: NodeIdQuery,

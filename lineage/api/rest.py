@@ -13,10 +13,22 @@ from fastapi.responses import JSONResponse, Response
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from lineage.api import responses as shapes
 from lineage.api.auth import require
 from lineage.api.group_commit import GroupCommit
 from lineage.api.memory import give_back_memory
 from lineage.api.metrics import Metrics
+from lineage.api.responses import (
+    BatchAnswer,
+    BatchPartlyStored,
+    Error,
+    EventList,
+    Healthy,
+    InvalidEvent,
+    NotReady,
+    Ready,
+    answer,
+)
 from lineage.events import EventValidationError, Problem
 from lineage.events import raw as raw_bytes
 from lineage.events.limits import EventTooLarge
@@ -109,7 +121,20 @@ def _retry_after(exc: StoreUnavailable) -> str:
     return exc.retry_after_header if isinstance(exc, StoreOutage) else "5"
 
 
-@router.post("/api/v1/lineage", status_code=201, dependencies=[Depends(require("ingest"))])
+@router.post(
+    "/api/v1/lineage",
+    status_code=201,
+    dependencies=[Depends(require("ingest"))],
+    response_class=Response,
+    responses={
+        201: {"description": "Stored (no body)."},
+        400: answer(Error, "The body is empty, not JSON, or not valid gzip."),
+        413: answer(shapes.EventTooLarge | Error, "The body, or the event, is over a limit."),
+        415: answer(Error, "An unsupported Content-Encoding, or a body that is not JSON."),
+        422: answer(InvalidEvent | Error, "Not a valid OpenLineage event (or an array)."),
+        503: answer(Error, "The store is unavailable; nothing was stored."),
+    },
+)
 async def post_event(request: Request) -> Response:
     """Store one OpenLineage event (RunEvent, DatasetEvent or JobEvent)."""
     metrics: Metrics = request.app.state.metrics
@@ -155,7 +180,23 @@ async def post_event(request: Request) -> Response:
     return Response(status_code=201)
 
 
-@router.post("/api/v1/lineage/batch", dependencies=[Depends(require("ingest"))])
+@router.post(
+    "/api/v1/lineage/batch",
+    status_code=201,
+    dependencies=[Depends(require("ingest"))],
+    responses={
+        201: answer(BatchAnswer, "Every event was stored."),
+        207: answer(BatchAnswer, "Some events were stored, the others refused by index."),
+        400: answer(Error, "The body is empty, not JSON, or not valid gzip."),
+        413: answer(Error, "The body is over the byte limit, or the batch over its count."),
+        415: answer(Error, "An unsupported Content-Encoding, or a body that is not JSON."),
+        422: answer(BatchAnswer | Error, "No event was stored, or the body is not an array."),
+        503: answer(
+            BatchPartlyStored | Error,
+            "The store is unavailable: nothing stored, or the events from notStoredFrom on.",
+        ),
+    },
+)
 async def post_batch(request: Request) -> JSONResponse:
     """Store a JSON array of events; valid ones are stored, invalid ones reported by index.
 
@@ -259,7 +300,14 @@ def _timestamp(value: datetime | None) -> float | None:
     return value.timestamp() if value is not None else None
 
 
-@router.get("/api/v1/events/lineage", dependencies=[Depends(require("read"))])
+@router.get(
+    "/api/v1/events/lineage",
+    dependencies=[Depends(require("read"))],
+    responses={
+        200: answer(EventList, "The events, newest first."),
+        503: answer(Error, "The store is unavailable."),
+    },
+)
 async def list_events(
     request: Request,
     after: Annotated[
@@ -281,13 +329,20 @@ async def list_events(
     return Response(body, media_type="application/json")
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Healthy)
 async def healthz() -> dict[str, str]:
     """The process is up. Never needs a token."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", dependencies=[Depends(require("read"))])
+@router.get(
+    "/readyz",
+    dependencies=[Depends(require("read"))],
+    responses={
+        200: answer(Ready, "The store answers."),
+        503: answer(NotReady, "The store does not answer, or is loading or failed to load."),
+    },
+)
 async def readyz(request: Request) -> JSONResponse:
     """The store answers."""
     store: GraphStore = request.app.state.store

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from lineage.api.auth import require
+from lineage.api.responses import Error, PruneReport, answer
 from lineage.settings import Settings
 from lineage.store import GraphStore, StoreError, StoreUnavailable
 
@@ -26,7 +27,14 @@ INTERVAL: Final = 24 * 3600.0
 RETRY: Final = 600.0
 
 
-@router.post("/prune")
+@router.post(
+    "/prune",
+    responses={
+        200: answer(PruneReport, "What was dropped (with dryRun, would be)."),
+        409: answer(Error, "The store refused the prune."),
+        503: answer(Error, "The store is unavailable."),
+    },
+)
 async def prune(
     request: Request,
     before: Annotated[datetime, Query(description="Drop the history before this time.")],

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from lineage.api.auth import require
+from lineage.api.responses import Deliveries, answer
 from lineage.settings import Settings
 from lineage.webhooks import Outbox, WebhookConfigError, default_outbox, load_hooks
 
@@ -26,7 +27,11 @@ def open_outbox(settings: Settings) -> Outbox | None:
     )
 
 
-@router.get("/deliveries", dependencies=[Depends(require("admin"))])
+@router.get(
+    "/deliveries",
+    dependencies=[Depends(require("admin"))],
+    responses={200: answer(Deliveries, "A page of the delivery log.")},
+)
 async def deliveries(
     request: Request,
     status: Annotated[

@@ -52,7 +52,20 @@ def open_store(
 
     With ``load`` false, an embedded store is opened (and locked) but its graph is not read
     into memory: call its ``load()`` before using it. Neo4j has nothing to load.
+
+    A store opened to write (and loaded) is brought up to this version's shape first
+    (:func:`lineage.store.migrations.migrate`); with ``load`` false, run that after the load.
     """
+    store = _open(url, settings, read_only=read_only, load=load)
+    if load and not read_only:
+        from lineage.store.migrations import migrate
+
+        auto_resolve = settings.incident_auto_resolve if settings is not None else True
+        migrate(store, auto_resolve=auto_resolve)
+    return store
+
+
+def _open(url: str, settings: Settings | None, *, read_only: bool, load: bool) -> GraphStore:
     if url.startswith("sqlite:///"):
         from lineage.store.embedded import EmbeddedStore
 
