@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_fastapi_instrumentator import Instrumentator
 
 import lineage
 from lineage.api import analysis, export, marquez, rest, retention, webhooks
@@ -103,6 +104,13 @@ def create_app(
     app.add_middleware(SameOrigin, allowed=settings.allowed_origins)
     # Outermost: while the store loads, nothing else runs.
     app.add_middleware(WhileLoading, loading=app.state.loading)
+    # Around everything: requests, latency and answers by route template and status
+    # (lineage_http_*), 503s while loading included.
+    Instrumentator(
+        should_group_status_codes=False,
+        excluded_handlers=["/metrics"],
+        registry=app.state.metrics.registry,
+    ).instrument(app, metric_namespace="lineage")
     app.include_router(rest.router)
     app.include_router(marquez.router)
     app.include_router(export.router)

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # CPU seconds, resident memory, open files and the Python version of this process.
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        self.graphql_seconds = Histogram(
+            "lineage_graphql_seconds",
+            "Time to execute one GraphQL operation, by operation type, first top-level field "
+            "and outcome.",
+            ["operation", "field", "outcome"],
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry,
+        )
         self.accepted = Counter("lineage_events_accepted", "Events stored.", registry=self.registry)
         self.rejected = Counter(
             "lineage_events_rejected",

@@ -101,6 +101,26 @@ def test_health_readiness_and_metrics(client: TestClient) -> None:
     assert "lineage_ingest_seconds_bucket" in metrics
 
 
+def test_metrics_say_requests_by_route_graphql_operations_and_the_process(
+    client: TestClient,
+) -> None:
+    client.post("/api/v1/lineage", json=run_event("START", new_run_id(), ("etl", "j")))
+    client.get("/api/v1/namespaces")
+    client.post("/graphql", json={"query": "{ search(query: \"j\") { totalCount } }"})
+    client.post("/graphql", json={"query": "{ node(id: \"nope\") { id } }"})
+    metrics = client.get("/metrics").text
+    # By route template and exact status, never by raw path (bounded label values).
+    assert (
+        'lineage_http_requests_total{handler="/api/v1/lineage",method="POST",status="201"} 1.0'
+        in metrics
+    )
+    assert 'lineage_http_request_duration_seconds_bucket{handler="/graphql"' in metrics
+    assert 'lineage_graphql_seconds_count{field="search",operation="query",outcome="ok"} 1.0' in metrics
+    assert 'lineage_graphql_seconds_count{field="node",operation="query",outcome="error"} 1.0' in metrics
+    assert "process_resident_memory_bytes" in metrics
+    assert "python_info" in metrics
+
+
 def test_tokens_guard_every_route_but_healthz(tmp_path: Path) -> None:
     settings = Settings(
         store=f"sqlite:///{tmp_path}/l.db",

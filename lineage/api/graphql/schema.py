@@ -32,6 +32,7 @@ from lineage.api.graphql.errors import ErrorCodes
 from lineage.api.graphql.ids import decode_id
 from lineage.api.graphql.impact import impact_field
 from lineage.api.graphql.incidents import Mutation, incidents_field, triage_field
+from lineage.api.graphql.timings import Timings
 from lineage.api.graphql.types import (
     ALL_NODE_TYPES,
     DEFAULT_PAGE,
@@ -296,6 +297,7 @@ class LineageSchema(strawberry.Schema):
 
 def _extensions() -> list[Any]:
     return [
+        Timings,
         ErrorCodes,
         AnswerBudget,
         lambda: QueryDepthLimiter(max_depth=QUERY_DEPTH),
