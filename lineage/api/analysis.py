@@ -17,6 +17,7 @@ from lineage.api.auth import require
 from lineage.api.documents import IMPACT_QUERY, INCIDENTS_QUERY, TRIAGE_QUERY
 from lineage.api.graphql.router import request_context
 from lineage.api.graphql.schema import schema
+from lineage.api.visibility import store_for
 from lineage.settings import Settings
 
 router = APIRouter(prefix="/api/v1")
@@ -56,7 +57,7 @@ async def _answer(
 ) -> JSONResponse:
     settings: Settings = request.app.state.settings
     # The route's own scope check (ingest for changes) has already let the caller in.
-    context = request_context(request.app.state.store, settings, can_write=True)
+    context = request_context(store_for(request), settings, can_write=True)
     result = await schema.execute(document, variable_values=variables, context_value=context)
     if result.errors:
         error = result.errors[0]

@@ -45,6 +45,7 @@ from lineage.analysis.jobs import listed, parents
 from lineage.analysis.refs import describe, not_found_message
 from lineage.analysis.search import SEARCH_LIMIT, search
 from lineage.api.auth import require
+from lineage.api.visibility import store_for
 from lineage.graph.mapping import FACET_PREFIX
 from lineage.graph.model import (
     EdgeKind,
@@ -107,8 +108,8 @@ async def _answer(work: Callable[[], Response]) -> Response:
 
 
 def _store(request: Request) -> GraphStore:
-    store: GraphStore = request.app.state.store
-    return store
+    # What the request's token may see (all of it unless its scope names namespaces).
+    return store_for(request)
 
 
 def _settings(request: Request) -> Settings:
