@@ -135,7 +135,8 @@ class VisibleStore:
         """The visible ones among ``ids`` (a run or an incident is looked up once)."""
         ids = set(ids)
         unknown = []
-        for nid in ids - self._seen.keys():
+        # Item by item: another thread of the same request may be adding to the cache.
+        for nid in [i for i in ids if i not in self._seen]:
             try:
                 kind, parts = split_id(nid)
             except ValueError:

@@ -449,6 +449,22 @@ def test_an_answer_says_something_was_left_out_without_naming_it(client: TestCli
         ).json()["graph"]
     }
     assert "orders" in names and "report" in names
+    # GraphQL (and so the explorer) says so the same way.
+    query = (
+        '{ lineage(start: {namespace: "shop", name: "orders"}, direction: BOTH) { nodes { id } } }'
+    )
+    asked = client.post("/graphql", json={"query": query}, headers=auth("shop-reader"))
+    assert asked.status_code == 200 and "errors" not in asked.json(), asked.text
+    assert asked.headers.get("x-lineage-hidden") == "true"
+
+
+def test_counts_hold_only_what_is_visible(client: TestClient) -> None:
+    limited = client.get("/api/v1/incidents", headers=auth("shop-reader")).json()
+    every = client.get("/api/v1/incidents", headers=auth("admin-token")).json()
+    assert limited["totalCount"] == len(limited["nodes"]) < every["totalCount"]
+    query = '{ search(query: "o", first: 100) { totalCount edges { node { id } } } }'
+    found = client.post("/graphql", json={"query": query}, headers=auth("shop-reader")).json()
+    assert found["data"]["search"]["totalCount"] == len(found["data"]["search"]["edges"])
 
 
 def test_listings_hold_only_the_visible_namespace(client: TestClient) -> None:
