@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Largest facet of an event, in bytes of compact JSON.",
     )
+    max_name_bytes: int = Field(
+        default=4096,
+        ge=1,
+        description="Longest namespace or name (of a job, dataset or column) in an event, "
+        "in bytes of UTF-8.",
+    )
     max_events_per_transaction: int = Field(
         default=500,
         ge=1,
@@ -243,6 +249,7 @@ class Settings(BaseSettings):
             max_outputs=self.max_outputs,
             max_schema_fields=self.max_schema_fields,
             max_facet_bytes=self.max_facet_bytes,
+            max_name_bytes=self.max_name_bytes,
         )
 
     def token_scopes(self) -> dict[str, frozenset[str]]:
