@@ -40,6 +40,7 @@ TOKENS = [
     "shop-writer=ingest:shop",
     "shop-incidents=read:shop+incidents:shop",
     "two-reader=read:shop,zqvault",
+    "wide-reader=read+incidents:shop",
 ]
 
 RUN_LOAD = new_run_id("load")
@@ -750,3 +751,20 @@ def test_settings_read_namespaces_in_token_entries() -> None:
     assert grants[2] == {"read": frozenset({"pg://h,x"})}
     with pytest.raises(ValueError, match="admin"):
         Settings(tokens="a=admin:shop")
+
+
+def test_graphql_changes_incidents_only_where_the_incidents_scope_covers_what_is_read(
+    client: TestClient,
+) -> None:
+    [visible] = [
+        i["id"]
+        for i in client.get("/api/v1/incidents", headers=auth("shop-reader")).json()["nodes"]
+        if i["subject"].get("name") == "report"
+    ]
+    mutation = f'mutation {{ acknowledgeIncident(id: "{visible}") {{ status }} }}'
+    # Reads everything, changes incidents of shop only: GraphQL cannot tell the two apart.
+    wide = client.post("/graphql", json={"query": mutation}, headers=auth("wide-reader")).json()
+    assert wide["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    same = client.post("/graphql", json={"query": mutation}, headers=auth("shop-incidents")).json()
+    assert same.get("errors") is None, same
+    assert same["data"]["acknowledgeIncident"]["status"] == "ACKNOWLEDGED"
