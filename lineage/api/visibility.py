@@ -117,6 +117,11 @@ def refusal(namespace: str, allowed: frozenset[str], where: str = "the event") -
     )
 
 
+def _holds_json_id(text: str) -> bool:
+    """Whether ``text`` is a JSON object that may hold a node id (its separator escaped)."""
+    return text.startswith("{") and "\\u001f" in text
+
+
 class VisibleStore:
     """``base`` as seen by a token limited to ``namespaces``: the nodes outside them, the
     edges touching those, and the raw events naming them do not exist. Writes and
@@ -173,7 +178,9 @@ class VisibleStore:
         structured = False
         for value in props.values():
             for item in value if isinstance(value, list) else (value,):
-                if isinstance(item, str) and _SEP in item:
+                if isinstance(item, str) and _holds_json_id(item):
+                    structured = True  # an incident's evidence: JSON naming a run
+                elif isinstance(item, str) and _SEP in item:
                     named.add(item)
                 elif isinstance(item, dict | list):
                     structured = True
@@ -188,6 +195,15 @@ class VisibleStore:
                 return self._json(item)
             if not isinstance(item, str):
                 return item
+            if _holds_json_id(item):
+                try:
+                    decoded = orjson.loads(item)
+                except orjson.JSONDecodeError:
+                    return item
+                shown = self._json(decoded)
+                if shown is _GONE:
+                    return _GONE
+                return item if shown == decoded else orjson.dumps(shown).decode()
             if key == "scopes":
                 return item if item in self.namespaces else _GONE
             if item in named:

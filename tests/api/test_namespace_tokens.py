@@ -49,6 +49,7 @@ RUN_SECRET_AGAIN = new_run_id("zq-secret-run-2")
 RUN_REPORT = new_run_id("report")
 RUN_CHECK = new_run_id("check")
 RUN_PARENT = new_run_id("zq-parent")
+RUN_SECRET_TEST = new_run_id("zq-secret-test")
 
 
 def events() -> list[dict[str, Any]]:
@@ -92,7 +93,21 @@ def events() -> list[dict[str, Any]]:
         )
     }
     sql = {"sql": facet("SQLJobFacet", query="insert into report select sum(amount) from src")}
+    # A hidden job tests a visible dataset, and a test fails: the visible dataset's incident
+    # must not give the hidden run away.
+    tested = {
+        **dataset(SHOP, "raw_orders"),
+        "inputFacets": {
+            "dataQualityAssertions": facet(
+                "DataQualityAssertionsDatasetFacet",
+                assertions=[{"assertion": "not_null", "column": "id", "success": False}],
+            )
+        },
+    }
+    tests_job = (VAULT, f"{SECRET}_tests")
     return [
+        run_event("START", RUN_SECRET_TEST, tests_job, time=0.5, inputs=[tested]),
+        run_event("FAIL", RUN_SECRET_TEST, tests_job, time=0.6, inputs=[tested]),
         run_event(
             "START", RUN_LOAD, (SHOP, "load_orders"), time=0, inputs=[raw_orders], outputs=[orders]
         ),
@@ -189,7 +204,7 @@ def client(store: GraphStore) -> Iterator[TestClient]:
 
 def hidden_marks(client: TestClient) -> list[str]:
     """What must not appear: the hidden namespace, its names, its runs and incidents."""
-    marks = [VAULT, SECRET, RUN_SECRET, RUN_SECRET_AGAIN, RUN_PARENT]
+    marks = [VAULT, SECRET, RUN_SECRET, RUN_SECRET_AGAIN, RUN_PARENT, RUN_SECRET_TEST]
     every = client.get("/api/v1/incidents", headers=auth("admin-token")).json()["nodes"]
     for incident in every:
         text = str(incident)
