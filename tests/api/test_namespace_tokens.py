@@ -783,3 +783,9 @@ def test_graphql_changes_incidents_only_where_the_incidents_scope_covers_what_is
     same = client.post("/graphql", json={"query": mutation}, headers=auth("shop-incidents")).json()
     assert same.get("errors") is None, same
     assert same["data"]["acknowledgeIncident"]["status"] == "ACKNOWLEDGED"
+
+
+def test_openapi_describes_scopes_limited_to_namespaces(client: TestClient) -> None:
+    described = client.get("/openapi.json", headers=auth("shop-reader")).json()
+    scheme = described["components"]["securitySchemes"]["bearerAuth"]["description"]
+    assert "read:ns1,ns2" in scheme and "X-Lineage-Hidden" in scheme and "403" in scheme
