@@ -7,7 +7,7 @@ import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -23,6 +23,25 @@ SECRET_SETTINGS = frozenset({"tokens", "neo4j_password"})
 def hash_token(token: str) -> str:
     """Tokens are only ever kept as their SHA-256 digest."""
     return "sha256:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_scopes(text: str) -> dict[str, frozenset[str] | None]:
+    """The scopes of a token entry ('read:ns1,ns2+ingest'), each with the namespaces it is
+    limited to (None: all). A scope named twice holds the union of both; a scope named
+    once without namespaces holds every namespace."""
+    grants: dict[str, frozenset[str] | None] = {}
+    for part in text.split("+"):
+        name, sep, listed = part.partition(":")
+        name = name.strip()
+        namespaces = (
+            frozenset(unquote(n.strip()) for n in listed.split(",") if n.strip()) if sep else None
+        )
+        if name in grants:
+            held = grants[name]
+            grants[name] = None if held is None or namespaces is None else held | namespaces
+        else:
+            grants[name] = namespaces
+    return grants
 
 
 def shown_url(url: str) -> str:
@@ -70,6 +89,12 @@ class Settings(BaseSettings):
         default=1024 * 1024,
         ge=1,
         description="Largest facet of an event, in bytes of compact JSON.",
+    )
+    max_name_bytes: int = Field(
+        default=4096,
+        ge=1,
+        description="Longest namespace or name (of a job, dataset or column) in an event, "
+        "in bytes of UTF-8.",
     )
     max_events_per_transaction: int = Field(
         default=500,
@@ -149,7 +174,9 @@ class Settings(BaseSettings):
         default_factory=list,
         description=(
             "Bearer tokens as 'sha256:<hex>=scope+scope' (or 'plaintoken=scope+scope', hashed on "
-            "load), comma separated. Empty: no authentication."
+            "load), comma separated. A scope other than admin may be limited to namespaces: "
+            "'read:ns1,ns2' (a namespace holding ',', '+', '=' or '%' is written "
+            "percent-encoded). Empty: no authentication."
         ),
     )
 
@@ -157,7 +184,17 @@ class Settings(BaseSettings):
     @classmethod
     def _split_tokens(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
+            # A part with no '=' continues the namespace list of the entry before it
+            # ('t=read:ns1,ns2'): a token entry always holds an '='.
+            entries: list[str] = []
+            for part in (p.strip() for p in value.split(",")):
+                if not part:
+                    continue
+                if "=" not in part and entries and ":" in entries[-1].rpartition("=")[2]:
+                    entries[-1] += "," + part
+                else:
+                    entries.append(part)
+            return entries
         return value
 
     @field_validator("allowed_origins", mode="before")
@@ -179,11 +216,23 @@ class Settings(BaseSettings):
                     f"token entry {place} must look like 'TOKEN=ingest+read' "
                     "(scopes: ingest, read, incidents, admin)"
                 )
-            unknown = set(scopes.split("+")) - SCOPES
+            grants = parse_scopes(scopes)
+            unknown = set(grants) - SCOPES
             if unknown:
                 raise ValueError(
                     f"token entry {place} has unknown scope(s) {sorted(unknown)}; "
-                    "use ingest, read, incidents, admin"
+                    "use ingest, read, incidents, admin (read, ingest and incidents may "
+                    "name namespaces: 'read:ns1,ns2')"
+                )
+            if grants.get("admin", None) is not None:
+                raise ValueError(
+                    f"token entry {place} limits 'admin' to namespaces; admin holds every "
+                    "scope everywhere: give 'read:ns1,...' (ingest, incidents) instead"
+                )
+            if any(ns is not None and not ns for ns in grants.values()):
+                raise ValueError(
+                    f"token entry {place} has a scope with an empty namespace list; "
+                    "write 'read:ns1,ns2' or just 'read'"
                 )
             if not secret.startswith("sha256:"):
                 secret = hash_token(secret)
@@ -200,6 +249,7 @@ class Settings(BaseSettings):
             max_outputs=self.max_outputs,
             max_schema_fields=self.max_schema_fields,
             max_facet_bytes=self.max_facet_bytes,
+            max_name_bytes=self.max_name_bytes,
         )
 
     def token_scopes(self) -> dict[str, frozenset[str]]:
@@ -207,7 +257,16 @@ class Settings(BaseSettings):
         table: dict[str, frozenset[str]] = {}
         for entry in self.tokens:
             digest, _, scopes = entry.rpartition("=")
-            table[digest] = frozenset(scopes.split("+"))
+            table[digest] = frozenset(parse_scopes(scopes))
+        return table
+
+    def token_grants(self) -> dict[str, dict[str, frozenset[str] | None]]:
+        """Digest of each configured token -> each of its scopes -> the namespaces it is
+        limited to (None: every namespace)."""
+        table: dict[str, dict[str, frozenset[str] | None]] = {}
+        for entry in self.tokens:
+            digest, _, scopes = entry.rpartition("=")
+            table[digest] = parse_scopes(scopes)
         return table
 
     # Kafka ingest (`lineage consume`, `lineage serve --consume`).

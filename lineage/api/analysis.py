@@ -19,6 +19,7 @@ from lineage.api.documents import IMPACT_QUERY, INCIDENTS_QUERY, TRIAGE_QUERY
 from lineage.api.graphql.router import request_context
 from lineage.api.graphql.schema import schema
 from lineage.api.responses import GraphQLFailure, answer
+from lineage.api.visibility import store_for
 from lineage.settings import Settings
 
 #: The errors a route over a GraphQL document answers.
@@ -77,7 +78,7 @@ async def _answer(
 ) -> JSONResponse:
     settings: Settings = request.app.state.settings
     # The route's own scope check (ingest for changes) has already let the caller in.
-    context = request_context(request.app.state.store, settings, can_write=True)
+    context = request_context(store_for(request), settings, can_write=True)
     result = await schema.execute(document, variable_values=variables, context_value=context)
     if result.errors:
         error = result.errors[0]

@@ -24,6 +24,7 @@ from lineage.api.openapi import describe
 from lineage.api.origins import SameOrigin
 from lineage.api.outage import StoreOutageGate
 from lineage.api.retention import retention_loop
+from lineage.api.visibility import HiddenHeader
 from lineage.api.web import STATIC, mount_explorer
 from lineage.incidents import watch
 from lineage.ingest import write
@@ -77,6 +78,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.token_scopes = settings.token_scopes()
+    app.state.token_grants = settings.token_grants()
     if store is None:
         store = open_store(settings.store, settings, load=not load_in_background)
     app.state.store = store
@@ -98,6 +100,8 @@ def create_app(
         max_events=settings.max_events_per_transaction,
         observe=app.state.metrics.requests_per_transaction.observe,
     )
+    # Innermost: it reads what the request's view of the store left out.
+    app.add_middleware(HiddenHeader)
     app.add_middleware(JsonBodies)
     app.add_middleware(StoreOutageGate)
     # A cross-site post is refused before its body is judged.

@@ -46,9 +46,21 @@ def require(scope: str) -> Callable[[HTTPConnection], Coroutine[Any, Any, None]]
                 detail=f"this token lacks the '{scope}' scope needed here "
                 f"(it has: {', '.join(sorted(scopes))})",
             )
+        # What the request may see or write (lineage.api.visibility): the namespaces the
+        # scope that let it in is limited to; admin is never limited.
+        request.state.namespaces = None if "admin" in scopes else grant_of(request, digest, scope)
 
     check.scope = scope  # type: ignore[attr-defined]  # read by with_bearer_security
     return check
+
+
+def grant_of(request: HTTPConnection, digest: str, scope: str) -> frozenset[str] | None:
+    """The namespaces the token with ``digest`` holds ``scope`` for (None: all)."""
+    grants: dict[str, dict[str, frozenset[str] | None]] = getattr(
+        request.app.state, "token_grants", {}
+    )
+    held = next((g for d, g in grants.items() if hmac.compare_digest(d, digest)), {})
+    return held.get(scope)
 
 
 def with_bearer_security(schema: dict[str, Any], routes: Iterable[BaseRoute]) -> dict[str, Any]:
@@ -60,7 +72,11 @@ def with_bearer_security(schema: dict[str, Any], routes: Iterable[BaseRoute]) ->
         "type": "http",
         "scheme": "bearer",
         "description": "A token from LINEAGE_TOKENS; when none are configured, no token is "
-        "needed. Scopes: ingest, read, incidents, admin (admin holds them all).",
+        "needed. Scopes: ingest, read, incidents, admin (admin holds them all). read, ingest "
+        "and incidents may be limited to namespaces (`read:ns1,ns2`): every answer to such a "
+        "token leaves out what lies outside them (edges to it are cut, and the answer then "
+        "carries `X-Lineage-Hidden: true`), and ingest refuses (403) an event naming "
+        "another namespace.",
     }
     # The routes as FastAPI flattens them for OpenAPI (with what included routers add).
     flat: Iterable[Any] = (
@@ -101,3 +117,18 @@ def token_scopes_of(request: HTTPConnection) -> frozenset[str] | None:
         return frozenset()
     digest = hash_token(token.strip())
     return next((s for d, s in table.items() if hmac.compare_digest(d, digest)), frozenset())
+
+
+def token_grants_of(request: HTTPConnection) -> dict[str, frozenset[str] | None] | None:
+    """The scopes of the request's bearer token, each with the namespaces it is limited to
+    (None for the whole answer when the server has no tokens)."""
+    grants: dict[str, dict[str, frozenset[str] | None]] = getattr(
+        request.app.state, "token_grants", {}
+    )
+    if not grants:
+        return None
+    kind, _, token = request.headers.get("authorization", "").partition(" ")
+    if kind.lower() != "bearer" or not token.strip():
+        return {}
+    digest = hash_token(token.strip())
+    return next((g for d, g in grants.items() if hmac.compare_digest(d, digest)), {})

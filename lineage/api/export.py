@@ -26,6 +26,7 @@ from lineage.analysis.export import (
 from lineage.api import responses as shapes
 from lineage.api.auth import require
 from lineage.api.responses import Error, answer
+from lineage.api.visibility import store_for
 from lineage.settings import Settings
 from lineage.store import Direction, GraphStore, StoreUnavailable
 
@@ -86,7 +87,7 @@ async def export(
     ``X-Lineage-Truncated: true`` when ``limit`` left nodes out. 404 for an unknown start,
     400 for a start this granularity cannot begin from.
     """
-    store: GraphStore = request.app.state.store
+    store: GraphStore = store_for(request)
     settings: Settings = request.app.state.settings
     if depth > settings.max_depth:
         return _error(

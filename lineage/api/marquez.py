@@ -47,6 +47,7 @@ from lineage.analysis.search import SEARCH_LIMIT, search
 from lineage.api import marquez_models as shapes
 from lineage.api.auth import require
 from lineage.api.responses import answer
+from lineage.api.visibility import store_for
 from lineage.graph.mapping import FACET_PREFIX
 from lineage.graph.model import (
     EdgeKind,
@@ -122,8 +123,8 @@ async def _answer(work: Callable[[], Response]) -> Response:
 
 
 def _store(request: Request) -> GraphStore:
-    store: GraphStore = request.app.state.store
-    return store
+    # What the request's token may see (all of it unless its scope names namespaces).
+    return store_for(request)
 
 
 def _settings(request: Request) -> Settings:

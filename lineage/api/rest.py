@@ -29,6 +29,7 @@ from lineage.api.responses import (
     Ready,
     answer,
 )
+from lineage.api.visibility import foreign_namespace, namespaces_of, refusal, store_for
 from lineage.events import EventValidationError, Problem
 from lineage.events import raw as raw_bytes
 from lineage.events.limits import EventTooLarge
@@ -89,6 +90,20 @@ async def _read_json(request: Request) -> tuple[Any, bytes]:
         return orjson.loads(body), body
     except orjson.JSONDecodeError as exc:
         raise BadRequest(400, "not_json", f"request body is not valid JSON: {exc}") from exc
+
+
+def _refused(request: Request, events: list[Any]) -> BadRequest | None:
+    """A 403 when the token's ingest scope is limited to namespaces and an event names
+    another one (nothing of the request is then stored)."""
+    allowed = namespaces_of(request)
+    if allowed is None:
+        return None
+    for index, event in enumerate(events):
+        outside = foreign_namespace(event, allowed)
+        if outside is not None:
+            where = "the event" if len(events) == 1 else f"the event at index {index}"
+            return BadRequest(403, "forbidden_namespace", refusal(outside, allowed, where))
+    return None
 
 
 def _problem_json(problems: list[Problem]) -> list[dict[str, str]]:
@@ -152,6 +167,9 @@ async def post_event(request: Request) -> Response:
                 "this endpoint takes one event; POST arrays to /api/v1/lineage/batch",
             ),
         )
+    refused = _refused(request, [raw])
+    if refused is not None:
+        return _error(metrics, refused)
     try:
         item = prepare(raw, raw_bytes.one(body), limits=request.app.state.settings.event_limits())
     except EventTooLarge as exc:
@@ -226,6 +244,9 @@ async def post_batch(request: Request) -> JSONResponse:
             ),
             len(raw),
         )
+    refused = _refused(request, raw)
+    if refused is not None:
+        return _error(metrics, refused, len(raw))
     limits = settings.event_limits()
     step = settings.max_events_per_transaction
     accepted = 0
@@ -319,7 +340,7 @@ async def list_events(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Events to skip.")] = 0,
 ) -> Response:
     """Stored raw events, newest first (Marquez's ``/events/lineage``)."""
-    store: GraphStore = request.app.state.store
+    store: GraphStore = store_for(request)
     stored = await run_in_threadpool(
         store.events, _timestamp(after), _timestamp(before), limit, offset, run_id
     )

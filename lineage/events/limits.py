@@ -1,4 +1,5 @@
-"""How large one event may be: inputs, outputs, schema fields of a dataset, bytes of a facet.
+"""How large one event may be: inputs, outputs, schema fields of a dataset, bytes of a facet,
+bytes of a name.
 
 What one event costs to store grows with its inputs, outputs and schema fields, and the
 store writes an event in one transaction: a single event with 100,000 inputs would hold
@@ -42,6 +43,9 @@ class EventLimits:
     max_schema_fields: int = 10_000
     #: Size of one facet as compact JSON.
     max_facet_bytes: int = 1024 * 1024
+    #: UTF-8 bytes of one namespace or name (of a job, a dataset, a column): each is part
+    #: of node ids, which the store keeps many copies of.
+    max_name_bytes: int = 4096
 
 
 DEFAULT_LIMITS: Final = EventLimits()
@@ -52,6 +56,7 @@ SETTINGS: Final = {
     "max_outputs": "LINEAGE_MAX_OUTPUTS",
     "max_schema_fields": "LINEAGE_MAX_SCHEMA_FIELDS",
     "max_facet_bytes": "LINEAGE_MAX_FACET_BYTES",
+    "max_name_bytes": "LINEAGE_MAX_NAME_BYTES",
 }
 
 
@@ -95,6 +100,73 @@ def check_shape(raw: Any, limits: EventLimits = DEFAULT_LIMITS) -> None:
             )
     for loc, dataset in _datasets(raw):
         _check_schema(loc, dataset, limits.max_schema_fields)
+    _check_names(raw, limits.max_name_bytes)
+
+
+def _check_names(raw: dict[str, Any], limit: int) -> None:
+    """The namespaces and names of the job, its parent, the datasets, their schema fields
+    and column lineage: each at most ``limit`` bytes of UTF-8."""
+    for loc, name in _names(raw):
+        # A string of at most limit / 4 characters is within the limit whatever they are.
+        if len(name) * 4 <= limit:
+            continue
+        size = len(name.encode("utf-8", "surrogatepass"))
+        if size > limit:
+            raise EventTooLarge(
+                format_path(loc),
+                f"this name is {size} bytes (UTF-8); a namespace or name holds at most "
+                f"{limit} bytes (max_name_bytes: raise {SETTINGS['max_name_bytes']} to "
+                "accept more)",
+                "max_name_bytes",
+            )
+
+
+def _names(raw: dict[str, Any]) -> Iterator[tuple[Loc, str]]:
+    def named(container: Any, loc: Loc, *keys: str) -> Iterator[tuple[Loc, str]]:
+        if isinstance(container, dict):
+            for key in keys:
+                value = container.get(key)
+                if isinstance(value, str):
+                    yield (*loc, key), value
+
+    yield from named(raw.get("job"), ("job",), "namespace", "name")
+    run = raw.get("run")
+    facets = run.get("facets") if isinstance(run, dict) else None
+    parent = facets.get("parent") if isinstance(facets, dict) else None
+    if isinstance(parent, dict):
+        loc: Loc = ("run", "facets", "parent")
+        yield from named(parent.get("job"), (*loc, "job"), "namespace", "name")
+        root = parent.get("root")
+        if isinstance(root, dict):
+            yield from named(root.get("job"), (*loc, "root", "job"), "namespace", "name")
+    for loc, dataset in _datasets(raw):
+        yield from named(dataset, loc, "namespace", "name")
+        facets = dataset.get("facets")
+        if not isinstance(facets, dict):
+            continue
+        schema = facets.get("schema")
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        pending: list[tuple[Loc, Any]] = [((*loc, "facets", "schema", "fields"), fields)]
+        while pending:
+            at, level = pending.pop()
+            if not isinstance(level, list):
+                continue
+            for index, field in enumerate(level):
+                yield from named(field, (*at, index), "name")
+                if isinstance(field, dict):
+                    pending.append(((*at, index, "fields"), field.get("fields")))
+        lineage = facets.get("columnLineage")
+        outputs = lineage.get("fields") if isinstance(lineage, dict) else None
+        if not isinstance(outputs, dict):
+            continue
+        for column, mapping in outputs.items():
+            at = (*loc, "facets", "columnLineage", "fields", column)
+            if isinstance(column, str):
+                yield at, column
+            refs = mapping.get("inputFields") if isinstance(mapping, dict) else None
+            if isinstance(refs, list):
+                for index, ref in enumerate(refs):
+                    yield from named(ref, (*at, "inputFields", index), "namespace", "name", "field")
 
 
 def check_facets(raw: Any, limits: EventLimits = DEFAULT_LIMITS, size: int | None = None) -> None:

@@ -10,10 +10,11 @@ from fastapi.routing import APIWebSocketRoute
 from strawberry.fastapi import GraphQLRouter
 
 from lineage.analysis import MAX_DEPTH
-from lineage.api.auth import require, token_scopes_of
+from lineage.api.auth import require, token_grants_of
 from lineage.api.graphql.context import Context
 from lineage.api.graphql.cost import CostLimits
 from lineage.api.graphql.schema import MAX_TOKENS, schema
+from lineage.api.visibility import namespaces_of, store_for
 from lineage.api.web import STATIC
 from lineage.events import nesting_problem
 from lineage.settings import Settings
@@ -73,12 +74,20 @@ def graphql_router(app: FastAPI) -> GraphQLRouter[Context, None]:
     settings: Settings = app.state.settings
 
     async def context(request: Request) -> Context:
-        scopes = token_scopes_of(request)
-        return request_context(
-            request.app.state.store,
-            settings,
-            can_write=scopes is None or bool(scopes & {"incidents", "admin"}),
+        grants = token_grants_of(request)
+        # A token limited to namespaces changes incidents only where its incidents scope
+        # reaches every namespace its read scope shows.
+        seen = namespaces_of(request)
+        changes = grants.get("incidents", frozenset()) if grants is not None else None
+        can_write = (
+            grants is None
+            or "admin" in grants
+            or (
+                "incidents" in grants
+                and (changes is None or (seen is not None and seen <= changes))
+            )
         )
+        return request_context(store_for(request), settings, can_write=can_write)
 
     router = _Router(
         schema,
