@@ -60,6 +60,26 @@ def consumer_counts(metrics_url: str) -> dict[str, float]:
     return counts
 
 
+def joined(kafka: str, group: str, consumer: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait until the consumer's group is stable with every partition assigned."""
+    from confluent_kafka import ConsumerGroupState
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": kafka})
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        assert consumer.poll() is None, log.read_text()[-3000:]
+        try:
+            group_state = admin.describe_consumer_groups([group])[group].result(10)
+        except Exception:  # the group is not there yet
+            group_state = None
+        stable = group_state is not None and group_state.state == ConsumerGroupState.STABLE
+        if stable and sum(len(m.assignment.topic_partitions) for m in group_state.members) == 3:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the consumer did not join its group:\n{log.read_text()[-3000:]}")
+
+
 def test_two_servers_and_a_consumer_on_one_neo4j_decide_incidents_as_one_writer(
     kafka: str, new_topic: Callable[[int], str], tmp_path: Path
 ) -> None:
@@ -105,6 +125,8 @@ def test_two_servers_and_a_consumer_on_one_neo4j_decide_incidents_as_one_writer(
         for server in servers:
             server.start()
         assert servers[0].port != servers[1].port
+        # The consumer writes while the servers do: it has its partitions before anything is sent.
+        joined(kafka, f"g-{topic}", consumer, tmp_path / "consume.log")
         transports: list[Transport] = [
             HttpTransport(HttpConfig(url=server.url, timeout=120)) for server in servers
         ]
