@@ -117,12 +117,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def group_assignment(bootstrap: str, group: str) -> list[int]:
+def group_assignment(admin: Any, group: str) -> list[int]:
     """Partitions per member of a consumer group, once it is stable (else [])."""
     from confluent_kafka import ConsumerGroupState
-    from confluent_kafka.admin import AdminClient
 
-    admin = AdminClient({"bootstrap.servers": bootstrap})
     try:
         description = admin.describe_consumer_groups([group])[group].result(10)
     except Exception:  # the group does not exist yet
@@ -151,6 +149,8 @@ def consumed(ports: list[int]) -> float:
 
 def processes(bootstrap: str, url: str, stream: list[dict[str, Any]], n: int, log: Path) -> dict:
     """``n`` `lineage consume` processes of one group read a topic into the store at ``url``."""
+    from confluent_kafka.admin import AdminClient
+
     topic = new_topic(bootstrap, 4)
     group = f"g-{topic}"
     ports = [free_port() for _ in range(n)]
@@ -175,13 +175,14 @@ def processes(bootstrap: str, url: str, stream: list[dict[str, Any]], n: int, lo
         for port in ports
     ]
     try:
+        admin = AdminClient({"bootstrap.servers": bootstrap})
         deadline = time.monotonic() + 180
         assigned: list[int] = []
         while len(assigned) != n or sum(assigned) != 4:
             if time.monotonic() > deadline or any(p.poll() is not None for p in running):
                 raise RuntimeError(f"the consumers did not join the group:\n{log.read_text()}")
             time.sleep(0.5)
-            assigned = group_assignment(bootstrap, group)
+            assigned = group_assignment(admin, group)
         started = time.perf_counter()
         produce(bootstrap, topic, stream)
         produced_in = time.perf_counter() - started
