@@ -11,6 +11,12 @@ Workloads
   topic of 4 partitions, keyed by job as the OpenLineage KafkaTransport keys them; then 1
   and 2 consumers of one group (threads of this process, sharing the store) read them all.
   Reports events/s from the first poll to the last event stored.
+- processes: the same, with 1 and 2 `lineage consume` PROCESSES of one group writing one
+  store, as consumers are deployed. Each process opens the store and joins the group on the
+  still empty topic; once the group has handed out all 4 partitions, the events are produced
+  and timed from the first produced to the last stored (the processes' own counters, read at
+  their /metrics). The embedded store takes one writing process, so with it only the single
+  process runs; several processes need Neo4j (``--store neo4j://...``).
 - lag: a producer sends at a steady rate for a while and one consumer keeps up; the number
   of produced-but-not-stored events is sampled every 100 ms. Reports its median and maximum,
   and the same in seconds at that rate.
@@ -21,7 +27,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -98,6 +107,120 @@ def throughput(bootstrap: str, store: GraphStore, stream: list[dict[str, Any]], 
         "seconds": round(elapsed, 2),
         "events_per_s": round(stored / elapsed, 1),
         "partitions_per_consumer": assigned,
+        "load_average": os.getloadavg(),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def group_assignment(admin: Any, group: str) -> list[int]:
+    """Partitions per member of a consumer group, once it is stable (else [])."""
+    from confluent_kafka import ConsumerGroupState
+
+    try:
+        description = admin.describe_consumer_groups([group])[group].result(10)
+    except Exception:  # the group does not exist yet
+        return []
+    if description.state != ConsumerGroupState.STABLE:
+        return []
+    return sorted(len(m.assignment.topic_partitions) for m in description.members)
+
+
+def consumed(ports: list[int]) -> float:
+    """Events the consumer processes stored, by their counters."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    total = 0.0
+    for port in ports:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+            text = answer.read().decode()
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == "lineage_kafka_events_consumed_total":
+                    total += sample.value
+    return total
+
+
+def processes(bootstrap: str, url: str, stream: list[dict[str, Any]], n: int, log: Path) -> dict:
+    """``n`` `lineage consume` processes of one group read a topic into the store at ``url``."""
+    from confluent_kafka.admin import AdminClient
+
+    topic = new_topic(bootstrap, 4)
+    group = f"g-{topic}"
+    ports = [free_port() for _ in range(n)]
+    env = {
+        **os.environ,
+        # The consumers run this checkout's code, as the threads do.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        "LINEAGE_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "LINEAGE_KAFKA_BATCH_SIZE": "500",
+        "LINEAGE_KAFKA_DEAD_LETTER_TOPIC": "",
+    }
+    command = [sys.executable, "-m", "lineage.cli", "consume", "--store", url]
+    command += ["--topic", topic, "--group", group]
+    output = log.open("ab")
+    running = [
+        subprocess.Popen(
+            [*command, "--metrics-port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        for port in ports
+    ]
+    try:
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        deadline = time.monotonic() + 180
+        assigned: list[int] = []
+        while len(assigned) != n or sum(assigned) != 4:
+            if time.monotonic() > deadline or any(p.poll() is not None for p in running):
+                raise RuntimeError(f"the consumers did not join the group:\n{log.read_text()}")
+            time.sleep(0.5)
+            assigned = group_assignment(admin, group)
+        started = time.perf_counter()
+        produce(bootstrap, topic, stream)
+        produced_in = time.perf_counter() - started
+        stored = 0.0
+        while stored < len(stream):
+            if time.perf_counter() - started > 1800 or any(p.poll() is not None for p in running):
+                raise RuntimeError(f"the consumers stopped short:\n{log.read_text()}")
+            time.sleep(0.05)
+            try:
+                stored = consumed(ports)
+            except OSError:
+                continue
+        elapsed = time.perf_counter() - started
+    finally:
+        for process in running:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in running:
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        output.close()
+    reader = open_store(url, read_only=True)
+    try:
+        in_store = reader.count()["events"]
+    finally:
+        reader.close()
+    return {
+        "processes": n,
+        "events": len(stream),
+        "stored": int(stored),
+        "events_in_store": in_store,
+        "seconds": round(elapsed, 2),
+        "produce_seconds": round(produced_in, 2),
+        "events_per_s": round(stored / elapsed, 1),
+        "partitions_per_process": assigned,
+        "load_average": os.getloadavg(),
     }
 
 
@@ -169,6 +292,24 @@ def main() -> None:
                 )
             finally:
                 store.close()
+        neo4j = is_neo4j(args.store)
+        for n in (1, 2):
+            if n > 1 and not neo4j:
+                report["workloads"].append(
+                    {
+                        "processes": {
+                            "processes": n,
+                            "skipped": "the embedded store takes one writing process; "
+                            "run with --store neo4j://... for several consumer processes",
+                        }
+                    }
+                )
+                continue
+            url = store_url(args.store, Path(folder), f"processes-{n}")
+            log = Path(folder) / f"consume-{n}.log"
+            report["workloads"].append(
+                {"processes": processes(args.bootstrap, url, stream, n, log)}
+            )
         store = open_store(store_url(args.store, Path(folder), "lag"))
         try:
             report["workloads"].append({"lag": lag(args.bootstrap, store, stream, args.rate)})
