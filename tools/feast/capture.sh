@@ -8,6 +8,8 @@
 #   tools/feast/capture.sh --out /tmp/cap   # somewhere else
 #
 #   feast_apply.jsonl                `feast apply` of the project
+#   feast_views.jsonl                each feature view's definition, sent by Feast's emitter
+#                                    (tools/feast/project.py view-lineage)
 #   feast_materialize.jsonl          `feast materialize 2026-11-01T00:00:00 2026-11-24T00:00:00`
 #   feast_materialize_failure.jsonl  the source `orders` loses its column total_spend, then
 #                                    `feast materialize 2026-11-01T00:00:00 2026-11-25T00:00:00`
@@ -36,7 +38,8 @@ export FEAST_USAGE=False
 unset OPENLINEAGE_URL OPENLINEAGE_CONFIG OPENLINEAGE_API_KEY OPENLINEAGE_DISABLED \
     OPENLINEAGE_NAMESPACE FEAST_OPENLINEAGE_URL FEAST_OPENLINEAGE_ENABLED
 
-# capture NAME EXPECT(pass|fail) FEAST_ARGS...: one `feast` command, its events in NAME.jsonl.
+# capture NAME EXPECT(pass|fail) COMMAND...: one command (`feast -c <project> …`, or
+# project.py's with the project), its events in NAME.jsonl.
 capture() {
     local name="$1" expect="$2" events="$work/$1.jsonl" rc=0
     shift 2
@@ -44,12 +47,16 @@ capture() {
     # The project keeps its registry and online store between commands; only the address
     # of this command's receiver changes.
     sed -i "s|^  transport_url: .*|  transport_url: $RECEIVER_URL|" "$work/churn/feature_store.yaml"
-    log "feast $* (expecting it to $expect)"
-    "$venv/bin/feast" -c "$work/churn" "$@" > "$work/feast.log" 2>&1 || rc=$?
+    log "$* (expecting it to $expect)"
+    if [[ $1 == view-lineage ]]; then
+        "$venv/bin/python" "$here/project.py" view-lineage "$work/churn" > "$work/feast.log" 2>&1 || rc=$?
+    else
+        "$venv/bin/feast" -c "$work/churn" "$@" > "$work/feast.log" 2>&1 || rc=$?
+    fi
     stop_receiver
     if { [[ $expect == pass ]] && [[ $rc -ne 0 ]]; } || { [[ $expect == fail ]] && [[ $rc -eq 0 ]]; }; then
         tail -n 100 "$work/feast.log" >&2
-        log "feast $* exited $rc, expected it to $expect"
+        log "$* exited $rc, expected it to $expect"
         exit 1
     fi
     [[ -s "$events" ]] || { log "no event was received"; exit 1; }
@@ -59,6 +66,7 @@ capture() {
 
 "$venv/bin/python" "$here/project.py" prepare "$work/churn" --url http://127.0.0.1:9
 capture feast_apply pass apply
+capture feast_views pass view-lineage
 capture feast_materialize pass materialize 2026-11-01T00:00:00 2026-11-24T00:00:00
 "$venv/bin/python" "$here/project.py" drop-column "$work/churn" orders total_spend
 capture feast_materialize_failure fail materialize 2026-11-01T00:00:00 2026-11-25T00:00:00
