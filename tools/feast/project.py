@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import argparse
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 PROJECT = Path(__file__).resolve().parents[2] / "tests" / "feast_repo"
-DAY = datetime(2026, 11, 23, tzinfo=timezone.utc)
+DAY = datetime(2026, 11, 23, tzinfo=UTC)
 CUSTOMERS = [1001, 1002, 1003]
 
 
@@ -94,7 +94,9 @@ def view_lineage(dest: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("prepare")
     p.add_argument("dest", type=Path)
