@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import random
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from lineage.graph.model import EdgeKind, NodeKind, dataset_id, field_id, job_id
 from lineage.store import Direction, GraphStore
 from lineage.store.embedded import EmbeddedStore
 from tests.conftest import feed, graph_diff, snapshot
+from tests.graphql.conftest import open_client
 
 CAPTURED = Path(__file__).resolve().parent.parent / "events" / "data" / "captured"
 NS = "churn"
@@ -125,4 +127,45 @@ def test_a_reapply_of_one_view_does_not_close_the_others(store: GraphStore) -> N
     assert {e.dst: e.props.get("until") for e in produced} == {
         dataset_id(NS, "customer_orders"): None,
         dataset_id(NS, "customer_profile"): None,
+    }
+
+
+FEATURE_VIEW = """
+query($namespace: String!, $name: String!) {
+  dataset(namespace: $namespace, name: $name) {
+    type
+    owners { name type }
+    tags { key value }
+    lastMaterialized
+    fields { path }
+  }
+}
+"""
+
+
+def test_a_feature_view_in_graphql_has_its_features_owner_and_freshness(store: GraphStore) -> None:
+    stream = events(*STREAMS)
+    feed(store, stream)
+    (complete,) = [
+        e
+        for e in stream
+        if e["job"]["name"] == "materialize_churn" and e["eventType"] == "COMPLETE"
+    ]
+    for gql in open_client(store):
+        view = gql.data(FEATURE_VIEW, namespace=NS, name="customer_orders")["dataset"]
+        source = gql.data(FEATURE_VIEW, namespace=NS, name="orders")["dataset"]
+    assert view["type"] == "FEATURE_VIEW"
+    assert view["owners"] == [{"name": "ml-features@example.com", "type": "FEAST"}]
+    assert view["tags"] == [{"key": "team", "value": "ml"}, {"key": "tier", "value": "gold"}]
+    assert [f["path"] for f in view["fields"]] == ["order_count", "total_spend", "avg_order_value"]
+    assert datetime.fromisoformat(view["lastMaterialized"]) == datetime.fromisoformat(
+        complete["eventTime"]
+    )
+    # A source is not materialized; its columns are those the views take from it.
+    assert source["type"] == "FILE" and source["lastMaterialized"] is None
+    assert {f["path"] for f in source["fields"]} == {
+        "order_count",
+        "total_spend",
+        "avg_order_value",
+        "event_timestamp",
     }
