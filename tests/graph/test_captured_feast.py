@@ -169,3 +169,30 @@ def test_a_feature_view_in_graphql_has_its_features_owner_and_freshness(store: G
         "avg_order_value",
         "event_timestamp",
     }
+
+
+def test_a_source_whose_columns_are_renamed_feeds_the_features_they_become(
+    store: GraphStore,
+) -> None:
+    # Feast's field_mapping renames a source column to the feature's name: {"spend": "total_spend"}.
+    (view,) = [
+        copy.deepcopy(e)
+        for e in events("feast_views")
+        if e["job"]["name"] == "feature_view_customer_orders"
+    ]
+    (orders,) = [i for i in view["inputs"] if i["name"] == "orders"]
+    orders["facets"]["feast_dataSource"]["field_mapping"] = {"spend": "total_spend"}
+    feed(store, [view])
+    feeds = live_feeds(store)
+    job = job_id(NS, "feature_view_customer_orders")
+    assert (
+        field_id(NS, "orders", "spend"),
+        field_id(NS, "customer_orders", "total_spend"),
+        job,
+    ) in feeds
+    assert (
+        field_id(NS, "orders", "order_count"),
+        field_id(NS, "customer_orders", "order_count"),
+        job,
+    ) in feeds
+    assert not {f for f in feeds if f[0] == field_id(NS, "orders", "total_spend")}
