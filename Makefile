@@ -11,7 +11,7 @@ NEO4J_DIR ?= $(CURDIR)/tools/neo4j/run
 KAFKA_PORT ?= 9092
 KAFKA_DIR ?= $(CURDIR)/tools/kafka/run
 
-.PHONY: run test install lint typecheck pytest dbt-install neo4j-start neo4j-stop kafka-start kafka-stop bench clean web web-test chromium bench-web airflow-install spark-install
+.PHONY: run test install lint typecheck pytest dbt-install neo4j-start neo4j-stop kafka-start kafka-stop bench clean web web-test chromium bench-web airflow-install spark-install feast-install
 
 # Serving needs only the runtime dependencies; the test and development extras (MLflow,
 # scikit-learn, Evidently, linters: most of a gigabyte) are installed by `make test` alone.
@@ -63,6 +63,10 @@ dbt-install:
 airflow-install:
 	bash tools/airflow/install.sh
 
+# Feast with its native OpenLineage emitter, for the live feature-store tests (tools/feast).
+feast-install:
+	bash tools/feast/install.sh
+
 # PySpark and the OpenLineage Spark listener, for the live Spark tests (tools/spark).
 spark-install:
 	bash tools/spark/install.sh
@@ -91,7 +95,7 @@ pytest: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Neo4j and Kafka are started for the run and stopped afterwards, whatever the tests did.
-test: install dbt-install airflow-install spark-install lint typecheck web-test chromium
+test: install dbt-install airflow-install spark-install feast-install lint typecheck web-test chromium
 	$(MAKE) neo4j-start
 	$(MAKE) kafka-start || { $(MAKE) neo4j-stop; exit 1; }
 	status=0; \

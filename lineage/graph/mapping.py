@@ -28,6 +28,7 @@ from lineage.events import (
     get_facet,
 )
 from lineage.events import facets as F
+from lineage.graph import feast
 from lineage.graph.model import (
     ColumnLineage,
     Completion,
@@ -205,12 +206,25 @@ def _run_event(event: RunEvent) -> Iterator[Mutation]:
             if found is not None
             else None
         )
-        if _has_facet(target.facets, "columnLineage") or statement is not None:
+        implied = feast.implied_column_lineage(event, target)
+        if (
+            _has_facet(target.facets, "columnLineage")
+            or statement is not None
+            or implied is not None
+        ):
             covers.append(dataset_id(target.namespace, target.name))
             yield from _column_lineage(
-                target, run, job, at, datasets, declared, inputs, aliases, statement
+                target, run, job, at, datasets, declared, inputs, aliases, statement, implied
             )
     if state == RunState.COMPLETE:
+        # A feature view's freshness: when a materialization of it last completed.
+        for namespace, name in feast.materialized_views(event):
+            yield UpsertNode(
+                dataset_id(namespace, name),
+                NodeKind.DATASET,
+                {"last_materialized": Prop(at, Merge.MAX)},
+            )
+    if state == RunState.COMPLETE and not feast.partial_declaration(event):
         # What the completion closes depends on the whole run (every event's datasets), which
         # the store knows from the run's sightings.
         yield Completion(job, at, run, tuple(sorted(covers)))
@@ -373,15 +387,19 @@ def _column_lineage(
     inputs: set[str],
     aliases: tuple[tuple[str, str, str], ...],
     statement: Statement | None,
+    implied: F.ColumnLineageDatasetFacet | None = None,
 ) -> Iterator[Mutation]:
     """One output's column lineage; ``datasets``, ``declared``, ``inputs`` and ``aliases``
     are the event's (namespace, name) pairs, the ids of its datasets and of its inputs,
-    and the other names its query may call them by."""
+    and the other names its query may call them by; ``implied``: the lineage the producer's
+    own definitions imply where it sent none (``lineage.graph.feast``)."""
     lineage = get_facet(ds.facets, "columnLineage", F.ColumnLineageDatasetFacet)
+    raw: Any = ds.facets.get("columnLineage") if lineage is not None else None
+    if lineage is None and implied is not None:
+        lineage, raw = implied, implied.model_dump(mode="json")
     if lineage is None and statement is None:
         return
     schema = get_facet(ds.facets, "schema", F.SchemaDatasetFacet)
-    raw = ds.facets.get("columnLineage") if lineage is not None else None
     yield from _output_lineage(
         ds.namespace,
         ds.name,
@@ -972,7 +990,9 @@ def _dataset(namespace: str, name: str, facets: Mapping[str, Any], at: float) ->
     if kind is not None:
         props["type"] = Prop(kind.datasetType.upper(), at=at)
     else:
-        implied = next((t for f, t in ML_DATASET_FACETS.items() if _has_facet(facets, f)), None)
+        implied = next(
+            (t for f, t in ML_DATASET_FACETS.items() if _has_facet(facets, f)), None
+        ) or feast.dataset_kind(facets)
         if implied is not None:
             props["type"] = Prop(implied, at=at)
     source = get_facet(facets, "dataSource", F.DatasourceDatasetFacet)
@@ -1123,6 +1143,9 @@ def _described(facets: Mapping[str, Any], at: float) -> dict[str, Prop]:
     tags = get_facet(facets, "tags", F.TagsFacet)
     if tags is not None:
         props["tags"] = Prop([_dump(t) for t in tags.tags], at=at)
+    # Feast keeps an object's owner and tags in its own facets.
+    for key, value in feast.described(facets).items():
+        props.setdefault(key, Prop(value, at=at))
     return props
 
 

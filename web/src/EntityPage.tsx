@@ -218,6 +218,7 @@ function DatasetPage({ d, note }: { d: DatasetData; note: ReactNode }) {
             ["written by", d.producedBy.length ? d.producedBy.map((j) => <JobLink key={j.id} j={j} />) : "-"],
             ["tags", d.tags.length ? d.tags.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}`).join(", ") : "-"],
             ...(d.dropped ? ([["dropped", "yes"]] as [string, ReactNode][]) : []),
+            ...(d.lastMaterialized ? ([["last materialized", time(d.lastMaterialized)]] as [string, ReactNode][]) : []),
           ]}
         />
       </Header>

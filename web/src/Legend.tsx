@@ -3,6 +3,8 @@ import { COLORS, HEALTH_COLORS } from "./cystyle";
 const KINDS: [string, string][] = [
   ["table", "table"],
   ["feature", "feature set"],
+  ["featureview", "feature view"],
+  ["featureservice", "feature service"],
   ["job", "job"],
   ["model", "model"],
   ["deployment", "deployment"],

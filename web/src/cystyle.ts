@@ -4,6 +4,8 @@ import type { StylesheetJson } from "cytoscape";
 export const COLORS: Record<string, { fill: string; border: string }> = {
   table: { fill: "#dbeafe", border: "#2563eb" },
   feature: { fill: "#e0e7ff", border: "#4f46e5" },
+  featureview: { fill: "#ede9fe", border: "#7c3aed" },
+  featureservice: { fill: "#fae8ff", border: "#a21caf" },
   job: { fill: "#f3f4f6", border: "#4b5563" },
   model: { fill: "#fef3c7", border: "#b45309" },
   deployment: { fill: "#ccfbf1", border: "#0f766e" },
@@ -14,6 +16,8 @@ export const COLORS: Record<string, { fill: string; border: string }> = {
 export const SHAPES: Record<string, string> = {
   table: "round-rectangle",
   feature: "round-rectangle",
+  featureview: "cut-rectangle",
+  featureservice: "barrel",
   job: "ellipse",
   model: "hexagon",
   deployment: "octagon",

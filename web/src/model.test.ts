@@ -70,6 +70,8 @@ describe("LineageModel", () => {
     expect(shapeOf({ kind: "DATASET", type: "MODEL" })).toBe("model");
     expect(shapeOf({ kind: "DATASET", type: "ENDPOINT" })).toBe("endpoint");
     expect(shapeOf({ kind: "JOB", type: "DEPLOYMENT" })).toBe("deployment");
+    expect(shapeOf({ kind: "DATASET", type: "FEATURE_VIEW" })).toBe("featureview");
+    expect(shapeOf({ kind: "DATASET", type: "FEATURE_SERVICE" })).toBe("featureservice");
     expect(shapeOf({ kind: "DATASET", type: null })).toBe("table");
   });
 });

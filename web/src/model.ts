@@ -3,7 +3,7 @@
 
 export type Kind = "DATASET" | "JOB" | "FIELD";
 export type Health = "OK" | "WARNING" | "FAILING";
-export type Shape = "table" | "job" | "model" | "deployment" | "endpoint" | "feature" | "field";
+export type Shape = "table" | "job" | "model" | "deployment" | "endpoint" | "feature" | "featureview" | "featureservice" | "field";
 
 export interface GNode {
   id: string;
@@ -38,6 +38,9 @@ export function shapeOf(node: Pick<GNode, "kind" | "type">): Shape {
   if (type === "MODEL") return "model";
   if (type === "ENDPOINT") return "endpoint";
   if (type === "FEATURE_SET") return "feature";
+  // A feature store's (Feast's) feature views and the services that bundle them.
+  if (type === "FEATURE_VIEW") return "featureview";
+  if (type === "FEATURE_SERVICE") return "featureservice";
   return "table";
 }
 

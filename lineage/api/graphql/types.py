@@ -446,6 +446,13 @@ class Dataset(Node):
     def dropped(self) -> bool:
         return bool(self.raw.props.get("dropped"))
 
+    @described(
+        "For a feature store's feature view (Feast): when a materialization of it last "
+        "completed; null for other datasets, and before any did."
+    )
+    def last_materialized(self) -> datetime | None:
+        return timestamp(self.raw.props.get("last_materialized"))
+
     @described("Every facet producers sent, verbatim, by name.")
     def facets(self) -> JSON:
         return JSON(facets_of(self.raw.props))
