@@ -409,7 +409,7 @@ def ingest(
         raise typer.Exit(1) from exc
     finally:
         if outbox is not None and target is not None:
-            from lineage.incidents import watch
+            from lineage.ingest.incidents import watch
 
             watch(target, None)
             # One delivery pass; what fails stays queued for the server (or the next run).
@@ -431,7 +431,7 @@ def _webhooks(settings: Settings, store: Any) -> Any:
     """The webhook outbox incidents opened by this ingest are queued in (None without
     LINEAGE_WEBHOOKS)."""
     from lineage.api.webhooks import WebhookConfigError, open_outbox
-    from lineage.incidents import watch
+    from lineage.ingest.incidents import watch
 
     try:
         outbox = open_outbox(settings)

@@ -35,7 +35,7 @@ from typing import Any, Final
 
 import orjson
 
-from lineage.incidents import Change
+from lineage.ingest.incidents import Change
 
 SIGNATURE_HEADER: Final = "X-Lineage-Signature"
 EVENTS: Final = frozenset({"opened", "acknowledged", "resolved", "reopened"})
@@ -180,7 +180,7 @@ CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_at);
 class Outbox:
     """Webhook deliveries kept in a SQLite file: queued, posted, retried, logged.
 
-    ``enqueue`` is what :func:`lineage.incidents.watch` calls; ``start`` runs the delivery
+    ``enqueue`` is what :func:`lineage.ingest.incidents.watch` calls; ``start`` runs the delivery
     thread (``deliver_due`` is one pass of it). Thread-safe.
     """
 

@@ -48,8 +48,8 @@ from lineage.analysis.incidents import incidents_on, is_active
 from lineage.analysis.lineage import Granularity, lineage, runs_of
 from lineage.analysis.refs import NodeRef, describe, kind_of, resolve
 from lineage.analysis.versions import flat_schema, versions_at, versions_of
+from lineage.graph.incidents import breaking_changes
 from lineage.graph.model import EdgeKind, NodeKind, dataset_id, split_id
-from lineage.incidents import breaking_changes
 from lineage.store.base import Direction, GraphStore, Node
 
 DEFAULT_TRIAGE_DEPTH: Final = 30
