@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
+from lineage.analysis.diff import code_of
 from lineage.analysis.errors import InvalidArgument, NotFound, check_deadline
 from lineage.analysis.incidents import evidence as incident_evidence
 from lineage.analysis.incidents import incidents_on, is_active
@@ -684,8 +685,6 @@ def _children_evidence(
 
 
 def _code_evidence(store: GraphStore, run: Node) -> list[Evidence]:
-    from lineage.analysis.diff import code_of
-
     job = str(run.props.get("job"))
     earlier = [r for r in runs_of(store, job) if _started(r) < _started(run)]
     if not earlier:
