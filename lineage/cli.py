@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import gzip
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -788,72 +788,60 @@ ColumnsOption = Annotated[
 ]
 
 
-@app.command()
-def upstream(
-    namespace: Namespace,
-    name: Name,
-    depth: DepthOption = 10,
-    field: FieldOption = None,
-    job: JobOption = False,
-    as_of: AsOfOption = None,
-    output: OutputOption = Output.TEXT,
-    columns: ColumnsOption = False,
-    store: StoreOption = None,
-    server: ServerOption = None,
-    token: TokenOption = None,
-) -> None:
-    """What feeds a dataset (or a column, or a job).
+def _walk_command(direction: Direction, doc: str) -> Callable[..., None]:
+    """The command that walks the lineage graph in ``direction``: ``upstream`` and
+    ``downstream`` are the same command but for the way they walk."""
 
-    Exits 1 when it is not in the graph, 2 on usage errors.
-    """
-    _walk(
+    def command(
+        namespace: Namespace,
+        name: Name,
+        depth: DepthOption = 10,
+        field: FieldOption = None,
+        job: JobOption = False,
+        as_of: AsOfOption = None,
+        output: OutputOption = Output.TEXT,
+        columns: ColumnsOption = False,
+        store: StoreOption = None,
+        server: ServerOption = None,
+        token: TokenOption = None,
+    ) -> None:
+        _walk(
+            direction,
+            namespace,
+            name,
+            depth,
+            field,
+            job,
+            as_of,
+            output,
+            store,
+            server,
+            token,
+            columns,
+        )
+
+    command.__doc__ = doc
+    return command
+
+
+upstream = app.command("upstream")(
+    _walk_command(
         Direction.UPSTREAM,
-        namespace,
-        name,
-        depth,
-        field,
-        job,
-        as_of,
-        output,
-        store,
-        server,
-        token,
-        columns,
-    )
-
-
-@app.command()
-def downstream(
-    namespace: Namespace,
-    name: Name,
-    depth: DepthOption = 10,
-    field: FieldOption = None,
-    job: JobOption = False,
-    as_of: AsOfOption = None,
-    output: OutputOption = Output.TEXT,
-    columns: ColumnsOption = False,
-    store: StoreOption = None,
-    server: ServerOption = None,
-    token: TokenOption = None,
-) -> None:
-    """What a dataset (or a column, or a job) feeds.
+        """What feeds a dataset (or a column, or a job).
 
     Exits 1 when it is not in the graph, 2 on usage errors.
-    """
-    _walk(
-        Direction.DOWNSTREAM,
-        namespace,
-        name,
-        depth,
-        field,
-        job,
-        as_of,
-        output,
-        store,
-        server,
-        token,
-        columns,
+    """,
     )
+)
+downstream = app.command("downstream")(
+    _walk_command(
+        Direction.DOWNSTREAM,
+        """What a dataset (or a column, or a job) feeds.
+
+    Exits 1 when it is not in the graph, 2 on usage errors.
+    """,
+    )
+)
 
 
 @app.command()
