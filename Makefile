@@ -87,6 +87,7 @@ kafka-stop:
 lint: install
 	$(BIN)/ruff check lineage tests benchmarks
 	$(BIN)/ruff format --check lineage
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy lineage

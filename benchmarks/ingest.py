@@ -299,8 +299,8 @@ def bench_stages(
 
     from lineage.events import parse_event
     from lineage.graph.mapping import mutations_for
-    from lineage.incidents import with_incidents
     from lineage.ingest import item_for
+    from lineage.ingest.incidents import with_incidents
     from lineage.store import open_store
 
     bodies = [orjson.dumps(e) for e in evs]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import gzip
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -18,6 +18,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from lineage.settings import SECRET_SETTINGS, Settings, shown_url
 from lineage.store.base import Direction
+
+# Commands import what they use when they run, so that `lineage --help` and the light commands
+# start without loading the API, a store's driver or the OpenLineage client. Nothing imports
+# this module (.importlinter puts it on top), so none of those imports hides a cycle.
 
 app = typer.Typer(
     name="lineage",
@@ -409,7 +413,7 @@ def ingest(
         raise typer.Exit(1) from exc
     finally:
         if outbox is not None and target is not None:
-            from lineage.incidents import watch
+            from lineage.ingest.incidents import watch
 
             watch(target, None)
             # One delivery pass; what fails stays queued for the server (or the next run).
@@ -431,7 +435,7 @@ def _webhooks(settings: Settings, store: Any) -> Any:
     """The webhook outbox incidents opened by this ingest are queued in (None without
     LINEAGE_WEBHOOKS)."""
     from lineage.api.webhooks import WebhookConfigError, open_outbox
-    from lineage.incidents import watch
+    from lineage.ingest.incidents import watch
 
     try:
         outbox = open_outbox(settings)
@@ -791,72 +795,60 @@ ColumnsOption = Annotated[
 ]
 
 
-@app.command()
-def upstream(
-    namespace: Namespace,
-    name: Name,
-    depth: DepthOption = 10,
-    field: FieldOption = None,
-    job: JobOption = False,
-    as_of: AsOfOption = None,
-    output: OutputOption = Output.TEXT,
-    columns: ColumnsOption = False,
-    store: StoreOption = None,
-    server: ServerOption = None,
-    token: TokenOption = None,
-) -> None:
-    """What feeds a dataset (or a column, or a job).
+def _walk_command(direction: Direction, doc: str) -> Callable[..., None]:
+    """The command that walks the lineage graph in ``direction``: ``upstream`` and
+    ``downstream`` are the same command but for the way they walk."""
 
-    Exits 1 when it is not in the graph, 2 on usage errors.
-    """
-    _walk(
+    def command(
+        namespace: Namespace,
+        name: Name,
+        depth: DepthOption = 10,
+        field: FieldOption = None,
+        job: JobOption = False,
+        as_of: AsOfOption = None,
+        output: OutputOption = Output.TEXT,
+        columns: ColumnsOption = False,
+        store: StoreOption = None,
+        server: ServerOption = None,
+        token: TokenOption = None,
+    ) -> None:
+        _walk(
+            direction,
+            namespace,
+            name,
+            depth,
+            field,
+            job,
+            as_of,
+            output,
+            store,
+            server,
+            token,
+            columns,
+        )
+
+    command.__doc__ = doc
+    return command
+
+
+upstream = app.command("upstream")(
+    _walk_command(
         Direction.UPSTREAM,
-        namespace,
-        name,
-        depth,
-        field,
-        job,
-        as_of,
-        output,
-        store,
-        server,
-        token,
-        columns,
-    )
-
-
-@app.command()
-def downstream(
-    namespace: Namespace,
-    name: Name,
-    depth: DepthOption = 10,
-    field: FieldOption = None,
-    job: JobOption = False,
-    as_of: AsOfOption = None,
-    output: OutputOption = Output.TEXT,
-    columns: ColumnsOption = False,
-    store: StoreOption = None,
-    server: ServerOption = None,
-    token: TokenOption = None,
-) -> None:
-    """What a dataset (or a column, or a job) feeds.
+        """What feeds a dataset (or a column, or a job).
 
     Exits 1 when it is not in the graph, 2 on usage errors.
-    """
-    _walk(
-        Direction.DOWNSTREAM,
-        namespace,
-        name,
-        depth,
-        field,
-        job,
-        as_of,
-        output,
-        store,
-        server,
-        token,
-        columns,
+    """,
     )
+)
+downstream = app.command("downstream")(
+    _walk_command(
+        Direction.DOWNSTREAM,
+        """What a dataset (or a column, or a job) feeds.
+
+    Exits 1 when it is not in the graph, 2 on usage errors.
+    """,
+    )
+)
 
 
 @app.command()
@@ -1865,9 +1857,83 @@ app.add_typer(emit_app, name="emit")
 @app.command()
 def demo(store: StoreOption = None, server: ServerOption = None, token: TokenOption = None) -> None:
     """Load the demo: a churn model's four days, from raw tables to a drifting endpoint."""
-    from lineage.integrations.cli import demo_command
+    from lineage.demo import ENDPOINT, load_demo, run_demo
+    from lineage.integrations.emit import openlineage_client
+    from lineage.store import StoreError, open_store
 
-    demo_command(store, _server(store, server), token)
+    server = _server(store, server)
+    if store and server:
+        err.print("[red]error:[/] give --store or --server, not both")
+        raise typer.Exit(2)
+    if server:
+        try:
+            result = run_demo(openlineage_client(url=server, api_key=token))
+        except Exception as exc:  # the client's and our messages say what to fix
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1) from exc
+        where = server
+    else:
+        settings = Settings(store=store) if store else Settings()
+        try:
+            graph = open_store(settings.store, settings)
+        except StoreError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1) from exc
+        try:
+            loaded = load_demo(graph)
+            link = _demo_cause_link(graph)
+        except StoreError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1) from exc
+        finally:
+            graph.close()
+        where = settings.store
+        if loaded is None:
+            out.print(f"demo: already loaded in {where}")
+            return
+        result = loaded
+    out.print(f"demo: {result.events} events sent to {where}")
+    out.print(
+        "try:  lineage upstream "
+        f"'{ENDPOINT[0]}' {ENDPOINT[1]} --depth 12"
+        + (f" --server {server}" if server else f" --store {where}")
+    )
+    if server:
+        out.print(f"see why the endpoint drifts:  {server.rstrip('/')}{_demo_triage_path()}")
+    elif link is not None:
+        out.print(
+            f"see why the endpoint drifts:  lineage serve --store {where}, then open "
+            f"http://127.0.0.1:8000{link}"
+        )
+
+
+def _demo_triage_path(incident: str | None = None) -> str:
+    """The explorer's address for triage on the demo's endpoint (and one of its incidents)."""
+    from urllib.parse import urlencode
+
+    from lineage.api.graphql.ids import encode_id
+    from lineage.demo import ENDPOINT
+    from lineage.graph.model import dataset_id
+
+    query = {"node": encode_id(dataset_id(*ENDPOINT)), "mode": "triage"}
+    if incident is not None:
+        query["incident"] = encode_id(incident)
+    return "/?" + urlencode(query)
+
+
+def _demo_cause_link(graph: Any) -> str | None:
+    """Triage of the drift incident open on the demo's endpoint, ranked causes first."""
+    from lineage.analysis.incidents import incidents_on
+    from lineage.demo import ENDPOINT
+    from lineage.graph.model import dataset_id
+
+    endpoint = dataset_id(*ENDPOINT)
+    drifting = [
+        n
+        for n in incidents_on(graph, [endpoint])[endpoint]
+        if n.props.get("kind") == "DRIFT" and n.props.get("status") == "OPEN"
+    ]
+    return _demo_triage_path(drifting[0].id) if drifting else None
 
 
 def main() -> None:

@@ -46,6 +46,7 @@ from openlineage.client.facet_v2 import (
 from openlineage.client.generated.base import InputDatasetFacet, RunFacet
 
 from lineage.graph.model import dataset_id
+from lineage.ingest.transport import StoreTransport
 from lineage.integrations.deployment import emit_deployment
 from lineage.integrations.emit import DatasetRef, event_time, job_type, new_run_id, schema_facet
 from lineage.integrations.facets import PRODUCER
@@ -644,6 +645,4 @@ def load_demo(store: GraphStore) -> DemoResult | None:
     """
     if store.get_nodes([dataset_id(*ENDPOINT)]):
         return None
-    from lineage.integrations.transport import StoreTransport
-
     return run_demo(OpenLineageClient(transport=StoreTransport(store)))

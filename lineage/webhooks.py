@@ -35,7 +35,10 @@ from typing import Any, Final
 
 import orjson
 
-from lineage.incidents import Change
+from lineage.analysis.incidents import short_id
+from lineage.api.graphql.ids import encode_id
+from lineage.ingest.incidents import Change
+from lineage.settings import default_store
 
 SIGNATURE_HEADER: Final = "X-Lineage-Signature"
 EVENTS: Final = frozenset({"opened", "acknowledged", "resolved", "reopened"})
@@ -180,7 +183,7 @@ CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_at);
 class Outbox:
     """Webhook deliveries kept in a SQLite file: queued, posted, retried, logged.
 
-    ``enqueue`` is what :func:`lineage.incidents.watch` calls; ``start`` runs the delivery
+    ``enqueue`` is what :func:`lineage.ingest.incidents.watch` calls; ``start`` runs the delivery
     thread (``deliver_due`` is one pass of it). Thread-safe.
     """
 
@@ -215,9 +218,6 @@ class Outbox:
 
     def enqueue(self, changes: Sequence[Change]) -> None:
         """Queue a delivery to every hook that wants each change (cheap: no network)."""
-        from lineage.analysis.incidents import short_id
-        from lineage.api.graphql.ids import encode_id
-
         now = time.time()
         rows = []
         for event, node in changes:
@@ -345,8 +345,6 @@ class Outbox:
                 "ORDER BY id DESC LIMIT ? OFFSET ?",
                 (*args, limit, offset),
             ).fetchall()
-        from lineage.api.graphql.ids import encode_id
-
         return [
             {
                 "id": r[0],
@@ -372,6 +370,4 @@ def default_outbox(store: str) -> str:
     path = store.removeprefix("sqlite:///")
     if store.startswith("sqlite:///") and path != ":memory:":
         return path + ".webhooks"
-    from lineage.settings import default_store
-
     return str(Path(default_store().removeprefix("sqlite:///")).with_name("webhooks.db"))

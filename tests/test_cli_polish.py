@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import lineage
 from lineage.cli import app
 from lineage.graph.model import dataset_id
-from lineage.incidents import open_incident
+from lineage.ingest.incidents import open_incident
 from lineage.store.embedded import EmbeddedStore
 from tests.conftest import feed
 from tests.factories import dataset, new_run_id, run_event

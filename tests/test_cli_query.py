@@ -18,7 +18,7 @@ from lineage.analysis import Granularity
 from lineage.analysis.export import Format
 from lineage.api.graphql import schema
 from lineage.cli import FormatChoice, GranularityChoice, KindChoice, StatusChoice
-from lineage.incidents import IncidentKind, IncidentStatus
+from lineage.graph.incidents import IncidentKind, IncidentStatus
 from lineage.store import GraphStore
 from lineage.store.embedded import EmbeddedStore
 from tests.analysis import graphs

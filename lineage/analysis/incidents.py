@@ -10,8 +10,8 @@ from typing import Any, Final
 import orjson
 
 from lineage.analysis.errors import InvalidArgument, NotFound
+from lineage.graph.incidents import ACTIVE, NUMBERS, IncidentKind, IncidentStatus
 from lineage.graph.model import EdgeKind, NodeKind
-from lineage.incidents import ACTIVE, IncidentKind, IncidentStatus, number_of
 from lineage.store.base import Direction, GraphStore, Node
 
 #: Incidents read for a list without a node filter; the list says when it stopped there.
@@ -31,6 +31,15 @@ def short_id(incident: Node) -> str:
     if number is not None:
         return f"INC-{int(number)}"
     return "INC-" + incident.id.rsplit("\x1f", 1)[-1][:_SHORT_DIGITS].upper()
+
+
+def number_of(store: GraphStore, number: int) -> str | None:
+    """The id of the incident numbered ``number`` (``INC-<number>``), None when none is."""
+    entries = store.ledger({NUMBERS: float(number)})[NUMBERS]
+    for entry in entries:
+        if entry.at == float(number):
+            return entry.key
+    return None
 
 
 def by_short_id(store: GraphStore, text: str) -> str | None:

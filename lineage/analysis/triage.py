@@ -42,14 +42,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
+from lineage.analysis.diff import code_of
 from lineage.analysis.errors import InvalidArgument, NotFound, check_deadline
 from lineage.analysis.incidents import evidence as incident_evidence
 from lineage.analysis.incidents import incidents_on, is_active
 from lineage.analysis.lineage import Granularity, lineage, runs_of
 from lineage.analysis.refs import NodeRef, describe, kind_of, resolve
 from lineage.analysis.versions import flat_schema, versions_at, versions_of
+from lineage.graph.incidents import breaking_changes
 from lineage.graph.model import EdgeKind, NodeKind, dataset_id, split_id
-from lineage.incidents import breaking_changes
 from lineage.store.base import Direction, GraphStore, Node
 
 DEFAULT_TRIAGE_DEPTH: Final = 30
@@ -684,8 +685,6 @@ def _children_evidence(
 
 
 def _code_evidence(store: GraphStore, run: Node) -> list[Evidence]:
-    from lineage.analysis.diff import code_of
-
     job = str(run.props.get("job"))
     earlier = [r for r in runs_of(store, job) if _started(r) < _started(run)]
     if not earlier:

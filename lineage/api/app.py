@@ -26,8 +26,8 @@ from lineage.api.outage import StoreOutageGate
 from lineage.api.retention import retention_loop
 from lineage.api.visibility import HiddenHeader
 from lineage.api.web import STATIC, mount_explorer
-from lineage.incidents import watch
 from lineage.ingest import write
+from lineage.ingest.incidents import watch
 from lineage.settings import Settings
 from lineage.store import GraphStore, open_store
 from lineage.store.migrations import migrate

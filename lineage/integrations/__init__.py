@@ -18,14 +18,13 @@ if TYPE_CHECKING:
     from lineage.integrations.emit import DatasetRef, NoDestination, openlineage_client
     from lineage.integrations.monitor import report_drift
     from lineage.integrations.training import TrainingRun, training_run
-    from lineage.integrations.transport import RecordingTransport, StoreTransport
+    from lineage.integrations.transport import RecordingTransport
 
 _EXPORTS = {
     "DatasetRef": "emit",
     "NoDestination": "emit",
     "openlineage_client": "emit",
     "RecordingTransport": "transport",
-    "StoreTransport": "transport",
     "TrainingRun": "training",
     "training_run": "training",
     "emit_deployment": "deployment",
@@ -36,7 +35,6 @@ __all__ = [
     "DatasetRef",
     "NoDestination",
     "RecordingTransport",
-    "StoreTransport",
     "TrainingRun",
     "emit_deployment",
     "openlineage_client",

@@ -1,9 +1,9 @@
-"""``lineage emit ...`` (events for CI/CD and monitors) and ``lineage demo``."""
+"""``lineage emit ...``: events for CI/CD and monitors."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -149,81 +149,3 @@ def drift(
     out.print(f"drift on {dataset[1]}: " + (", ".join(drifted) if drifted else "none"))
     if drifted:
         raise typer.Exit(3)
-
-
-def demo_command(store: str | None, server: str | None, token: str | None) -> None:
-    """Emit the demo story into a running server or a store (see ``lineage.demo``)."""
-    from lineage.demo import ENDPOINT, load_demo, run_demo
-    from lineage.integrations.emit import openlineage_client
-    from lineage.settings import Settings
-    from lineage.store import StoreError, open_store
-
-    if store and server:
-        err.print("[red]error:[/] give --store or --server, not both")
-        raise typer.Exit(2)
-    if server:
-        try:
-            result = run_demo(openlineage_client(url=server, api_key=token))
-        except Exception as exc:
-            raise _fail(exc) from exc
-        where = server
-    else:
-        settings = Settings(store=store) if store else Settings()
-        try:
-            graph = open_store(settings.store, settings)
-        except StoreError as exc:
-            raise _fail(exc) from exc
-        try:
-            loaded = load_demo(graph)
-            link = _cause_link(graph)
-        except StoreError as exc:
-            raise _fail(exc) from exc
-        finally:
-            graph.close()
-        where = settings.store
-        if loaded is None:
-            out.print(f"demo: already loaded in {where}")
-            return
-        result = loaded
-    out.print(f"demo: {result.events} events sent to {where}")
-    out.print(
-        "try:  lineage upstream "
-        f"'{ENDPOINT[0]}' {ENDPOINT[1]} --depth 12"
-        + (f" --server {server}" if server else f" --store {where}")
-    )
-    if server:
-        out.print(f"see why the endpoint drifts:  {server.rstrip('/')}{_triage_path()}")
-    elif link is not None:
-        out.print(
-            f"see why the endpoint drifts:  lineage serve --store {where}, then open "
-            f"http://127.0.0.1:8000{link}"
-        )
-
-
-def _triage_path(incident: str | None = None) -> str:
-    """The explorer's address for triage on the demo's endpoint (and one of its incidents)."""
-    from urllib.parse import urlencode
-
-    from lineage.api.graphql.ids import encode_id
-    from lineage.demo import ENDPOINT
-    from lineage.graph.model import dataset_id
-
-    query = {"node": encode_id(dataset_id(*ENDPOINT)), "mode": "triage"}
-    if incident is not None:
-        query["incident"] = encode_id(incident)
-    return "/?" + urlencode(query)
-
-
-def _cause_link(graph: Any) -> str | None:
-    """Triage of the drift incident open on the demo's endpoint, ranked causes first."""
-    from lineage.analysis.incidents import incidents_on
-    from lineage.demo import ENDPOINT
-    from lineage.graph.model import dataset_id
-
-    endpoint = dataset_id(*ENDPOINT)
-    drifting = [
-        n
-        for n in incidents_on(graph, [endpoint])[endpoint]
-        if n.props.get("kind") == "DRIFT" and n.props.get("status") == "OPEN"
-    ]
-    return _triage_path(drifting[0].id) if drifting else None

@@ -85,7 +85,7 @@ class IngestItem:
     job_namespace: str | None
     job_name: str | None
     mutations: Sequence[Mutation]
-    #: Check outcomes the event reported (``lineage.incidents.Observation``): ingest
+    #: Check outcomes the event reported (``lineage.graph.incidents.Observation``): ingest
     #: turns them into incident mutations before the write; stores ignore them.
     observations: Sequence[Any] = ()
     #: SQL a child run ran in an event naming no dataset (``lineage.child_sql.SqlRan``):

@@ -48,7 +48,7 @@ from lineage.store.base import (
     Subgraph,
 )
 from lineage.store.owner import WriterLock
-from lineage.store.prune import PruneReport
+from lineage.store.prune import PruneReport, prune_embedded
 from lineage.store.traversal import Level, Traversal, walk
 
 
@@ -873,8 +873,6 @@ class EmbeddedStore(MemoryState):
     def prune(
         self, before: float, namespace: str | None = None, dry_run: bool = False
     ) -> PruneReport:
-        from lineage.store.prune import prune_embedded
-
         return prune_embedded(self, before, namespace, dry_run)
 
     def close(self) -> None:

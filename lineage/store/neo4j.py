@@ -75,7 +75,7 @@ from lineage.store.neo4j_apply import (
     WorkingSet,
     edge_kind_of,
 )
-from lineage.store.prune import PruneReport
+from lineage.store.prune import PruneReport, prune_neo4j
 from lineage.store.traversal import LIGHT_PROPS, Level, Traversal, walk
 
 log = logging.getLogger(__name__)
@@ -900,8 +900,6 @@ class Neo4jStore:
     def prune(
         self, before: float, namespace: str | None = None, dry_run: bool = False
     ) -> PruneReport:
-        from lineage.store.prune import prune_neo4j
-
         return prune_neo4j(self, before, namespace, dry_run)
 
     def close(self) -> None:

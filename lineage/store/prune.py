@@ -24,6 +24,7 @@ The choice of what goes (:func:`plan`) is shared by both stores; each gathers wh
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Final
 import orjson
 
 from lineage.graph.model import EdgeKind, NodeKind, split_id
+from lineage.store.base import StoreError, StoreUnavailable
 
 if TYPE_CHECKING:
     from lineage.store.embedded import EmbeddedStore
@@ -215,15 +217,11 @@ def _run_time(props: Mapping[str, Any]) -> float | None:
 def prune_embedded(
     store: EmbeddedStore, before: float, namespace: str | None, dry_run: bool
 ) -> PruneReport:
-    from lineage.store.base import StoreError, StoreUnavailable
-
     if store.read_only and not dry_run:
         raise StoreError(
             f"the embedded store {store.path} was opened for reading only; prune through the "
             "process that writes it, or stop it first"
         )
-    import sqlite3
-
     with store._lock:
         inventory = Inventory()
         projection = (EdgeKind.INPUT_TO, EdgeKind.PRODUCES, EdgeKind.FEEDS)
@@ -357,6 +355,9 @@ def _chunks(values: Iterable[str]) -> list[list[str]]:
 def prune_neo4j(
     store: Neo4jStore, before: float, namespace: str | None, dry_run: bool
 ) -> PruneReport:
+    # The driver is loaded only for a Neo4j store. The Neo4j store's statements are imported
+    # here because lineage.store.neo4j imports this module: a cycle that goes once this
+    # function and its statements move into the Neo4j store.
     from neo4j import READ_ACCESS, WRITE_ACCESS, ManagedTransaction
 
     from lineage.store.neo4j import _COUNTER, EDGE_DELETE, LOCK, NODE_DELETE

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from lineage.analysis.incidents import find_incidents
+from lineage.graph.incidents import IncidentKind
 from lineage.graph.model import dataset_id, field_id
-from lineage.incidents import IncidentKind
 from lineage.ingest import prepare, write
 from lineage.store import GraphStore
 from tests.factories import dataset, facet, new_run_id, run_event

@@ -17,9 +17,10 @@ from lineage.analysis.incidents import (
     incidents_on,
     short_id,
 )
+from lineage.graph.incidents import IncidentKind, IncidentStatus
 from lineage.graph.model import dataset_id, field_id, job_id
-from lineage.incidents import IncidentKind, IncidentStatus, open_incident, set_status
 from lineage.ingest import prepare, write
+from lineage.ingest.incidents import open_incident, set_status
 from lineage.store import GraphStore
 from tests.factories import dataset, facet, new_run_id, pipeline_run, run_event, schema
 

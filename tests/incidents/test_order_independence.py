@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lineage.analysis.incidents import Health, evidence, find_incidents, health, incidents_on
+from lineage.graph.incidents import IncidentKind, IncidentStatus
 from lineage.graph.model import dataset_id, job_id
-from lineage.incidents import IncidentKind, IncidentStatus, set_status
 from lineage.ingest import prepare, write
+from lineage.ingest.incidents import set_status
 from lineage.store import GraphStore
 from lineage.store.embedded import EmbeddedStore
 from tests.conftest import skip_or_fail

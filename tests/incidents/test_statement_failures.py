@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from lineage.analysis.incidents import evidence, find_incidents
+from lineage.graph.incidents import IncidentKind, IncidentStatus
 from lineage.graph.model import job_id, run_id
-from lineage.incidents import IncidentKind, IncidentStatus
 from lineage.ingest import prepare, write
 from lineage.store import GraphStore
 

@@ -17,8 +17,9 @@ import orjson
 import pytest
 
 from lineage.analysis.incidents import find_incidents
-from lineage.incidents import IncidentStatus, set_status, watch
+from lineage.graph.incidents import IncidentStatus
 from lineage.ingest import prepare, write
+from lineage.ingest.incidents import set_status, watch
 from lineage.store import GraphStore
 from lineage.webhooks import (
     SIGNATURE_HEADER,

@@ -10,8 +10,8 @@ from openlineage.client import OpenLineageClient
 
 from lineage import demo as D
 from lineage.analysis.incidents import find_incidents
+from lineage.graph.incidents import IncidentKind
 from lineage.graph.model import NodeKind, dataset_id, field_id, job_id
-from lineage.incidents import IncidentKind
 from lineage.integrations import RecordingTransport
 from lineage.store import GraphStore
 from tests.graphql.conftest import GraphQL, open_client

@@ -14,7 +14,8 @@ import httpx
 import pytest
 import requests
 
-from lineage.integrations import RecordingTransport, StoreTransport, emit_deployment
+from lineage.ingest.transport import StoreTransport
+from lineage.integrations import RecordingTransport, emit_deployment
 from lineage.integrations.emit import openlineage_client
 from lineage.settings import hash_token
 from lineage.store import GraphStore

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from lineage.graph.model import dataset_id, version_id
+from lineage.ingest.transport import StoreTransport
 from lineage.integrations import (
     DatasetRef,
     RecordingTransport,
-    StoreTransport,
     emit_deployment,
     training_run,
 )

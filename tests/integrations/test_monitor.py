@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lineage.analysis.incidents import find_incidents
+from lineage.graph.incidents import IncidentKind, IncidentStatus
 from lineage.graph.model import dataset_id, field_id
-from lineage.incidents import IncidentKind, IncidentStatus
-from lineage.integrations import DatasetRef, RecordingTransport, StoreTransport, report_drift
+from lineage.ingest.transport import StoreTransport
+from lineage.integrations import DatasetRef, RecordingTransport, report_drift
 from lineage.store import GraphStore, open_store
 from tests.e2e.server import Server
 from tests.integrations._check import check_events

@@ -30,7 +30,7 @@ from openlineage.client.facet_v2 import (
     sql_job,
 )
 
-from lineage.integrations.transport import StoreTransport
+from lineage.ingest.transport import StoreTransport
 from lineage.store import GraphStore
 
 PRODUCER = "https://github.com/OpenLineage/OpenLineage/tree/1.30.0/client/python"

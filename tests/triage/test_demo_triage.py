@@ -5,8 +5,8 @@ from __future__ import annotations
 from lineage import demo
 from lineage.analysis.incidents import find_incidents
 from lineage.analysis.triage import EvidenceKind, triage
+from lineage.graph.incidents import IncidentKind
 from lineage.graph.model import NodeKind, dataset_id
-from lineage.incidents import IncidentKind
 from lineage.store import GraphStore, Node
 
 

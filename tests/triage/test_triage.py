@@ -7,8 +7,9 @@ import pytest
 from lineage.analysis import InvalidArgument, NotFound
 from lineage.analysis.incidents import find_incidents
 from lineage.analysis.triage import EvidenceKind, TriageReport, triage
+from lineage.graph.incidents import IncidentKind
 from lineage.graph.model import dataset_id, field_id, job_id, version_id
-from lineage.incidents import IncidentKind, open_incident
+from lineage.ingest.incidents import open_incident
 from lineage.store import GraphStore
 from tests.triage.scenario import ML, WH, build, when
 

@@ -19,9 +19,10 @@ import pytest
 from lineage.analysis.incidents import find_incidents
 from lineage.analysis.triage import EvidenceKind, Suspect, TriageReport, triage
 from lineage.api.documents import INCIDENTS_QUERY, TRIAGE_QUERY
+from lineage.graph.incidents import IncidentKind
 from lineage.graph.model import NodeKind, dataset_id, field_id, job_id, run_id
-from lineage.incidents import IncidentKind, open_incident
 from lineage.ingest import prepare, write
+from lineage.ingest.incidents import open_incident
 from lineage.store import GraphStore
 from tests.graphql.conftest import open_client
 

@@ -32,8 +32,9 @@ from lineage.api.graphql.types import (
     timestamp,
     to_object,
 )
+from lineage.graph.incidents import IncidentKind, IncidentStatus, Severity
 from lineage.graph.model import NodeKind
-from lineage.incidents import IncidentKind, IncidentStatus, Severity, open_incident, set_status
+from lineage.ingest.incidents import open_incident, set_status
 
 strawberry.enum(EvidenceKind, description="What points at a suspect.")
 

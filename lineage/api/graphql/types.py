@@ -44,10 +44,10 @@ from lineage.analysis.incidents import health as health_of
 from lineage.analysis.jobs import is_part_kind, parent_by_job
 from lineage.api.graphql.context import Context
 from lineage.api.graphql.ids import decode_cursor, decode_id, encode_cursor, encode_id
+from lineage.graph.incidents import IncidentKind, IncidentStatus, Severity
 from lineage.graph.mapping import FACET_PREFIX
 from lineage.graph.model import EdgeKind as StoredEdgeKind
 from lineage.graph.model import NodeKind, RunState
-from lineage.incidents import IncidentKind, IncidentStatus, Severity
 from lineage.store import Direction
 from lineage.store import Node as StoredNode
 

@@ -24,9 +24,9 @@ from lineage.events import (
 )
 from lineage.events.limits import DEFAULT_LIMITS, EventLimits, check_facets, check_shape
 from lineage.events.separators import separator_problems
+from lineage.graph.incidents import observations_for
 from lineage.graph.mapping import mutations_for
-from lineage.incidents import observations_for
-from lineage.incidents import write as write_with_incidents
+from lineage.ingest.incidents import write as write_with_incidents
 from lineage.store.base import GraphStore, IngestItem
 
 
