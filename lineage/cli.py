@@ -283,12 +283,13 @@ def consume(
     import signal
 
     from lineage.consume import ConsumeError, LineageConsumer
-    from lineage.store import StoreError, open_store
+    from lineage.ingest.migrations import open_to_write
+    from lineage.store import StoreError
 
     settings = _settings(store=store, kafka_bootstrap_servers=bootstrap_servers)
     options = _kafka_options(settings, topic, group)
     try:
-        target = open_store(settings.store, settings)
+        target = open_to_write(settings.store, settings)
     except StoreError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
@@ -355,7 +356,8 @@ def ingest(
     """
     from lineage.events import EventValidationError
     from lineage.ingest import prepare, write
-    from lineage.store import IngestItem, StoreError, open_store
+    from lineage.ingest.migrations import open_to_write
+    from lineage.store import IngestItem, StoreError
 
     if store and server:
         err.print("[red]error:[/] give --store or --server, not both")
@@ -371,7 +373,7 @@ def ingest(
         settings = _settings(store=store)
         limits = settings.event_limits()
         try:
-            target = open_store(settings.store)
+            target = open_to_write(settings.store)
         except StoreError as exc:
             err.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1) from exc
@@ -1019,11 +1021,12 @@ def migrate(store: StoreOption = None) -> None:
 
     The server applies it at start-up too; this makes it an explicit deploy step.
     """
-    from lineage.store import StoreError, open_store
+    from lineage.ingest.migrations import open_to_write
+    from lineage.store import StoreError
 
     settings = _settings(store=store)
     try:
-        target = open_store(settings.store, settings)
+        target = open_to_write(settings.store, settings)
         try:
             apply = getattr(target, "migrate", None)
             if apply is not None:
@@ -1061,13 +1064,14 @@ def prune(
     later, stays. LINEAGE_RETENTION_DAYS makes the server do this every day."""
     from datetime import datetime
 
-    from lineage.store import StoreError, open_store
+    from lineage.ingest.migrations import open_to_write
+    from lineage.store import StoreError
 
     when = _time(before, "--before")
     assert when is not None
     settings = _settings(store=store)
     try:
-        target = open_store(settings.store, settings, read_only=dry_run)
+        target = open_to_write(settings.store, settings, read_only=dry_run)
         try:
             report = target.prune(datetime.fromisoformat(when).timestamp(), namespace, dry_run)
         finally:
@@ -1858,8 +1862,9 @@ app.add_typer(emit_app, name="emit")
 def demo(store: StoreOption = None, server: ServerOption = None, token: TokenOption = None) -> None:
     """Load the demo: a churn model's four days, from raw tables to a drifting endpoint."""
     from lineage.demo import ENDPOINT, load_demo, run_demo
+    from lineage.ingest.migrations import open_to_write
     from lineage.integrations.emit import openlineage_client
-    from lineage.store import StoreError, open_store
+    from lineage.store import StoreError
 
     server = _server(store, server)
     if store and server:
@@ -1875,7 +1880,7 @@ def demo(store: StoreOption = None, server: ServerOption = None, token: TokenOpt
     else:
         settings = Settings(store=store) if store else Settings()
         try:
-            graph = open_store(settings.store, settings)
+            graph = open_to_write(settings.store, settings)
         except StoreError as exc:
             err.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1) from exc

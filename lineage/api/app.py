@@ -28,9 +28,9 @@ from lineage.api.visibility import HiddenHeader
 from lineage.api.web import STATIC, mount_explorer
 from lineage.ingest import write
 from lineage.ingest.incidents import watch
+from lineage.ingest.migrations import migrate
 from lineage.settings import Settings
 from lineage.store import GraphStore, open_store
-from lineage.store.migrations import migrate
 
 
 def create_app(
@@ -83,10 +83,16 @@ def create_app(
         store = open_store(settings.store, settings, load=not load_in_background)
     app.state.store = store
     app.state.loading = StoreLoad(store)
-    if owns_store and load_in_background:
-        # Loaded on its thread: brought up to this version's shape there, before it is ready.
+    if owns_store:
+        # Brought up to this version's shape once loaded (on the loading thread, before
+        # the server says it is ready, when loaded in the background).
         opened = store
-        app.state.loading.then(lambda: migrate(opened, auto_resolve=settings.incident_auto_resolve))
+        if load_in_background:
+            app.state.loading.then(
+                lambda: migrate(opened, auto_resolve=settings.incident_auto_resolve)
+            )
+        else:
+            migrate(opened, auto_resolve=settings.incident_auto_resolve)
     app.state.metrics = Metrics()
     # Incident changes are queued for the webhooks (delivered off the request path).
     app.state.outbox = webhooks.open_outbox(settings)

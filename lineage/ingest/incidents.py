@@ -669,6 +669,10 @@ def _reconcile(
         for name in held:
             if name.startswith(CHECK_PREFIX) and name not in want:
                 want[name] = None
+        if not want.get("fields") and held.get("fields"):
+            # The fields a check was about stay known when the entries that named them are
+            # not in this window (an incident migrated from the per-field shape, reopened).
+            want["fields"] = held["fields"]
         changed = {
             name: Prop(value, at=float(revision))
             for name, value in want.items()

@@ -53,16 +53,11 @@ def open_store(
     With ``load`` false, an embedded store is opened (and locked) but its graph is not read
     into memory: call its ``load()`` before using it. Neo4j has nothing to load.
 
-    A store opened to write (and loaded) is brought up to this version's shape first
-    (:func:`lineage.store.migrations.migrate`); with ``load`` false, run that after the load.
+    Incidents a store written by an earlier version holds are brought up to this version's
+    shape by :func:`lineage.ingest.migrations.open_to_write`, which commands that write
+    open stores with (their rules are the ingest path's, a layer above this one).
     """
-    store = _open(url, settings, read_only=read_only, load=load)
-    if load and not read_only:
-        from lineage.store.migrations import migrate
-
-        auto_resolve = settings.incident_auto_resolve if settings is not None else True
-        migrate(store, auto_resolve=auto_resolve)
-    return store
+    return _open(url, settings, read_only=read_only, load=load)
 
 
 def _open(url: str, settings: Settings | None, *, read_only: bool, load: bool) -> GraphStore:

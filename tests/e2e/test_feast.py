@@ -27,8 +27,8 @@ import pytest
 from lineage.analysis.impact import Category, Change, ChangeKind, Severity, impact
 from lineage.analysis.incidents import find_incidents
 from lineage.analysis.refs import NodeRef
+from lineage.graph.incidents import IncidentKind
 from lineage.graph.model import EdgeKind, NodeKind, dataset_id, field_id, job_id
-from lineage.incidents import IncidentKind
 from lineage.integrations import DatasetRef, emit_deployment, training_run
 from lineage.store import Direction, GraphStore, open_store
 from tests.conftest import REPO, skip_or_fail

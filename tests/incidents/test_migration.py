@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from lineage.api.app import create_app
+from lineage.graph.incidents import NUMBERS, IncidentKind, IncidentStatus, Observation
 from lineage.graph.model import (
     EdgeKind,
     LedgerEntry,
@@ -19,23 +20,21 @@ from lineage.graph.model import (
     dataset_id,
     field_id,
 )
-from lineage.incidents import (
+from lineage.ingest.incidents import (
     _LOCK,
-    NUMBERS,
     Entry,
-    IncidentKind,
-    Observation,
     _keyed,
     action_item,
     episodes,
     incident_mutations,
     incident_props,
     ledger_of,
+    set_status,
 )
+from lineage.ingest.migrations import migrate, old_quality_incidents, open_to_write
 from lineage.settings import Settings
 from lineage.store import Direction, GraphStore, Node, open_store
 from lineage.store.embedded import EmbeddedStore
-from lineage.store.migrations import migrate, old_quality_incidents
 from tests.conftest import StoreFactory
 
 NS = "postgres://warehouse:5432"
@@ -163,6 +162,23 @@ def test_old_quality_incidents_become_one_per_check_keeping_what_people_did(
     assert {n.id for n in quality_on(store, STATUS).values()} == {status.id}
 
 
+def test_a_migrated_incident_reopened_keeps_the_fields_it_is_about(
+    store_factory: StoreFactory,
+) -> None:
+    store = store_factory()
+    write_old_store(store)
+    migrate(store)
+    amount = quality_on(store, ORDERS)[NOT_NULL]
+    assert amount.props["status"] == "RESOLVED"
+
+    set_status(store, amount.id, IncidentStatus.OPEN)
+
+    reopened = store.get_nodes([amount.id])[amount.id]
+    assert reopened.props["status"] == "OPEN"
+    assert reopened.props["fields"] == [AMOUNT]
+    assert amount.id in {n.id for n in quality_on(store, AMOUNT).values()}
+
+
 def test_migrating_twice_or_reopening_the_store_changes_nothing(
     store_factory: StoreFactory,
 ) -> None:
@@ -205,7 +221,7 @@ def test_opening_an_old_store_to_write_migrates_it(tmp_path: Path) -> None:
     reader = open_store(f"sqlite:///{tmp_path / 'lineage.db'}", read_only=True)
     assert len(old_quality_incidents(reader)) == 3  # a reader changes nothing
     reader.close()
-    store = open_store(f"sqlite:///{tmp_path / 'lineage.db'}")
+    store = open_to_write(f"sqlite:///{tmp_path / 'lineage.db'}")
     try:
         assert old_quality_incidents(store) == []
         assert sorted(quality_on(store, ORDERS)) == sorted([NOT_NULL, UNIQUE, POSITIVE])

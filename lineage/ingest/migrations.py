@@ -1,7 +1,8 @@
 """Bringing a store written by an earlier version up to what this one reads.
 
-Run when a store is opened to write (:func:`migrate`); each step is idempotent, so running
-it on a store already migrated changes nothing.
+Run when a store is opened to write (:func:`open_to_write`, or :func:`migrate` after a
+background load); each step is idempotent, so running it on a store already migrated
+changes nothing.
 
 Data quality incidents, one per failed check. Stores written before that rule hold, for
 QUALITY, one incident per dataset gathering all its failed checks, and one more on each
@@ -26,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Final
 
+from lineage.graph.incidents import IncidentKind
 from lineage.graph.model import (
     DeleteNode,
     EdgeKind,
@@ -36,6 +38,20 @@ from lineage.graph.model import (
     dataset_id,
     split_id,
 )
+from lineage.ingest.incidents import (
+    _LOCK,
+    Entry,
+    _decide,
+    _keyed,
+    _numbered,
+    _reconcile,
+    _stored_incidents,
+    action_item,
+    episodes,
+    ledger_of,
+)
+from lineage.settings import Settings
+from lineage.store import open_store
 from lineage.store.base import Direction, GraphStore, IngestItem, Node, StoreError
 
 log = logging.getLogger("lineage.migrations")
@@ -53,6 +69,17 @@ def migrate(store: GraphStore, *, auto_resolve: bool = True) -> int:
     except StoreError as exc:
         log.warning("migration of incidents skipped, left for the next open: %s", exc)
         return 0
+
+
+def open_to_write(
+    url: str, settings: Settings | None = None, *, read_only: bool = False
+) -> GraphStore:
+    """:func:`lineage.store.open_store`, then, for a store opened to write, :func:`migrate`:
+    what every command that writes a store opens it with."""
+    store = open_store(url, settings, read_only=read_only)
+    if not read_only:
+        migrate(store, auto_resolve=settings.incident_auto_resolve if settings else True)
+    return store
 
 
 def _incidents(store: GraphStore) -> Iterator[Node]:
@@ -86,9 +113,6 @@ def quality_incidents_per_check(store: GraphStore, *, auto_resolve: bool = True)
     old = old_quality_incidents(store)
     if not old:
         return 0
-    # Imported here: the incident rules build on the store package, not the other way round.
-    from lineage.incidents import _LOCK, _decide, action_item
-
     by_dataset: dict[str, list[str]] = {}
     for node in old:
         subject = str(node.props.get("subject"))
@@ -120,17 +144,6 @@ def _merged(
 ) -> list[Mutation]:
     """The mutations that turn ``dataset``'s old QUALITY incidents (``old``) into one per
     check (call under the incident lock)."""
-    from lineage.incidents import (
-        Entry,
-        IncidentKind,
-        _keyed,
-        _numbered,
-        _reconcile,
-        _stored_incidents,
-        episodes,
-        ledger_of,
-    )
-
     quality = IncidentKind.QUALITY
     fields = {e.dst for e in store.edges_of([dataset], Direction.DOWNSTREAM, [EdgeKind.HAS_FIELD])}
     fields |= {str(n.props["subject"]) for n in old if n.props.get("subject") != dataset}
