@@ -110,6 +110,8 @@ class LineageGraph:
 #: ``LineageEdge(...)`` with every field given, without the frozen __init__'s cost (an
 #: answer makes one per hop).
 _lineage_edge: Final[Callable[..., LineageEdge]] = frozen_maker(LineageEdge)
+#: Each edge kind's name (``EdgeKind.value`` is a property, slow once per hop).
+_KIND_NAMES: Final = {kind: kind.value for kind in EdgeKind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,7 +435,7 @@ def _graph_of(found: Traversal, granularity: Granularity) -> LineageGraph:
         starts=list(found.starts),
         nodes=dict(found.nodes),
         edges=[
-            _lineage_edge(h.edge.id, h.edge.kind.value, h.source, h.target, h.edge.props, ())
+            _lineage_edge(h.edge.id, _KIND_NAMES[h.edge.kind], h.source, h.target, h.edge.props, ())
             for h in found.hops
         ],
         truncated=found.truncated,

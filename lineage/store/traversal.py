@@ -473,6 +473,20 @@ def frozen_maker(cls: type[T]) -> Callable[..., T]:
     """A function making ``cls`` (a frozen dataclass with slots) from all of its fields'
     values, positionally, by setting its slots directly."""
     setters = tuple(cls.__dict__[f.name].__set__ for f in fields(cls))  # type: ignore[arg-type]
+    if len(setters) == 6:  # unrolled: answers make one per hop
+        s1, s2, s3, s4, s5, s6 = setters
+
+        def make6(v1: Any, v2: Any, v3: Any, v4: Any, v5: Any, v6: Any) -> T:
+            made = _new(cls)
+            s1(made, v1)
+            s2(made, v2)
+            s3(made, v3)
+            s4(made, v4)
+            s5(made, v5)
+            s6(made, v6)
+            return made
+
+        return make6
     count = len(setters)
 
     def make(*values: Any) -> T:
