@@ -44,6 +44,12 @@ missed target, ``profiles`` holds the slowest query of that series re-run under 
 (the top Python functions) and, on Neo4j, every statement it sent replayed with server
 timings and the ``PROFILE`` plan (operators, rows, db hits) of the costliest ones.
 
+Each series also reports the CPU time of this process per query (``cpu_p50_ms``,
+``cpu_p95_ms``; on Neo4j the client's share only), which a shared machine's load inflates
+far less than wall time; the ``profiles`` give Neo4j's server timings. On Neo4j the
+benchmark's own model of the warehouse is frozen out of the garbage collector before the
+queries (no server holds one, and its full collections would be charged to them).
+
 Progress goes to stderr, the report (JSON) to stdout; the last lines on stderr say each
 target met or missed, with the load average at start and end (every series records it too).
 """

@@ -426,7 +426,7 @@ class EmbeddedStore(MemoryState):
                 self._persist(items, batch)
                 # What walks made of the records this write changed is made again.
                 self._light.forget(
-                    batch.nodes, batch.deleted_nodes, batch.edges, batch.deleted_edges
+                    self._edges, batch.nodes, batch.deleted_nodes, batch.edges, batch.deleted_edges
                 )
             except sqlite3.Error as exc:
                 # Memory may hold part of a batch that is not on disk: start again from disk.
