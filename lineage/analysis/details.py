@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from lineage.store.base import GraphStore, Node
+from lineage.store.traversal import make_node
 
 
 class _Shared:
@@ -74,4 +75,6 @@ def with_details(store: GraphStore, nodes: Mapping[str, Node]) -> dict[str, Node
     """``nodes`` (light) as whole nodes whose heavy properties are read on first use, in
     one ``get_nodes`` call for all of them."""
     shared = _Shared(store, list(nodes))
-    return {nid: Node(nid, n.kind, LazyProps(nid, n.props, shared)) for nid, n in nodes.items()}
+    return {
+        nid: make_node(nid, n.kind, LazyProps(nid, n.props, shared)) for nid, n in nodes.items()
+    }

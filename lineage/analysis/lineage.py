@@ -23,7 +23,7 @@ from lineage.analysis.refs import NodeRef, describe, resolve
 from lineage.analysis.versions import versions_at
 from lineage.graph.model import EdgeKind, NodeKind
 from lineage.store.base import Direction, GraphStore, Node
-from lineage.store.traversal import Level, Traversal
+from lineage.store.traversal import Level, Traversal, frozen_maker
 from lineage.store.traversal import run_started as run_started
 
 
@@ -105,6 +105,13 @@ class LineageGraph:
                 via=edge.via,
             )
         return graph
+
+
+#: ``LineageEdge(...)`` with every field given, without the frozen __init__'s cost (an
+#: answer makes one per hop).
+_lineage_edge: Final[Callable[..., LineageEdge]] = frozen_maker(LineageEdge)
+#: Each edge kind's name (``EdgeKind.value`` is a property, slow once per hop).
+_KIND_NAMES: Final = {kind: kind.value for kind in EdgeKind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,7 +435,7 @@ def _graph_of(found: Traversal, granularity: Granularity) -> LineageGraph:
         starts=list(found.starts),
         nodes=dict(found.nodes),
         edges=[
-            LineageEdge(h.edge.id, h.edge.kind.value, h.source, h.target, h.edge.props)
+            _lineage_edge(h.edge.id, _KIND_NAMES[h.edge.kind], h.source, h.target, h.edge.props, ())
             for h in found.hops
         ],
         truncated=found.truncated,

@@ -47,6 +47,7 @@ from lineage.store.base import (
     StoreUnavailable,
     Subgraph,
 )
+from lineage.store.memory_view import LightCache, MemoryView
 from lineage.store.owner import WriterLock
 from lineage.store.prune import PruneReport, prune_embedded
 from lineage.store.traversal import Level, Traversal, walk
@@ -237,6 +238,7 @@ class EmbeddedStore(MemoryState):
     def _reset_memory(self) -> None:
         self._reset_indexes()
         self._reset_records()
+        self._light = LightCache()
         self.changes = _Batch()
         self._event_count = 0
 
@@ -422,6 +424,10 @@ class EmbeddedStore(MemoryState):
                             merger.apply(m)
                 merger.finish()
                 self._persist(items, batch)
+                # What walks made of the records this write changed is made again.
+                self._light.forget(
+                    self._edges, batch.nodes, batch.deleted_nodes, batch.edges, batch.deleted_edges
+                )
             except sqlite3.Error as exc:
                 # Memory may hold part of a batch that is not on disk: start again from disk.
                 self._reset_memory()
@@ -746,7 +752,7 @@ class EmbeddedStore(MemoryState):
         """The walk over the in-memory adjacency: no cold property is read."""
         with self._lock:
             return walk(
-                _LightView(self),
+                MemoryView(self, self._light),
                 starts,
                 level,
                 direction,
@@ -881,54 +887,6 @@ class EmbeddedStore(MemoryState):
             if self._writer is not None:
                 self._writer.release()
                 self._writer = None
-
-
-class _LightView:
-    """The store's memory as :func:`~lineage.store.traversal.walk` reads it: nodes
-    with their in-memory properties only (cold ones stay on disk)."""
-
-    __slots__ = ("_store",)
-
-    def __init__(self, store: EmbeddedStore) -> None:
-        self._store = store
-
-    def nodes(self, ids: Sequence[str]) -> dict[str, Node]:
-        records = self._store._nodes
-        found: dict[str, Node] = {}
-        for nid in ids:
-            rec = records.get(nid)
-            if rec is not None:
-                props = {k: v for k, v in rec.props.items() if v is not None}
-                found[nid] = Node(nid, rec.kind, props)
-        return found
-
-    def edges(
-        self,
-        ids: Sequence[str],
-        direction: Direction,
-        kinds: Collection[EdgeKind],
-        as_of: float | None,
-    ) -> list[Edge]:
-        store = self._store
-        records = store._edges
-        indexes = []
-        if direction in (Direction.DOWNSTREAM, Direction.BOTH):
-            indexes.append(store._out)
-        if direction in (Direction.UPSTREAM, Direction.BOTH):
-            indexes.append(store._in)
-        found: dict[str, Edge] = {}
-        for index in indexes:
-            for nid in ids:
-                by_kind = index.get(nid)
-                if not by_kind:
-                    continue
-                for kind in kinds:
-                    timed = kind in PROJECTION_EDGES
-                    for eid in by_kind.get(kind, ()):
-                        rec = records[eid]
-                        if eid not in found and (not timed or _valid(rec.props, as_of)):
-                            found[eid] = store._edge(eid, rec)
-        return list(found.values())
 
 
 def _valid(props: Mapping[str, Any], at: float | None) -> bool:

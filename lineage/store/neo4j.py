@@ -75,8 +75,9 @@ from lineage.store.neo4j_apply import (
     WorkingSet,
     edge_kind_of,
 )
+from lineage.store.neo4j_walk import IdentityView
 from lineage.store.prune import PruneReport, prune_neo4j
-from lineage.store.traversal import LIGHT_PROPS, Level, Traversal, walk
+from lineage.store.traversal import LIGHT_PROPS, Level, LightGraph, Traversal, walk
 
 log = logging.getLogger(__name__)
 
@@ -752,10 +753,12 @@ class Neo4jStore:
         check: Callable[[], None] | None = None,
     ) -> Traversal:
         """The walk in one read transaction: a query per depth and direction, returning
-        the edges with the light columns of their far ends (no JSON ``props`` of nodes)."""
+        the edges with the light columns of their far ends (no JSON ``props`` of nodes);
+        at DATASET and COLUMN level one record per query (:mod:`.neo4j_walk`)."""
 
         def work(tx: ManagedTransaction) -> Traversal:
-            view = _TxView(tx, runs=Level(level) is Level.RUN)
+            runs = Level(level) is Level.RUN
+            view: LightGraph = _TxView(tx, runs=True) if runs else IdentityView(tx)
             return walk(
                 view,
                 starts,

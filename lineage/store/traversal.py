@@ -24,13 +24,15 @@ were then left out are reported (``truncated_at``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Final, Protocol
+from typing import Any, Final, NamedTuple, Protocol, TypeVar
 
 from lineage.graph.model import EdgeKind, NodeKind, dataset_id, field_id, split_id
 from lineage.store.base import Direction, Edge, Node
+
+T = TypeVar("T")
 
 
 class Level(StrEnum):
@@ -62,10 +64,12 @@ LIGHT_PROPS: Final = (
 _PROJECTION: Final = (EdgeKind.INPUT_TO, EdgeKind.PRODUCES)
 
 
-@dataclass(frozen=True, slots=True)
-class Hop:
+class Hop(NamedTuple):
     """A stored edge between the nodes its ends are shown as, the way data flows:
-    ``source`` feeds ``target`` (a READ points from the version to the run)."""
+    ``source`` feeds ``target`` (a READ points from the version to the run).
+
+    A named tuple: an answer holds one per edge, and a frozen dataclass costs several
+    times as much to make."""
 
     edge: Edge
     source: str
@@ -189,50 +193,61 @@ class _Walk:
         )
         frontier = {way: set(answer.starts) for way in ways}
         visited = {way: set(answer.starts) for way in ways}
+        canonical, members, shown = self.canonical, self.members, answer.nodes
         hops: dict[tuple[str, str, str, str], Hop] = {}
         truncated_at: set[str] = set()
+        read = EdgeKind.READ
         at = 0
         while at < depth and any(frontier.values()):
             found: list[tuple[Edge, Direction, str, str]] = []
             for way in ways:
-                ids = sorted(m for c in frontier[way] for m in self.members[c])
+                ids = sorted(m for c in frontier[way] for m in members[c])
                 if ids:
-                    found.extend((e, way, a, b) for e, a, b in self._step(ids, way))
-            self._group({other for _, _, _, other in found if other not in self.canonical})
+                    self._step(ids, way, found)
+            self._group({f[3] for f in found if f[3] not in canonical})
             candidates = sorted(
                 {
-                    self.canonical[other]
-                    for _, _, _, other in found
-                    if other in self.canonical and self.canonical[other] not in answer.nodes
+                    as_shown
+                    for f in found
+                    if (as_shown := canonical.get(f[3])) is not None and as_shown not in shown
                 }
             )
-            room = max(self.budget - len(answer.nodes), 0)
+            room = max(self.budget - len(shown), 0)
+            fetched = self.fetched
             for cid in candidates[:room]:
-                answer.nodes[cid] = self.fetched[cid]
+                shown[cid] = fetched[cid]
                 answer.depths[cid] = at + 1
             if len(candidates) > room:
                 answer.truncated = True
             nxt: dict[Direction, set[str]] = {way: set() for way in ways}
             for edge, way, here, other in found:
-                if other not in self.canonical:
+                b = canonical.get(other)
+                if b is None:
                     continue
-                a, b = self.canonical[here], self.canonical[other]
-                if b not in answer.nodes:
+                a = canonical[here]
+                if b not in shown:
                     truncated_at.add(a)
                     continue
                 if a != b:
-                    hop = self._hop(edge)
-                    job = edge.props.get("job") or edge.props.get("key") or ""
-                    key = (edge.kind.value, hop.source, hop.target, str(job))
-                    if key not in hops or edge.id < hops[key].edge.id:
-                        hops[key] = hop
-                if b not in visited[way]:
-                    visited[way].add(b)
+                    # The way data flows: a run READ a version, the version fed the run.
+                    if edge.kind is read:
+                        source, target = canonical[edge.dst], canonical[edge.src]
+                    else:
+                        source, target = canonical[edge.src], canonical[edge.dst]
+                    props = edge.props
+                    job = props.get("job") or props.get("key") or ""
+                    key = (edge.kind, source, target, str(job))
+                    kept = hops.get(key)
+                    if kept is None or edge.id < kept.edge.id:
+                        hops[key] = Hop(edge, source, target)
+                seen = visited[way]
+                if b not in seen:
+                    seen.add(b)
                     nxt[way].add(b)
             frontier = nxt
             at += 1
         answer.hops = sorted(
-            hops.values(), key=lambda h: (h.source, h.target, h.edge.kind.value, h.edge.id)
+            hops.values(), key=lambda h: (h.source, h.target, h.edge.kind, h.edge.id)
         )
         answer.truncated_at = sorted(truncated_at)
         answer.canonical = {m: c for m, c in self.canonical.items() if c in answer.nodes}
@@ -243,8 +258,11 @@ class _Walk:
 
     # One hop ---------------------------------------------------------------------------
 
-    def _step(self, ids: list[str], way: Direction) -> Iterable[tuple[Edge, str, str]]:
-        """Edges one hop from ``ids`` in ``way``, each with its near and far end."""
+    def _step(
+        self, ids: list[str], way: Direction, found: list[tuple[Edge, Direction, str, str]]
+    ) -> None:
+        """Adds the edges one hop from ``ids`` in ``way`` to ``found``, each with the way,
+        its near and its far end."""
         graph, up = self.graph, way is Direction.UPSTREAM
         if self.level is Level.RUN:
             runs = [i for i in ids if self.fetched[i].kind is NodeKind.RUN]
@@ -255,65 +273,71 @@ class _Walk:
             from_versions = EdgeKind.WROTE if up else EdgeKind.READ
             if runs:
                 self.check()
-                for e in graph.edges(runs, Direction.DOWNSTREAM, [from_runs], None):
-                    yield e, e.src, e.dst
+                edges = graph.edges(runs, Direction.DOWNSTREAM, [from_runs], None)
+                found.extend((e, way, e.src, e.dst) for e in edges)
             if versions:
                 self.check()
-                for e in graph.edges(versions, Direction.UPSTREAM, [from_versions], None):
-                    yield e, e.dst, e.src
+                edges = graph.edges(versions, Direction.UPSTREAM, [from_versions], None)
+                found.extend((e, way, e.dst, e.src) for e in edges)
             return
         kinds = _PROJECTION if self.level is Level.DATASET else (EdgeKind.FEEDS,)
         self.check()
-        for e in graph.edges(ids, way, kinds, self.as_of):
-            if not self.indirect and e.props.get("type") == "INDIRECT":
-                continue
-            yield (e, e.dst, e.src) if up else (e, e.src, e.dst)
-
-    def _hop(self, edge: Edge) -> Hop:
-        # A run READ a version: the data flowed from the version to the run.
-        src, dst = (edge.dst, edge.src) if edge.kind is EdgeKind.READ else (edge.src, edge.dst)
-        return Hop(edge, self.canonical[src], self.canonical[dst])
+        edges = graph.edges(ids, way, kinds, self.as_of)
+        if not self.indirect:
+            edges = [e for e in edges if e.props.get("type") != "INDIRECT"]
+        if up:
+            found.extend((e, way, e.dst, e.src) for e in edges)
+        else:
+            found.extend((e, way, e.src, e.dst) for e in edges)
 
     # Identity: fetching nodes, merging aliases -------------------------------------------
 
     def _group(self, ids: set[str]) -> None:
         """Fetch ``ids`` and their aliases, and give each the id it is shown under."""
-        ids = {i for i in ids if i not in self.canonical and i not in self.excluded}
+        canonical, excluded, fetched = self.canonical, self.excluded, self.fetched
+        ids = {i for i in ids if i not in canonical and i not in excluded}
         if not ids:
             return
         wanted = set(ids)
         if self.level is Level.DATASET:
-            datasets = {i for i in ids if _kind(i) is NodeKind.DATASET}
+            datasets = {i for i in ids if _is_dataset(i)}
             self._alias_closure(datasets)
+            alias_of = self.alias_of
             for d in datasets:
-                wanted |= self._component(d)
+                if d in alias_of:  # else its component is itself
+                    wanted |= self._component(d)
         elif self.level is Level.COLUMN:
-            owners = {i: field_dataset(i) for i in ids}
+            owners = {i: _field_owner(i) for i in ids}
             self._alias_closure({d for d in owners.values() if d is not None})
+            alias_of = self.alias_of
             for fid, owner in owners.items():
-                if owner is not None:
+                if owner in alias_of:  # else the field is its only alias
                     wanted |= alias_fields(fid, self._component(owner))
-        wanted -= set(self.fetched)
-        if wanted:
+        missing = [w for w in wanted if w not in fetched]
+        if missing:
             self.check()
-            self.fetched.update(self.graph.nodes(sorted(wanted)))
+            missing.sort()
+            fetched.update(self.graph.nodes(missing))
+        keep_all = self.level is not Level.RUN or self.as_of is None
+        may_alias = bool(self.alias_of) and self.level is not Level.RUN
+        members = self.members
         for nid in sorted(ids):
-            if nid in self.canonical:
+            if nid in canonical:
                 continue
-            node = self.fetched.get(nid)
-            if node is None or not self._keep(node):
-                self.excluded.add(nid)
+            node = fetched.get(nid)
+            if node is None or not (keep_all or self._keep(node)):
+                excluded.add(nid)
                 continue
-            if not self._aliased(nid):  # most nodes: shown as themselves
-                self.members[nid] = {nid}
-                self.canonical[nid] = nid
+            if not (may_alias and self._aliased(nid)):  # most nodes: shown as themselves
+                members[nid] = {nid}
+                canonical[nid] = nid
                 continue
             group = self._group_of(nid)
-            known = sorted({self.canonical[m] for m in group if m in self.canonical})
+            known = sorted({canonical[m] for m in group if m in canonical})
             shown = known[0] if known else self._pick(group)
-            self.members.setdefault(shown, set()).update(group)
+            members.setdefault(shown, set()).update(group)
             for member in group:
-                self.canonical[member] = shown
+                canonical[member] = shown
 
     def _keep(self, node: Node) -> bool:
         if self.level is not Level.RUN or self.as_of is None:
@@ -329,7 +353,7 @@ class _Walk:
         if self.level is Level.DATASET:
             return nid in self.alias_of
         if self.level is Level.COLUMN:
-            return field_dataset(nid) in self.alias_of
+            return _field_owner(nid) in self.alias_of
         return False
 
     def _group_of(self, nid: str) -> set[str]:
@@ -377,11 +401,22 @@ class _Walk:
         return seen
 
 
-def _kind(nid: str) -> NodeKind | None:
-    try:
-        return split_id(nid)[0]
-    except ValueError:
+_SEP: Final = "\x1f"
+_DATASET: Final = NodeKind.DATASET.value
+_FIELD: Final = NodeKind.FIELD.value
+
+
+def _is_dataset(nid: str) -> bool:
+    """Whether ``nid`` is a dataset's id (as ``split_id`` reads it, without its cost)."""
+    return nid.partition(_SEP)[0] == _DATASET
+
+
+def _field_owner(fid: str) -> str | None:
+    """:func:`field_dataset`, without building the kind: this runs for every field met."""
+    parts = fid.split(_SEP)
+    if len(parts) != 4 or parts[0] != _FIELD:
         return None
+    return _SEP.join((_DATASET, parts[1], parts[2]))
 
 
 def field_dataset(fid: str) -> str | None:
@@ -400,3 +435,66 @@ def alias_fields(fid: str, datasets: Iterable[str]) -> set[str]:
         _, (namespace, name) = split_id(d)
         found.add(field_id(namespace, name, path))
     return found
+
+
+# Making answers ----------------------------------------------------------------------------
+# A walk makes a node for every id it meets and an edge for every hop it takes; the
+# dataclasses' frozen __init__ costs about three times a plain one. These make the same
+# frozen objects by setting their slots directly.
+
+_new = object.__new__
+_NODE_SLOTS: Final = tuple(Node.__dict__[n].__set__ for n in ("id", "kind", "props"))
+_EDGE_SLOTS: Final = tuple(Edge.__dict__[n].__set__ for n in ("id", "kind", "src", "dst", "props"))
+
+
+def make_node(nid: str, kind: NodeKind, props: Mapping[str, Any]) -> Node:
+    """``Node(nid, kind, props)``, made faster."""
+    node = _new(Node)
+    set_id, set_kind, set_props = _NODE_SLOTS
+    set_id(node, nid)
+    set_kind(node, kind)
+    set_props(node, props)
+    return node
+
+
+def make_edge(eid: str, kind: EdgeKind, src: str, dst: str, props: Mapping[str, Any]) -> Edge:
+    """``Edge(eid, kind, src, dst, props)``, made faster."""
+    edge = _new(Edge)
+    set_id, set_kind, set_src, set_dst, set_props = _EDGE_SLOTS
+    set_id(edge, eid)
+    set_kind(edge, kind)
+    set_src(edge, src)
+    set_dst(edge, dst)
+    set_props(edge, props)
+    return edge
+
+
+def frozen_maker(cls: type[T]) -> Callable[..., T]:
+    """A function making ``cls`` (a frozen dataclass with slots) from all of its fields'
+    values, positionally, by setting its slots directly."""
+    setters = tuple(cls.__dict__[f.name].__set__ for f in fields(cls))  # type: ignore[arg-type]
+    if len(setters) == 6:  # unrolled: answers make one per hop
+        s1, s2, s3, s4, s5, s6 = setters
+
+        def make6(v1: Any, v2: Any, v3: Any, v4: Any, v5: Any, v6: Any) -> T:
+            made = _new(cls)
+            s1(made, v1)
+            s2(made, v2)
+            s3(made, v3)
+            s4(made, v4)
+            s5(made, v5)
+            s6(made, v6)
+            return made
+
+        return make6
+    count = len(setters)
+
+    def make(*values: Any) -> T:
+        if len(values) != count:
+            raise TypeError(f"{cls.__name__} takes {count} values, got {len(values)}")
+        made = _new(cls)
+        for setter, value in zip(setters, values, strict=True):
+            setter(made, value)
+        return made
+
+    return make

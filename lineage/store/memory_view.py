@@ -1,0 +1,193 @@
+"""The embedded store's graph in memory as :func:`~lineage.store.traversal.walk` reads it.
+
+A walk over a large answer spends most of its time making objects: a light node for every
+id it meets and an edge for every hop. :class:`LightCache` keeps the ones made, so a later
+walk over the same part of the graph reuses them; the store tells it what each write
+changed (:meth:`LightCache.forget`), and drops it whole when its memory is reloaded. It
+holds at most ``limit`` objects and starts again empty when full, so its memory stays
+bounded whatever the graph's size.
+
+Nodes carry their in-memory properties only (cold ones stay on disk); edges are kept
+whatever their validity, which a walk as of a time checks on the record, and a walk of
+the present reads each node's edges valid now from a list kept per node (dropped when
+any edge of the node changes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from lineage.graph.merge import EdgeRec, MemoryState
+from lineage.graph.model import PROJECTION_EDGES, EdgeKind
+from lineage.store.base import Direction, Edge, Node
+from lineage.store.traversal import make_edge, make_node
+
+#: Most light nodes and edges one cache holds (a few hundred bytes each).
+CACHE_LIMIT: Final = 200_000
+
+
+class LightCache:
+    """Light nodes and edges made for walks, until a write changes them."""
+
+    __slots__ = ("adjacent", "edges", "limit", "nodes")
+
+    def __init__(self, limit: int = CACHE_LIMIT) -> None:
+        self.limit = limit
+        self.nodes: dict[str, Node] = {}
+        self.edges: dict[str, Edge] = {}
+        #: node -> (outgoing?, kinds) -> its edges of those kinds valid now.
+        self.adjacent: dict[str, dict[tuple[bool, tuple[EdgeKind, ...]], list[Edge]]] = {}
+
+    def forget(self, records: Mapping[str, EdgeRec], *changed: Iterable[str]) -> None:
+        """Drop what ``changed`` names (node and edge ids, changed or deleted), and the
+        edges valid now of both ends of each edge named (``records``: the edges now)."""
+        nodes, edges, adjacent = self.nodes, self.edges, self.adjacent
+        for ids in changed:
+            for key in ids:
+                nodes.pop(key, None)
+                edge = edges.pop(key, None)
+                if edge is not None:
+                    adjacent.pop(edge.src, None)
+                    adjacent.pop(edge.dst, None)
+                rec = records.get(key)
+                if rec is not None:
+                    adjacent.pop(rec.src, None)
+                    adjacent.pop(rec.dst, None)
+
+    def keep_node(self, node: Node) -> None:
+        self._make_room()
+        self.nodes[node.id] = node
+
+    def keep_edge(self, edge: Edge) -> None:
+        self._make_room()
+        self.edges[edge.id] = edge
+
+    def _make_room(self) -> None:
+        """A full cache starts again empty."""
+        if len(self.nodes) + len(self.edges) >= self.limit:
+            self.nodes.clear()
+            self.edges.clear()
+            self.adjacent.clear()
+
+
+class MemoryView:
+    """A :class:`~lineage.store.traversal.LightGraph` over an in-memory graph's records
+    and adjacency, for the time of one walk (under the store's lock)."""
+
+    __slots__ = ("_cache", "_graph")
+
+    def __init__(self, graph: MemoryState, cache: LightCache) -> None:
+        self._graph = graph
+        self._cache = cache
+
+    def nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        records = self._graph._nodes
+        cache = self._cache
+        cached = cache.nodes
+        found: dict[str, Node] = {}
+        for nid in ids:
+            node = cached.get(nid)
+            if node is None:
+                rec = records.get(nid)
+                if rec is None:
+                    continue
+                props = {k: v for k, v in rec.props.items() if v is not None}
+                node = make_node(nid, rec.kind, props)
+                cache.keep_node(node)
+            found[nid] = node
+        return found
+
+    def edges(
+        self,
+        ids: Sequence[str],
+        direction: Direction,
+        kinds: Collection[EdgeKind],
+        as_of: float | None,
+    ) -> list[Edge]:
+        graph = self._graph
+        records = graph._edges
+        cache = self._cache
+        cached = cache.edges
+        indexes = []
+        if direction in (Direction.DOWNSTREAM, Direction.BOTH):
+            indexes.append(graph._out)
+        if direction in (Direction.UPSTREAM, Direction.BOTH):
+            indexes.append(graph._in)
+        timed = [(kind, kind in PROJECTION_EDGES) for kind in kinds]
+        found: dict[str, Edge] = {}
+        if as_of is None:  # the edges valid now, kept per node
+            adjacent = cache.adjacent
+            shape = tuple(kinds)
+            for index in indexes:
+                out = index is graph._out
+                for nid in ids:
+                    lists = adjacent.get(nid)
+                    current = lists.get((out, shape)) if lists is not None else None
+                    if current is None:
+                        current = self._current(index, nid, timed)
+                        adjacent.setdefault(nid, {})[(out, shape)] = current
+                    for now in current:
+                        found.setdefault(now.id, now)
+            return list(found.values())
+        for index in indexes:
+            for nid in ids:
+                by_kind = index.get(nid)
+                if not by_kind:
+                    continue
+                for kind, closes in timed:
+                    for eid in by_kind.get(kind, ()):
+                        if eid in found:
+                            continue
+                        rec = records[eid]
+                        if closes and not _valid(rec.props, as_of):
+                            continue
+                        edge = cached.get(eid)
+                        if edge is None:
+                            props = dict(rec.props)
+                            if rec.key:
+                                props.setdefault("key", rec.key)
+                            edge = make_edge(eid, rec.kind, rec.src, rec.dst, props)
+                            cache.keep_edge(edge)
+                        found[eid] = edge
+        return list(found.values())
+
+    def _current(
+        self,
+        index: Mapping[str, Mapping[EdgeKind, Collection[str]]],
+        nid: str,
+        timed: list[tuple[EdgeKind, bool]],
+    ) -> list[Edge]:
+        """The edges of ``nid`` in ``index`` of the kinds in ``timed`` valid now."""
+        by_kind = index.get(nid)
+        if not by_kind:
+            return []
+        records = self._graph._edges
+        cache = self._cache
+        cached = cache.edges
+        current = []
+        for kind, closes in timed:
+            for eid in by_kind.get(kind, ()):
+                rec = records[eid]
+                if closes and rec.props.get("until") is not None:
+                    continue
+                edge = cached.get(eid)
+                if edge is None:
+                    props = dict(rec.props)
+                    if rec.key:
+                        props.setdefault("key", rec.key)
+                    edge = make_edge(eid, rec.kind, rec.src, rec.dst, props)
+                    cache.keep_edge(edge)
+                current.append(edge)
+        return current
+
+
+def _valid(props: Mapping[str, Any], as_of: float | None) -> bool:
+    """A projection edge's validity at ``as_of``: ``since <= as_of < until`` (None: open)."""
+    until = props.get("until")
+    if as_of is None:
+        return until is None
+    if until is not None and as_of >= until:
+        return False
+    since = props.get("since")
+    return since is None or since <= as_of

@@ -1,0 +1,172 @@
+"""Dataset and column walks on Neo4j: the graph as :func:`~lineage.store.traversal.walk`
+reads it, inside one read transaction.
+
+At these levels a node's identity is all a walk needs of it, and its id holds that, so a
+hop is one query over the whole frontier that reads the edges' ids, keys and ``props``
+and the far ends' ids, answered as ONE record of parallel lists: the driver's cost is per
+record (a few tens of microseconds each), and a depth of a large walk has thousands of
+edges.
+
+Aliases (``ALIAS_OF``, symlinked datasets) are rare: the transaction first asks the
+relationship count store how many there are. None: nothing is aliased and no query asks.
+A few (up to :data:`ALIAS_PREFETCH`): all of them are read once, and the walk's questions
+about aliases are answered from that. More: each question is a query, as for any edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any, Final
+
+import orjson
+from neo4j import ManagedTransaction
+
+from lineage.graph.model import EdgeKind, NodeKind, dataset_id
+from lineage.store.base import Direction, Edge, Node
+from lineage.store.traversal import make_edge, make_node
+
+#: Most ALIAS_OF relationships read whole at the start of a walk.
+ALIAS_PREFETCH: Final = 10_000
+
+_SEP: Final = "\x1f"
+_EDGE_SEP: Final = "\x1e"
+_NODE_KINDS: Final = {k.value: k for k in NodeKind}
+_EDGE_KINDS: Final = {k.value: k for k in EdgeKind}
+_PROJECTION: Final = sorted(k.value for k in (EdgeKind.INPUT_TO, EdgeKind.PRODUCES, EdgeKind.FEEDS))
+_VALID: Final = (
+    "(NOT type(r) IN $projection OR CASE WHEN $as_of IS NULL THEN r.until IS NULL "
+    "ELSE (r.since IS NULL OR r.since <= $as_of) AND (r.until IS NULL OR $as_of < r.until) END)"
+)
+_RETURN: Final = (
+    "RETURN collect(r.id) AS ids, collect(id) AS near, collect(far.id) AS far, "
+    "collect(r.key) AS keys, collect(r.props) AS props"
+)
+_ALIAS_COUNT: Final = "MATCH ()-[r:ALIAS_OF]->() RETURN count(r) AS n"
+_ALL_ALIASES: Final = (
+    "MATCH (a:Entity)-[r:ALIAS_OF]->(b:Entity) "
+    "RETURN collect(r.id) AS ids, collect(a.id) AS near, collect(b.id) AS far, "
+    "collect(r.key) AS keys, collect(r.props) AS props"
+)
+_NODES: Final = "UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN collect(n.id) AS ids"
+
+
+def _types(kinds: Collection[EdgeKind]) -> str:
+    return "|".join(sorted({EdgeKind(k).value for k in kinds}))
+
+
+def _hop(direction: Direction, types: str) -> str:
+    """The valid edges of ``types`` one hop from the frontier ``$ids`` in ``direction``
+    (DOWNSTREAM or UPSTREAM), as parallel lists."""
+    if direction is Direction.DOWNSTREAM:
+        pattern = f"(:Entity {{id: id}})-[r:{types}]->(far:Entity)"
+    else:
+        pattern = f"(far:Entity)-[r:{types}]->(:Entity {{id: id}})"
+    return f"UNWIND $ids AS id MATCH {pattern} WHERE {_VALID} {_RETURN}"
+
+
+def _identity(nid: str) -> Node | None:
+    """The light node of a dataset, job or field: what its id holds."""
+    parts = nid.split(_SEP)
+    kind = _NODE_KINDS.get(parts[0])
+    if kind is None:
+        return None
+    props: dict[str, Any]
+    if kind is NodeKind.FIELD and len(parts) == 4:
+        props = {"dataset": dataset_id(parts[1], parts[2]), "path": parts[3]}
+    elif (kind is NodeKind.DATASET or kind is NodeKind.JOB) and len(parts) == 3:
+        props = {"namespace": parts[1], "name": parts[2]}
+    else:
+        props = {}
+    return make_node(nid, kind, props)
+
+
+class IdentityView:
+    """A :class:`~lineage.store.traversal.LightGraph` for DATASET and COLUMN walks, in
+    the read transaction ``tx``; ``alias_prefetch``: most aliases read whole."""
+
+    def __init__(self, tx: ManagedTransaction, alias_prefetch: int = ALIAS_PREFETCH) -> None:
+        self._tx = tx
+        self._known: dict[str, Node] = {}
+        self._aliases: dict[str, list[Edge]] | None = None  # None: ask the server
+        (count,) = tx.run(_ALIAS_COUNT).single(strict=True)
+        self._no_aliases = count == 0
+        if 0 < count <= alias_prefetch:
+            self._aliases = {}
+            for edge in self._decode(tx.run(_ALL_ALIASES).single(strict=True), None):
+                self._aliases.setdefault(edge.src, []).append(edge)
+                self._aliases.setdefault(edge.dst, []).append(edge)
+
+    def nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        known = self._known
+        missing = [i for i in ids if i not in known]
+        if missing:
+            (found,) = self._tx.run(_NODES, ids=missing).single(strict=True)
+            self._learn(found)
+        return {i: known[i] for i in ids if i in known}
+
+    def edges(
+        self,
+        ids: Sequence[str],
+        direction: Direction,
+        kinds: Collection[EdgeKind],
+        as_of: float | None,
+    ) -> list[Edge]:
+        if not ids or not kinds:
+            return []
+        if set(kinds) == {EdgeKind.ALIAS_OF}:
+            if self._no_aliases:
+                return []
+            if self._aliases is not None:
+                return self._local_aliases(ids, direction)
+        ways = (
+            [Direction.DOWNSTREAM, Direction.UPSTREAM]
+            if direction is Direction.BOTH
+            else [Direction(direction)]
+        )
+        types = _types(kinds)
+        found: dict[str, Edge] = {}
+        for way in ways:
+            row = self._tx.run(
+                _hop(way, types), ids=list(ids), projection=_PROJECTION, as_of=as_of
+            ).single(strict=True)
+            for edge in self._decode(row, way):
+                found.setdefault(edge.id, edge)
+        return list(found.values())
+
+    def _local_aliases(self, ids: Sequence[str], direction: Direction) -> list[Edge]:
+        assert self._aliases is not None
+        found: dict[str, Edge] = {}
+        for nid in ids:
+            for edge in self._aliases.get(nid, ()):
+                if (
+                    direction is Direction.BOTH
+                    or (direction is Direction.DOWNSTREAM and edge.src == nid)
+                    or (direction is Direction.UPSTREAM and edge.dst == nid)
+                ):
+                    found.setdefault(edge.id, edge)
+        return list(found.values())
+
+    def _decode(self, row: Any, way: Direction | None) -> list[Edge]:
+        """Edges from a row of parallel lists; ``way``: which of near and far is the
+        source (None: ``near`` is)."""
+        eids, near, far, keys, props = row
+        self._learn(far)
+        self._learn(near)
+        kinds = _EDGE_KINDS
+        loads = orjson.loads
+        sources, targets = (far, near) if way is Direction.UPSTREAM else (near, far)
+        edges = []
+        for eid, src, dst, key, blob in zip(eids, sources, targets, keys, props, strict=True):
+            values = loads(blob)
+            if key:
+                values.setdefault("key", key)
+            edges.append(make_edge(eid, kinds[eid.partition(_EDGE_SEP)[0]], src, dst, values))
+        return edges
+
+    def _learn(self, ids: Sequence[str]) -> None:
+        known = self._known
+        for nid in ids:
+            if nid not in known:
+                node = _identity(nid)
+                if node is not None:
+                    known[nid] = node
