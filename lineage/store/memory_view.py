@@ -142,14 +142,7 @@ class MemoryView:
                         rec = records[eid]
                         if closes and not _valid(rec.props, as_of):
                             continue
-                        edge = cached.get(eid)
-                        if edge is None:
-                            props = dict(rec.props)
-                            if rec.key:
-                                props.setdefault("key", rec.key)
-                            edge = make_edge(eid, rec.kind, rec.src, rec.dst, props)
-                            cache.keep_edge(edge)
-                        found[eid] = edge
+                        found[eid] = cached.get(eid) or self._made(eid, rec)
         return list(found.values())
 
     def _current(
@@ -163,23 +156,24 @@ class MemoryView:
         if not by_kind:
             return []
         records = self._graph._edges
-        cache = self._cache
-        cached = cache.edges
+        cached = self._cache.edges
         current = []
         for kind, closes in timed:
             for eid in by_kind.get(kind, ()):
                 rec = records[eid]
                 if closes and rec.props.get("until") is not None:
                     continue
-                edge = cached.get(eid)
-                if edge is None:
-                    props = dict(rec.props)
-                    if rec.key:
-                        props.setdefault("key", rec.key)
-                    edge = make_edge(eid, rec.kind, rec.src, rec.dst, props)
-                    cache.keep_edge(edge)
-                current.append(edge)
+                current.append(cached.get(eid) or self._made(eid, rec))
         return current
+
+    def _made(self, eid: str, rec: EdgeRec) -> Edge:
+        """The light edge of ``rec``, made and kept (the cache had none)."""
+        props = dict(rec.props)
+        if rec.key:
+            props.setdefault("key", rec.key)
+        edge = make_edge(eid, rec.kind, rec.src, rec.dst, props)
+        self._cache.keep_edge(edge)
+        return edge
 
 
 def _valid(props: Mapping[str, Any], as_of: float | None) -> bool:

@@ -31,10 +31,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from lineage.graph.model import NodeKind
 from lineage.ingest import prepare, write
 from lineage.store.embedded import EmbeddedStore
-from tests.conftest import graph_diff, skip_or_fail, snapshot
+from tests.conftest import graph_diff, snapshot
 from tests.e2e.server import Server, free_port
 from tests.graph.test_captured_streams import events
-from tests.incidents.test_several_writers import STREAMS, without_order
+from tests.incidents.test_several_writers import STREAMS, neo4j_url, without_order
 
 # A guard against a hung process, not a measure of speed.
 PATIENCE = 600.0
@@ -83,13 +83,7 @@ def joined(kafka: str, group: str, consumer: subprocess.Popen[bytes], log: Path)
 def test_two_servers_and_a_consumer_on_one_neo4j_decide_incidents_as_one_writer(
     kafka: str, new_topic: Callable[[int], str], tmp_path: Path
 ) -> None:
-    url = os.environ.get("LINEAGE_TEST_NEO4J")
-    if not url:
-        skip_or_fail(
-            "needs a running Neo4j: run `make neo4j-start` and set "
-            "LINEAGE_TEST_NEO4J=neo4j://127.0.0.1:7687 (make test does both)"
-        )
-    assert url is not None
+    url = neo4j_url()
     from lineage.store.neo4j import Neo4jStore
 
     stream = [e for name in STREAMS for e in events(name)]

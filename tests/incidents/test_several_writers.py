@@ -39,7 +39,8 @@ def without_order(picture: tuple[list[Any], list[Any]]) -> tuple[list[Any], list
     return [(i, k, {p: v for p, v in props.items() if p not in skip}) for i, k, props in nodes], edges
 
 
-def test_two_processes_writing_one_neo4j_decide_incidents_as_one_writer(tmp_path: Path) -> None:
+def neo4j_url() -> str:
+    """The Neo4j these tests write (skipped outside CI without one)."""
     url = os.environ.get("LINEAGE_TEST_NEO4J")
     if not url:
         skip_or_fail(
@@ -47,6 +48,11 @@ def test_two_processes_writing_one_neo4j_decide_incidents_as_one_writer(tmp_path
             "LINEAGE_TEST_NEO4J=neo4j://127.0.0.1:7687 (make test does both)"
         )
     assert url is not None
+    return url
+
+
+def test_two_processes_writing_one_neo4j_decide_incidents_as_one_writer(tmp_path: Path) -> None:
+    url = neo4j_url()
     from lineage.store.neo4j import Neo4jStore
 
     stream = [e for name in STREAMS for e in events(name)]
