@@ -1,12 +1,11 @@
 # The lineage service, as `pip install .` builds it; docker-compose.yml runs it against Neo4j.
 
-# The web explorer, built from web/ against the checked-in GraphQL schema.
+# The web explorer, built from web/ (its GraphQL types and documents are generated and checked in).
 FROM node:20-slim AS explorer
 WORKDIR /src
 COPY web/package.json web/package-lock.json ./web/
 RUN cd web && npm ci --no-audit --no-fund --loglevel=error
 COPY web ./web
-COPY schema ./schema
 RUN mkdir -p lineage/web && cd web && npm run build
 
 FROM python:3.11-slim

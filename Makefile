@@ -39,8 +39,7 @@ $(WEB_STAMP): web/package-lock.json
 
 # Built again only when the explorer's sources changed since the last build.
 WEB_BUILT := lineage/web/static/index.html
-WEB_SOURCES := $(shell find web/src -type f -not -path '*/generated/*') \
-	$(wildcard web/*.html web/*.mjs web/*.ts web/*.json) schema/schema.graphql
+WEB_SOURCES := $(shell find web/src -type f) $(wildcard web/*.html web/*.ts web/*.json)
 
 $(WEB_BUILT): $(WEB_SOURCES) | $(WEB_STAMP)
 	cd web && npm run --silent build

@@ -1,13 +1,8 @@
 // The lineage explorer: search, the graph, and its modes (explore, path, impact, triage).
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import lineageFile from "./graphql/lineage.graphql?raw";
-import columnsFile from "./graphql/columns.graphql?raw";
-import fieldsFile from "./graphql/fields.graphql?raw";
-import timelineFile from "./graphql/timeline.graphql?raw";
-import pathsFile from "./graphql/paths.graphql?raw";
-import capabilitiesFile from "./graphql/capabilities.graphql?raw";
 import { TOKEN_KEY, getWithToken, gql } from "./api";
-import type { CapabilitiesQuery, ColumnLineageQuery, FieldsQuery, LineageQuery, PathsQuery, TimelineQuery } from "./generated/graphql";
+import { CapabilitiesDocument, ColumnLineageDocument, FieldsDocument, LineageDocument, PathsDocument, TimelineDocument } from "./generated/graphql";
+import type { PathsQuery } from "./generated/graphql";
 import { LineageModel, edgeKey, topLevel } from "./model";
 import type { GNode, RawNode } from "./model";
 import { layout } from "./layout";
@@ -44,7 +39,7 @@ async function loadGraph(state: ViewState, previous: LineageModel | null, capabi
   const model = new LineageModel();
   if (!state.node) return model;
   const asOf = state.asOf;
-  const data = await gql<LineageQuery>(lineageFile, { start: { id: state.node }, direction: "BOTH", depth: state.depth, asOf });
+  const data = await gql(LineageDocument, { start: { id: state.node }, direction: "BOTH", depth: state.depth, asOf });
   model.merge(data.lineage.nodes as RawNode[], data.lineage.edges);
   model.root = state.node;
   // A column asked for as the centre: centre on its dataset, with the column drawn.
@@ -56,7 +51,7 @@ async function loadGraph(state: ViewState, previous: LineageModel | null, capabi
     if (op[0] === "+") {
       // With jobs folded away, one level more is the datasets past the next jobs.
       const depth = state.datasetsOnly ? 2 : 1;
-      const more = await gql<LineageQuery>(lineageFile, { start: { id }, direction: direction === "up" ? "UPSTREAM" : "DOWNSTREAM", depth, asOf });
+      const more = await gql(LineageDocument, { start: { id }, direction: direction === "up" ? "UPSTREAM" : "DOWNSTREAM", depth, asOf });
       model.merge(more.lineage.nodes as RawNode[], more.lineage.edges);
     } else {
       model.collapse(id, direction);
@@ -67,7 +62,7 @@ async function loadGraph(state: ViewState, previous: LineageModel | null, capabi
     if (cached && !asOf) {
       model.columns.set(ds, cached);
     } else {
-      const fields = await gql<FieldsQuery>(fieldsFile, { start: { id: ds }, asOf });
+      const fields = await gql(FieldsDocument, { start: { id: ds }, asOf });
       const node = fields.lineage.nodes[0];
       if (node?.__typename === "Dataset") {
         model.columns.set(
@@ -94,7 +89,7 @@ async function loadGraph(state: ViewState, previous: LineageModel | null, capabi
 
 /** Draws the column lineage of `field` into `model`; returns what to highlight. */
 async function loadColumnPath(model: LineageModel, field: string, asOf: string | null): Promise<Set<string>> {
-  const data = await gql<ColumnLineageQuery>(columnsFile, { start: { id: field }, depth: MAX_COLUMN_DEPTH, asOf });
+  const data = await gql(ColumnLineageDocument, { start: { id: field }, depth: MAX_COLUMN_DEPTH, asOf });
   const highlight = new Set<string>();
   for (const raw of data.lineage.nodes) {
     if (raw.__typename !== "Field" || !raw.dataset) continue;
@@ -178,7 +173,7 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    gql<CapabilitiesQuery>(capabilitiesFile)
+    gql(CapabilitiesDocument)
       .then((d) => {
         const query = new Set(d.query?.fields?.map((f) => f.name) ?? []);
         const dataset = new Set(d.dataset?.fields?.map((f) => f.name) ?? []);
@@ -228,7 +223,7 @@ export function App() {
   // Points in time where something changed around the node, for the time slider.
   useEffect(() => {
     if (!state.node) return;
-    gql<TimelineQuery>(timelineFile, { start: { id: state.node }, depth: state.depth })
+    gql(TimelineDocument, { start: { id: state.node }, depth: state.depth })
       .then((d) => {
         const times = new Set<string>();
         for (const n of d.lineage.nodes) {
@@ -246,7 +241,7 @@ export function App() {
     if (state.mode !== "path" || !state.from || !state.to || state.from === state.to) return;
     let live = true;
     (async () => {
-      const ask = (a: string, b: string) => gql<PathsQuery>(pathsFile, { from: { id: a }, to: { id: b }, asOf: state.asOf });
+      const ask = (a: string, b: string) => gql(PathsDocument, { from: { id: a }, to: { id: b }, asOf: state.asOf });
       let found = await ask(state.from!, state.to!);
       if (!found.paths.paths.length) found = await ask(state.to!, state.from!);
       if (live) setPaths(found.paths);

@@ -3,9 +3,9 @@
 // SQL changes, model versions side by side, what an endpoint served when.
 import { useEffect, useMemo, useState } from "react";
 import type { ReactNode } from "react";
-import entityFile from "./graphql/entity.graphql?raw";
-import { gql, operation } from "./api";
-import type { DatasetPageQuery, DownstreamQuery, JobPageQuery } from "./generated/graphql";
+import { gql } from "./api";
+import { DatasetPageDocument, DownstreamDocument, JobPageDocument } from "./generated/graphql";
+import type { DatasetPageQuery, JobPageQuery } from "./generated/graphql";
 import { Search } from "./Search";
 import type { Hit } from "./Search";
 import { duration, time } from "./Panel";
@@ -188,7 +188,7 @@ function Incidents({ incidents }: { incidents: IncidentRow[] }) {
 function DatasetLikePage({ route }: { route: EntityRoute }) {
   const key = `${route.namespace}\u0000${route.name}`;
   const { data, error } = useLoad(
-    () => gql<DatasetPageQuery>(operation(entityFile, "DatasetPage"), { namespace: route.namespace, name: route.name, versions: VERSIONS }).then((d) => d.dataset),
+    () => gql(DatasetPageDocument, { namespace: route.namespace, name: route.name, versions: VERSIONS }).then((d) => d.dataset),
     key,
   );
   if (error) return <div className="error">{error}</div>;
@@ -445,7 +445,7 @@ function Quality({ d }: { d: DatasetData }) {
 }
 
 function Downstream({ d }: { d: DatasetData }) {
-  const { data, error } = useLoad(() => gql<DownstreamQuery>(operation(entityFile, "Downstream"), { start: { id: d.id } }), d.id);
+  const { data, error } = useLoad(() => gql(DownstreamDocument, { start: { id: d.id } }), d.id);
   const reached = useMemo(() => {
     if (!data) return [];
     // Distance in datasets from this one, by breadth-first walk over the answer's edges.
@@ -821,7 +821,7 @@ function ServedAt({ history }: { history: ReturnType<typeof servingHistory> }) {
 function JobPage({ route }: { route: EntityRoute }) {
   const key = `${route.namespace}\u0000${route.name}`;
   const { data: j, error } = useLoad(
-    () => gql<JobPageQuery>(operation(entityFile, "JobPage"), { namespace: route.namespace, name: route.name, runs: RUNS }).then((d) => d.job),
+    () => gql(JobPageDocument, { namespace: route.namespace, name: route.name, runs: RUNS }).then((d) => d.job),
     key,
   );
   if (error) return <div className="error">{error}</div>;

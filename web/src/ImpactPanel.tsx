@@ -1,9 +1,8 @@
 // Impact mode: pick columns of a dataset and a change, see what it breaks and whom to tell.
 import { useEffect, useState } from "react";
-import impactFile from "./graphql/impact.graphql?raw";
-import fieldsFile from "./graphql/fields.graphql?raw";
 import { gql } from "./api";
-import type { FieldsQuery, ImpactQuery } from "./generated/graphql";
+import { FieldsDocument, ImpactDocument } from "./generated/graphql";
+import type { ImpactQuery } from "./generated/graphql";
 import type { GNode } from "./model";
 import type { ChangeKind, ViewState } from "./url";
 import { impactMarkdown, nodeName } from "./markdown";
@@ -31,7 +30,7 @@ export function ImpactPanel(props: {
   useEffect(() => {
     setFields([]);
     if (!dataset) return;
-    gql<FieldsQuery>(fieldsFile, { start: { id: dataset.id } })
+    gql(FieldsDocument, { start: { id: dataset.id } })
       .then((d) => {
         const n = d.lineage.nodes[0];
         setFields(n?.__typename === "Dataset" ? n.fields : []);
@@ -51,7 +50,7 @@ export function ImpactPanel(props: {
       ...(state.change === "RENAME_FIELD" ? { newName: state.changeFields.length > 1 ? `${field}_${state.changeTo}` : state.changeTo } : {}),
       ...(state.change === "CHANGE_TYPE" ? { newType: state.changeTo } : {}),
     }));
-    gql<ImpactQuery>(impactFile, { dataset: { namespace: dataset.namespace, name: dataset.name }, changes })
+    gql(ImpactDocument, { dataset: { namespace: dataset.namespace, name: dataset.name }, changes })
       .then((d) => {
         if (live) {
           setReport(d.impact);

@@ -1,7 +1,7 @@
 // The side panel for the selected node: schema, owners, facets, runs, versions, SQL, incidents.
 import { useEffect, useState } from "react";
-import detailFile from "./graphql/detail.graphql?raw";
-import { gql, operation } from "./api";
+import { gql } from "./api";
+import { DetailDocument, FieldDetailDocument } from "./generated/graphql";
 import type { DetailQuery, FieldDetailQuery } from "./generated/graphql";
 import { JsonView } from "./JsonView";
 import type { GNode } from "./model";
@@ -58,8 +58,8 @@ export function Panel(props: {
     setField(null);
     const load =
       node.kind === "FIELD"
-        ? gql<FieldDetailQuery>(operation(detailFile, "FieldDetail"), { id: node.id }).then((d) => live && setField(d.node))
-        : gql<DetailQuery>(operation(detailFile, "Detail"), { start: { id: node.id }, asOf }).then((d) => live && setDetail(d.lineage.nodes[0] ?? null));
+        ? gql(FieldDetailDocument, { id: node.id }).then((d) => live && setField(d.node))
+        : gql(DetailDocument, { start: { id: node.id }, asOf }).then((d) => live && setDetail(d.lineage.nodes[0] ?? null));
     load.catch((e: Error) => live && setError(e.message));
     setHealthThen(null);
     if (props.capabilities.incidents) {

@@ -1,7 +1,7 @@
 // Type-ahead over GraphQL `search`: datasets (tables, models, endpoints, ...), jobs, columns.
 import { useEffect, useId, useRef, useState } from "react";
-import searchFile from "./graphql/search.graphql?raw";
 import { gql } from "./api";
+import { SearchDocument } from "./generated/graphql";
 import type { SearchQuery } from "./generated/graphql";
 import { entityHref } from "./route";
 
@@ -49,7 +49,7 @@ export function Search({ onOpen, autoFocus }: { onOpen: (hit: Hit) => void; auto
     }
     const controller = new AbortController();
     timer.current = window.setTimeout(() => {
-      gql<SearchQuery>(searchFile, { query, first: 12 }, controller.signal)
+      gql(SearchDocument, { query, first: 12 }, controller.signal)
         .then((data) => {
           setHits(data.search.nodes.filter((n) => ["Dataset", "Job", "Field"].includes(n.__typename)));
           setActive(0);

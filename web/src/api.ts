@@ -1,5 +1,7 @@
 // The one way the explorer talks to the server: GraphQL over POST /graphql.
-import fragments from "./graphql/fragments.graphql?raw";
+import { ClientError, GraphQLClient } from "graphql-request";
+import type { RequestOptions, Variables } from "graphql-request";
+import type { TypedDocumentString } from "./generated/graphql";
 
 export class GraphQLFailure extends Error {
   constructor(
@@ -8,26 +10,6 @@ export class GraphQLFailure extends Error {
   ) {
     super(message);
   }
-}
-
-const FRAGMENTS: Record<string, string> = {};
-for (const part of fragments.split(/(?=^fragment )/m)) {
-  const name = /^fragment (\w+)/.exec(part.trim())?.[1];
-  if (name) FRAGMENTS[name] = part.trim();
-}
-
-/** The document with the shared fragments it spreads appended. */
-export function document(text: string): string {
-  const used = Object.keys(FRAGMENTS).filter((name) => text.includes(`...${name}`));
-  return [text, ...used.map((name) => FRAGMENTS[name])].join("\n");
-}
-
-/** Pick one operation (a query or a mutation) out of a .graphql file that holds several. */
-export function operation(file: string, name: string): string {
-  const parts = file.split(/(?=^(?:query|mutation) )/m);
-  const found = parts.find((p) => [`query ${name}`, `mutation ${name}`].some((head) => p.startsWith(`${head}(`) || p.startsWith(`${head} `)));
-  if (!found) throw new Error(`no operation ${name}`);
-  return found;
 }
 
 /** Where a bearer token given by the person is kept for this tab (servers with LINEAGE_TOKENS). */
@@ -47,43 +29,51 @@ function askForToken(): Promise<string | null> {
   return asking;
 }
 
-function post(query: string, variables: Record<string, unknown>, signal?: AbortSignal): Promise<Response> {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  return fetch("/graphql", {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json",
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
+let client: GraphQLClient | undefined;
+
+/** One client for the page; every request carries the tab's token when the person gave one. */
+function graphql(): GraphQLClient {
+  client ??= new GraphQLClient(new URL("/graphql", window.location.href).href, {
+    headers: (): Record<string, string> => {
+      const token = sessionStorage.getItem(TOKEN_KEY);
+      return token ? { authorization: `Bearer ${token}` } : {};
     },
-    body: JSON.stringify({ query: document(query), variables }),
-    signal,
   });
+  return client;
 }
 
-export async function gql<T>(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
-  let response = await post(query, variables, signal);
-  if (response.status === 401 || response.status === 403) {
-    if (response.status === 403 || (await askForToken())) {
-      if (response.status === 401) response = await post(query, variables, signal);
+function refused(e: unknown): number | undefined {
+  const status = e instanceof ClientError ? e.response.status : undefined;
+  return status === 401 || status === 403 ? status : undefined;
+}
+
+/** A failed request as the page shows it: the server's first GraphQL error, else its status. */
+function failure(e: unknown): unknown {
+  if (!(e instanceof ClientError)) return e instanceof SyntaxError ? new GraphQLFailure("the server's answer is not GraphQL") : e;
+  const first = e.response.errors?.[0];
+  return first ? new GraphQLFailure(first.message, first.extensions?.code as string | undefined) : new GraphQLFailure(`the server answered ${e.response.status}`);
+}
+
+/** Run one generated operation (src/generated, from src/graphql/*.graphql) and return its data. */
+export async function gql<T, V extends Record<string, unknown>>(document: TypedDocumentString<T, V>, variables?: V, signal?: AbortSignal): Promise<T> {
+  // graphql-request's option types cannot follow a generic V; the document types the call.
+  const options = { document, variables, signal } as unknown as RequestOptions<Variables, T>;
+  const send = () => graphql().request<T>(options);
+  try {
+    try {
+      return await send();
+    } catch (e) {
+      // Asked for a token only when there was none (401); a refused one (403) is not asked again.
+      if (refused(e) === 401 && (await askForToken())) return await send();
+      throw e;
     }
-    if (response.status === 401 || response.status === 403) {
+  } catch (e) {
+    if (refused(e)) {
       sessionStorage.removeItem(TOKEN_KEY);
       throw new GraphQLFailure("the server refused the token: reload the page to give another", "UNAUTHORIZED");
     }
+    throw failure(e);
   }
-  let body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
-  try {
-    body = await response.json();
-  } catch {
-    throw new GraphQLFailure(`the server answered ${response.status} ${response.statusText}`);
-  }
-  if (body.errors?.length) {
-    const first = body.errors[0];
-    throw new GraphQLFailure(first.message, first.extensions?.code);
-  }
-  if (!body.data) throw new GraphQLFailure(`the server answered ${response.status} without data`);
-  return body.data;
 }
 
 /** GET a REST route (the export), sending the tab's token when the person gave one. */

@@ -1,8 +1,18 @@
 // Incidents and triage (optional/incidents.graphql): used only when the server's schema
 // has them, found out once at start-up (see capabilities in App.tsx).
-import incidentsFile from "./graphql/optional/incidents.graphql?raw";
-import actionsFile from "./graphql/optional/incident_actions.graphql?raw";
-import { gql, operation } from "./api";
+import { gql } from "./api";
+import {
+  AcknowledgeIncidentDocument,
+  HealthDocument,
+  IncidentStatusDocument,
+  IncidentsDocument,
+  NodeIncidentsAsOfDocument,
+  NodeIncidentsDocument,
+  ReopenIncidentDocument,
+  ResolveIncidentDocument,
+  TriageDocument,
+} from "./generated/graphql";
+import type { HealthQueryVariables } from "./generated/graphql";
 import type { RawNode } from "./model";
 
 export type Health = "OK" | "WARNING" | "FAILING";
@@ -13,7 +23,7 @@ export interface IncidentSummary {
   severity: string;
   status?: string;
   incidentKind: string;
-  openedAt: string;
+  openedAt: string | null;
   subject?: { __typename: string; id: string; name?: string; path?: string; dataset?: { id: string; name: string } | null } | null;
 }
 
@@ -50,27 +60,28 @@ export interface Capabilities {
 export const NO_CAPABILITIES: Capabilities = { incidents: false, triage: false, health: false };
 
 export async function openIncidents(): Promise<IncidentSummary[]> {
-  const data = await gql<{ incidents: { nodes: IncidentSummary[] } }>(operation(incidentsFile, "Incidents"));
+  const data = await gql(IncidentsDocument);
   return data.incidents.nodes;
 }
 
 export async function triage(incident: string): Promise<TriageReport> {
-  const data = await gql<{ triage: TriageReport }>(operation(incidentsFile, "Triage"), { incident });
+  const data = await gql(TriageDocument, { incident });
   return data.triage;
 }
 
-export async function healthOf(variables: Record<string, unknown>): Promise<Map<string, Health>> {
-  const data = await gql<{ lineage: { nodes: { id: string; health?: Health }[] } }>(operation(incidentsFile, "Health"), variables);
-  return new Map(data.lineage.nodes.filter((n) => n.health).map((n) => [n.id, n.health as Health]));
+export async function healthOf(variables: HealthQueryVariables): Promise<Map<string, Health>> {
+  const data = await gql(HealthDocument, variables);
+  return new Map(data.lineage.nodes.flatMap((n) => ("health" in n ? [[n.id, n.health] as const] : [])));
 }
 
 /** The incidents open on a node now, or as things stood at `asOf`, and its health then. */
 export async function incidentsOn(id: string, asOf: string | null = null, field = false): Promise<{ incidents: IncidentSummary[]; health: Health | null }> {
   if (!asOf) {
-    const data = await gql<{ node: { openIncidents?: IncidentSummary[] } | null }>(operation(incidentsFile, "NodeIncidents"), { id });
-    return { incidents: data.node?.openIncidents ?? [], health: null };
+    const data = await gql(NodeIncidentsDocument, { id });
+    const node = data.node && "openIncidents" in data.node ? data.node : null;
+    return { incidents: node?.openIncidents ?? [], health: null };
   }
-  const data = await gql<{ lineage: { nodes: { id: string; health: Health; openIncidents: IncidentSummary[] }[] } }>(operation(incidentsFile, "NodeIncidentsAsOf"), {
+  const data = await gql(NodeIncidentsAsOfDocument, {
     id,
     asOf,
     granularity: field ? "COLUMN" : "DATASET",
@@ -91,12 +102,13 @@ export interface IncidentState {
 }
 
 export async function incidentState(id: string): Promise<IncidentState | null> {
-  const data = await gql<{ node: IncidentState | null }>(operation(actionsFile, "IncidentStatus"), { id });
-  return data.node;
+  const data = await gql(IncidentStatusDocument, { id });
+  return data.node?.__typename === "Incident" ? data.node : null;
 }
 
 /** Acknowledge, resolve (with a reason) or reopen an incident. */
-export async function actOn(id: string, action: "acknowledge" | "resolve" | "reopen", reason?: string): Promise<void> {
-  const name = { acknowledge: "AcknowledgeIncident", resolve: "ResolveIncident", reopen: "ReopenIncident" }[action];
-  await gql(operation(actionsFile, name), action === "resolve" ? { id, reason } : { id });
+export async function actOn(id: string, action: "acknowledge" | "resolve" | "reopen", reason = ""): Promise<void> {
+  if (action === "acknowledge") await gql(AcknowledgeIncidentDocument, { id });
+  else if (action === "resolve") await gql(ResolveIncidentDocument, { id, reason });
+  else await gql(ReopenIncidentDocument, { id });
 }
