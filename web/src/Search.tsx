@@ -1,5 +1,7 @@
 // Type-ahead over GraphQL `search`: datasets (tables, models, endpoints, ...), jobs, columns.
-import { useEffect, useId, useRef, useState } from "react";
+import { useCombobox } from "downshift";
+import type { UseComboboxState, UseComboboxStateChangeOptions } from "downshift";
+import { useEffect, useRef, useState } from "react";
 import { gql } from "./api";
 import { SearchDocument } from "./generated/graphql";
 import type { SearchQuery } from "./generated/graphql";
@@ -28,16 +30,39 @@ export function hitKind(hit: Hit): string {
   return hit.kind.toLowerCase();
 }
 
+/** What picking a hit does to the combobox: the box empties; leaving it (blur) picks nothing. */
+function searchReducer(state: UseComboboxState<Hit>, { type, changes }: UseComboboxStateChangeOptions<Hit>): Partial<UseComboboxState<Hit>> {
+  switch (type) {
+    case useCombobox.stateChangeTypes.ItemClick:
+    case useCombobox.stateChangeTypes.InputKeyDownEnter:
+      return { ...changes, inputValue: "" };
+    case useCombobox.stateChangeTypes.InputBlur:
+      return { ...changes, selectedItem: state.selectedItem, inputValue: state.inputValue };
+    default:
+      return changes;
+  }
+}
+
 export function Search({ onOpen, autoFocus }: { onOpen: (hit: Hit) => void; autoFocus?: boolean }) {
   const [text, setText] = useState("");
   const [hits, setHits] = useState<Hit[]>([]);
-  const [active, setActive] = useState(0);
-  const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   /** The text the hits shown answer (so "No matches" never speaks of an older query). */
   const [answered, setAnswered] = useState("");
-  const listId = useId();
   const timer = useRef<number | undefined>(undefined);
+  // Downshift's combobox: arrows move through the hits (the first is active once they come),
+  // Enter or a click opens one, Escape closes the list (and a second Escape clears the box).
+  const { isOpen, highlightedIndex, getInputProps, getMenuProps, getItemProps } = useCombobox<Hit>({
+    items: hits,
+    inputValue: text,
+    selectedItem: null,
+    defaultHighlightedIndex: 0,
+    itemToString: (hit) => (hit ? hitLabel(hit).name : ""),
+    itemToKey: (hit) => hit?.id,
+    onInputValueChange: ({ inputValue }) => setText(inputValue),
+    onSelectedItemChange: ({ selectedItem }) => selectedItem && onOpen(selectedItem),
+    stateReducer: searchReducer,
+  });
 
   useEffect(() => {
     window.clearTimeout(timer.current);
@@ -52,9 +77,7 @@ export function Search({ onOpen, autoFocus }: { onOpen: (hit: Hit) => void; auto
       gql(SearchDocument, { query, first: 12 }, controller.signal)
         .then((data) => {
           setHits(data.search.nodes.filter((n) => ["Dataset", "Job", "Field"].includes(n.__typename)));
-          setActive(0);
           setAnswered(query);
-          setOpen(true);
           setError(null);
         })
         .catch((e: Error) => {
@@ -67,69 +90,35 @@ export function Search({ onOpen, autoFocus }: { onOpen: (hit: Hit) => void; auto
     };
   }, [text]);
 
-  function choose(hit: Hit) {
-    setOpen(false);
-    setText("");
-    onOpen(hit);
-  }
-
+  const listed = isOpen && hits.length > 0;
   return (
     <div className="search">
       <input
-        type="search"
-        placeholder="Search datasets, jobs, models, endpoints, columns"
-        aria-label="Search the lineage graph"
-        role="combobox"
-        aria-expanded={open && hits.length > 0}
-        aria-controls={listId}
-        aria-activedescendant={open && hits[active] ? `${listId}-${active}` : undefined}
-        autoFocus={autoFocus}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        onFocus={() => setOpen(true)}
-        onBlur={() => window.setTimeout(() => setOpen(false), 150)}
-        onKeyDown={(e) => {
-          if (e.key === "ArrowDown") {
-            e.preventDefault();
-            setActive((a) => Math.min(a + 1, hits.length - 1));
-          } else if (e.key === "ArrowUp") {
-            e.preventDefault();
-            setActive((a) => Math.max(a - 1, 0));
-          } else if (e.key === "Enter" && hits[active]) {
-            e.preventDefault();
-            choose(hits[active]);
-          } else if (e.key === "Escape") {
-            setOpen(false);
-          }
-        }}
+        {...getInputProps({
+          type: "search",
+          placeholder: "Search datasets, jobs, models, endpoints, columns",
+          "aria-label": "Search the lineage graph",
+          autoFocus,
+        })}
       />
       {error && <div className="error">{error}</div>}
-      {open && hits.length > 0 && (
-        <ul className="hits" role="listbox" id={listId}>
-          {hits.map((hit, i) => {
+      <ul className="hits" {...getMenuProps({ "aria-label": "Matches" })} hidden={!listed}>
+        {listed &&
+          hits.map((hit, index) => {
             const { name, detail } = hitLabel(hit);
             return (
-              <li
-                key={hit.id}
-                id={`${listId}-${i}`}
-                role="option"
-                aria-selected={i === active}
-                className={i === active ? "active" : ""}
-                onMouseDown={(e) => {
-                  e.preventDefault();
-                  choose(hit);
-                }}
-              >
-                <span className={`kind kind-${hit.__typename.toLowerCase()}`} data-testid="hit-kind">{hitKind(hit)}</span>
+              <li key={hit.id} className={index === highlightedIndex ? "active" : ""} {...getItemProps({ item: hit, index })}>
+                <span className={`kind kind-${hit.__typename.toLowerCase()}`} data-testid="hit-kind">
+                  {hitKind(hit)}
+                </span>
                 <span className="name">{name}</span>
                 <span className="detail">{detail}</span>
                 <HitPage hit={hit} />
               </li>
             );
           })}
-        </ul>
-      )}
-      {open && hits.length === 0 && answered && answered === text.trim() && (
+      </ul>
+      {isOpen && hits.length === 0 && answered && answered === text.trim() && (
         <ul className="hits" role="status" data-testid="no-matches">
           <li className="none">No matches for “{answered}”</li>
         </ul>
@@ -144,7 +133,8 @@ function HitPage({ hit }: { hit: Hit }) {
   const href = target ? entityHref(target) : null;
   if (!href) return null;
   return (
-    <a className="hit-page" href={href} onMouseDown={(e) => e.stopPropagation()} title="Open its page">
+    // The click follows the link; it does not also open the hit in the graph.
+    <a className="hit-page" href={href} onClick={(e) => e.stopPropagation()} title="Open its page">
       page ▸
     </a>
   );
