@@ -211,6 +211,70 @@ def test_search_says_no_matches_and_names_kinds(served: Server, page: Any, tmp_p
     shot(page, tmp_path, "07-search-kinds")
 
 
+def test_search_moves_with_the_keys_closes_on_escape_and_opens_the_active_hit(
+    served: Server, page: Any
+) -> None:
+    page.goto(served.url + "/")
+    search = page.get_by_role("combobox", name="Search the lineage graph")
+    search.fill("churn")
+    options = page.get_by_role("listbox").get_by_role("option")
+    options.first.wait_for()
+    expect(search).to_have_attribute("aria-expanded", "true")
+
+    def active() -> str:
+        return str(page.locator(f"#{search.get_attribute('aria-activedescendant')}").inner_text())
+
+    # The first hit is active as the hits come; the arrows move from it and back.
+    first = options.nth(0).inner_text()
+    assert active() == first
+    page.keyboard.press("ArrowDown")
+    assert active() == options.nth(1).inner_text()
+    page.keyboard.press("ArrowUp")
+    assert active() == first
+
+    # Escape closes the list and keeps what was typed; a key down opens it again.
+    page.keyboard.press("Escape")
+    expect(search).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("option")).to_have_count(0)
+    expect(search).to_have_value("churn")
+    page.keyboard.press("ArrowDown")
+    expect(search).to_have_attribute("aria-expanded", "true")
+
+    # Enter opens the hit the arrows reached, not the first one.
+    target, node = (
+        ("churn-api/predict", ENDPOINT)
+        if "churn-api" not in first
+        else ("features.churn", FEATURES)
+    )
+    for _ in range(options.count()):
+        if target in active():
+            break
+        page.keyboard.press("ArrowDown")
+    assert target in active()
+    page.keyboard.press("Enter")
+    settle(page)
+    assert query(page)["node"] == [node]
+    expect(search).to_have_value("")
+
+
+def test_facets_open_as_a_tree(served: Server, page: Any, tmp_path: Path) -> None:
+    page.goto(served.url + f"/?node={STAGING}&sel={STAGING}")
+    settle(page)
+    facets = page.get_by_test_id("panel").locator(
+        "section", has=page.get_by_role("heading", name="Facets")
+    )
+    tree = facets.get_by_role("tree")
+    top = tree.get_by_role("treeitem").first
+    expect(top).to_have_attribute("aria-expanded", "false")
+    expect(facets).not_to_contain_text("ownership")
+    top.get_by_role("button").first.click()
+    expect(top).to_have_attribute("aria-expanded", "true")
+    expect(facets).to_contain_text("ownership")
+    tree.get_by_text(re.compile(r"^ownership:?$")).click()
+    expect(facets).to_contain_text("OwnershipDatasetFacet.json")
+    shot(page, tmp_path, "08-facets")
+
+
 def test_impact_titles_do_not_break_inside_a_word(
     served: Server, page: Any, tmp_path: Path
 ) -> None:
