@@ -487,7 +487,7 @@ def test_drift_on_the_endpoint_triages_to_the_source_schema_change(feast: Feast)
         (s.node, [e.detail for e in s.evidence]) for s in report.suspects
     ]
     assert top.evidence[0].kind is EvidenceKind.SCHEMA_CHANGE
-    assert "total_spend changed type from double to int64" in top.evidence[0].detail
+    assert "total_spend changed type from float64 to int64" in top.evidence[0].detail
     # The way back goes through the feature service and the feature view.
     datasets = [
         report.nodes[p].props.get("dataset")

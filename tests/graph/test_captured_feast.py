@@ -220,8 +220,8 @@ ORDERS_SCHEMA = {
     "customer_id": "int64",
     "event_timestamp": "datetime64[ns, UTC]",
     "order_count": "int64",
-    "total_spend": "double",
-    "avg_order_value": "double",
+    "total_spend": "float64",
+    "avg_order_value": "float64",
 }
 
 
@@ -292,7 +292,7 @@ def served_through_the_feature_service(stream: list[dict[str, Any]]) -> list[dic
 
 def served_stream() -> list[dict[str, Any]]:
     stream = [
-        *load_orders("0193a1b2-0000-7000-8000-0000000000a1", "2026-12-06T20:00:00+00:00", "double"),
+        *load_orders("0193a1b2-0000-7000-8000-0000000000a1", "2026-12-06T20:00:00+00:00", "float64"),
         *load_orders("0193a1b2-0000-7000-8000-0000000000a2", "2026-12-06T20:10:00+00:00", "int64"),
         *events("feast_apply", "feast_views", "feast_materialize"),
     ]
@@ -338,7 +338,7 @@ def test_drift_on_the_endpoint_triages_through_the_feature_service_to_the_source
         top = report.suspects[0]
         assert report.nodes[top.node].props["dataset"] == dataset_id(NS, "orders"), subject
         assert top.evidence[0].kind is EvidenceKind.SCHEMA_CHANGE
-        assert "total_spend changed type from double" in top.evidence[0].detail
+        assert "total_spend changed type from float64 to int64" in top.evidence[0].detail
         versions = [
             report.nodes[p].props["dataset"]
             for p in top.path
