@@ -32,6 +32,7 @@ from lineage.analysis.incidents import find_incidents
 from lineage.analysis.lineage import Granularity, lineage
 from lineage.analysis.refs import NodeRef
 from lineage.analysis.triage import EvidenceKind, triage
+from lineage.api.documents import INCIDENTS_QUERY, TRIAGE_QUERY
 from lineage.graph.incidents import IncidentKind
 from lineage.graph.model import EdgeKind, NodeKind, dataset_id, field_id, job_id, version_id
 from lineage.integrations import DatasetRef, emit_deployment, report_drift, training_run
@@ -39,6 +40,7 @@ from lineage.store import Direction, GraphStore, open_store
 from tests.conftest import REPO, skip_or_fail
 from tests.e2e.conftest import store_url
 from tests.e2e.server import Server
+from tests.graphql.conftest import open_client
 
 FEAST_VENV = Path(os.environ.get("FEAST_VENV", REPO / ".venv-feast"))
 NS = "churn"
@@ -494,4 +496,33 @@ def test_drift_on_the_endpoint_triages_to_the_source_schema_change(feast: Feast)
         for p in top.path
         if p in report.nodes and report.nodes[p].kind is NodeKind.DATASET_VERSION
     ]
-    assert datasets[-3:] == [ds("churn_features"), ds("customer_orders"), ds("orders")]
+    assert datasets == [
+        dataset_id(*ENDPOINT),
+        ds("churn_features"),
+        ds("customer_orders"),
+        ds("orders"),
+    ]
+
+
+def test_graphql_triage_of_the_drift_names_the_source_change_and_the_way_to_it(
+    feast: Feast,
+) -> None:
+    for gql in open_client(feast.store):
+        drifts = gql.data(INCIDENTS_QUERY, kind="DRIFT")["incidents"]["nodes"]
+        (drift,) = [
+            i
+            for i in drifts
+            if i["subject"]["kind"] == "DATASET" and i["subject"]["name"] == ENDPOINT[1]
+        ]
+        report = gql.data(TRIAGE_QUERY, incident=drift["id"], depth=30)["triage"]
+    top = report["suspects"][0]
+    assert top["node"]["dataset"] == {"namespace": NS, "name": "orders"}
+    assert top["evidence"][0]["kind"] == "SCHEMA_CHANGE"
+    names = [n["dataset"]["name"] for n in top["path"] if n["kind"] == "DATASET_VERSION"]
+    assert names == [ENDPOINT[1], "churn_features", "customer_orders", "orders"]
+    jobs = [n["job"]["name"] for n in top["path"] if n["kind"] == "RUN"]
+    assert jobs == [
+        "deploy.churn_endpoint",
+        "feature_service_churn_features",
+        "feast_feature_views_churn",
+    ]
