@@ -292,7 +292,9 @@ def served_through_the_feature_service(stream: list[dict[str, Any]]) -> list[dic
 
 def served_stream() -> list[dict[str, Any]]:
     stream = [
-        *load_orders("0193a1b2-0000-7000-8000-0000000000a1", "2026-12-06T20:00:00+00:00", "float64"),
+        *load_orders(
+            "0193a1b2-0000-7000-8000-0000000000a1", "2026-12-06T20:00:00+00:00", "float64"
+        ),
         *load_orders("0193a1b2-0000-7000-8000-0000000000a2", "2026-12-06T20:10:00+00:00", "int64"),
         *events("feast_apply", "feast_views", "feast_materialize"),
     ]
