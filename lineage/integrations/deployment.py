@@ -5,24 +5,37 @@ of the endpoint is the next run of the same job) that read the model version and
 new version of the ENDPOINT dataset, whose version is the deployment's run id. Asking the
 graph about the endpoint as of a time answers which model (DATASET granularity) and which
 model version (RUN granularity) served it then.
+
+An endpoint that looks its model's features up at serving time (a feature store's online
+store) names what it reads in ``online_features``: each is a further input of the
+deployment run, at the version given (for Feast, the feature service by the namespace and
+name Feast's own events give it, at the version of the ``feast apply`` run that defined
+it). The columns they list are the endpoint's schema, each fed directly by the column of
+the same name (column lineage), so a change upstream of a feature reaches the endpoint
+through it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 from openlineage.client.facet_v2 import dataset_type_dataset, dataset_version_dataset
+from openlineage.client.generated.base import DatasetFacet
 from openlineage.client.transport import Transport
 
 from lineage.integrations.emit import (
+    DatasetLike,
     DatasetRef,
+    as_ref,
     canonical_uuid,
     event_time,
     job_type,
     new_run_id,
     openlineage_client,
+    schema_facet,
 )
 from lineage.integrations.facets import (
     DEPLOYMENT,
@@ -30,6 +43,7 @@ from lineage.integrations.facets import (
     DeployedModel,
     DeploymentDatasetFacet,
 )
+from lineage.integrations.training import feature_lineage
 
 
 def deployment_job_name(endpoint_name: str) -> str:
@@ -52,6 +66,7 @@ def emit_deployment(
     run_id: str | None = None,
     deployed_at: datetime | None = None,
     duration: timedelta = timedelta(seconds=0),
+    online_features: Sequence[DatasetLike] = (),
 ) -> str:
     """Report that ``model`` (namespace, name) version ``version`` now serves ``endpoint``.
 
@@ -59,6 +74,9 @@ def emit_deployment(
     ``deployed_at`` (default now) and COMPLETE ``duration`` later. Returns the run id, which
     is also the endpoint's new version. ``openlineage_url``/``api_key`` (else
     ``OPENLINEAGE_URL``/``OPENLINEAGE_API_KEY``) say where to send the events.
+    ``online_features`` are the datasets the endpoint reads features from when it serves
+    (DatasetRefs or ``(namespace, name[, version])``); their ``fields`` become the
+    endpoint's columns, with column lineage from them.
     """
     for what, pair in (("model", model), ("endpoint", endpoint)):
         if len(pair) != 2 or not all(isinstance(p, str) and p for p in pair):
@@ -74,6 +92,20 @@ def emit_deployment(
         datasetType="MODEL", producer=PRODUCER
     )
     inputs = [InputDataset(namespace=model[0], name=model[1], facets=model_facets)]
+    served = [as_ref(d, "each of online_features") for d in online_features]
+    inputs += [InputDataset(namespace=d.namespace, name=d.name, facets=d.facets()) for d in served]
+    columns: dict[str, str | None] = {}
+    for d in served:
+        for column, kind in (d.fields or {}).items():
+            columns.setdefault(column, kind)
+    endpoint_facets: dict[str, DatasetFacet] = {}
+    if columns:
+        endpoint_facets["schema"] = schema_facet(columns)
+        endpoint_facets["columnLineage"] = feature_lineage(
+            [(d.namespace, d.name, c) for d in served for c in d.fields or {}],
+            subtype="IDENTITY",
+            description="online feature",
+        )
     outputs = [
         OutputDataset(
             namespace=endpoint[0],
@@ -91,6 +123,7 @@ def emit_deployment(
                     url=url,
                     producer=PRODUCER,
                 ),
+                **endpoint_facets,
             },
         )
     ]

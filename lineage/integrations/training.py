@@ -200,27 +200,30 @@ def model_output(model: LoggedModel) -> OutputDataset:
 
 def feature_lineage(
     features: Sequence[tuple[str, str, str]],
+    subtype: str = "TRANSFORMATION",
+    description: str = "model feature",
 ) -> column_lineage_dataset.ColumnLineageDatasetFacet:
-    """Each model input field is fed directly by the feature column it was trained on."""
+    """Each field is fed directly by the column of the same name of each dataset that
+    ``features`` (namespace, name, column) name it in: a model's input by the feature column
+    it was trained on, an endpoint's by the online feature it looks up."""
+    sources: dict[str, list[column_lineage_dataset.InputField]] = {}
+    for ns, name, column in features:
+        sources.setdefault(column, []).append(
+            column_lineage_dataset.InputField(
+                namespace=ns,
+                name=name,
+                field=column,
+                transformations=[
+                    column_lineage_dataset.Transformation(
+                        type="DIRECT", subtype=subtype, description=description
+                    )
+                ],
+            )
+        )
     return column_lineage_dataset.ColumnLineageDatasetFacet(
         fields={
-            column: column_lineage_dataset.Fields(
-                inputFields=[
-                    column_lineage_dataset.InputField(
-                        namespace=ns,
-                        name=name,
-                        field=column,
-                        transformations=[
-                            column_lineage_dataset.Transformation(
-                                type="DIRECT",
-                                subtype="TRANSFORMATION",
-                                description="model feature",
-                            )
-                        ],
-                    )
-                ]
-            )
-            for ns, name, column in features
+            column: column_lineage_dataset.Fields(inputFields=inputs)
+            for column, inputs in sources.items()
         },
         producer=PRODUCER,
     )

@@ -1,15 +1,18 @@
 """The real `feast` CLI with Feast's own OpenLineage emitter, against a real server: the feature
 store in the graph, from source files through feature views and the feature service to the
-online store, and on through a training run to the model and the endpoint serving it.
+online store, and on through a training run to the model and the endpoint serving it, which
+reads the feature service online.
 
 Feast lives in its own virtualenv (tools/feast/install.sh, run by make test). The project is
 tests/feast_repo (prepared by tools/feast/project.py): file sources `orders` and `customers`,
 feature views `customer_orders` and `customer_profile`, feature service `churn_features`
 (all of `customer_orders`, `tenure_days` of `customer_profile`), SQLite online store. The
-sequence: `feast apply`; each view's definition through Feast's emitter (`view-lineage`);
-`feast materialize`; a training run reading the feature service's version and a deployment
-(lineage.integrations); then `orders` loses `total_spend` and the next `feast materialize`
-fails.
+sequence: the warehouse job `load_orders` writes `orders` (openlineage-python over HTTP), then
+writes it again with `total_spend` in cents (int64, no longer double: the planted change);
+`feast apply`; each view's definition through Feast's emitter (`view-lineage`); `feast
+materialize`; a training run reading the feature service's version and a deployment whose
+endpoint reads the feature service online (lineage.integrations); a monitor reports drift on
+the endpoint; then `orders` loses `total_spend` and the next `feast materialize` fails.
 """
 
 from __future__ import annotations
@@ -26,18 +29,24 @@ import pytest
 
 from lineage.analysis.impact import Category, Change, ChangeKind, Severity, impact
 from lineage.analysis.incidents import find_incidents
+from lineage.analysis.lineage import Granularity, lineage
 from lineage.analysis.refs import NodeRef
+from lineage.analysis.triage import EvidenceKind, triage
+from lineage.api.documents import INCIDENTS_QUERY, TRIAGE_QUERY
 from lineage.graph.incidents import IncidentKind
-from lineage.graph.model import EdgeKind, NodeKind, dataset_id, field_id, job_id
-from lineage.integrations import DatasetRef, emit_deployment, training_run
+from lineage.graph.model import EdgeKind, NodeKind, dataset_id, field_id, job_id, version_id
+from lineage.integrations import DatasetRef, emit_deployment, report_drift, training_run
 from lineage.store import Direction, GraphStore, open_store
 from tests.conftest import REPO, skip_or_fail
 from tests.e2e.conftest import store_url
 from tests.e2e.server import Server
+from tests.graphql.conftest import open_client
 
 FEAST_VENV = Path(os.environ.get("FEAST_VENV", REPO / ".venv-feast"))
 NS = "churn"
 ML = "ml"
+ENDPOINT = ("serving", "churn_endpoint")
+FEATURES = {"order_count": "Int64", "total_spend": "Float64", "tenure_days": "Int64"}
 WINDOW = ["2026-11-01T00:00:00", "2026-11-24T00:00:00"]
 
 
@@ -54,6 +63,7 @@ class Feast:
     store: GraphStore
     events: list[dict[str, Any]]
     failure: str  # what the failing `feast materialize` printed
+    drift: str  # the incident the monitor's drift report opened
 
 
 def _run(command: list[str], env: dict[str, str], expect_ok: bool = True) -> str:
@@ -86,6 +96,8 @@ def feast(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENLINEAGE_", "FEAST_"))}
     try:
         _run([*tool, "prepare", str(project), "--url", server.url], env)
+        _run([*tool, "load-orders", str(project), "--url", server.url], env)
+        _run([*tool, "load-orders", str(project), "--url", server.url, "--spend-in-cents"], env)
         _run([str(cli), "-c", str(project), "apply"], env)
         _run([*tool, "view-lineage", str(project)], env)
         _run([str(cli), "-c", str(project), "materialize", *WINDOW], env)
@@ -96,22 +108,24 @@ def feast(
         (service_run,) = [
             e["run"]["runId"] for e in sent if e["job"]["name"] == "feature_service_churn_features"
         ]
-        features = {"order_count": "Int64", "total_spend": "Float64", "tenure_days": "Int64"}
-        with training_run(
-            "train_churn",
-            [DatasetRef(NS, "churn_features", f"run:{service_run}", features)],
-            namespace=ML,
-            url=server.url,
-        ) as training:
+        service = DatasetRef(NS, "churn_features", f"run:{service_run}", FEATURES)
+        with training_run("train_churn", [service], namespace=ML, url=server.url) as training:
             training.log_model(
-                "churn_model", "1", "sklearn", metrics={"auc": 0.87}, features=list(features)
+                "churn_model", "1", "sklearn", metrics={"auc": 0.87}, features=list(FEATURES)
             )
         emit_deployment(
             (ML, "churn_model"),
             "1",
-            ("serving", "churn_endpoint"),
+            ENDPOINT,
             "prod",
             openlineage_url=server.url,
+            online_features=[service],
+        )
+        report_drift(
+            ENDPOINT,
+            {"order_count": 0.03, "total_spend": 0.91, "tenure_days": 0.02},
+            threshold=0.2,
+            url=server.url,
         )
         _run([*tool, "drop-column", str(project), "orders", "total_spend"], env)
         failure = _run(
@@ -125,7 +139,12 @@ def feast(
     finally:
         server.stop()
     store = open_store(url)
-    yield Feast(store, events, failure)
+    (drift,) = [
+        i
+        for i in find_incidents(store, kind=IncidentKind.DRIFT)
+        if i.props["subject"] == dataset_id(*ENDPOINT)
+    ]
+    yield Feast(store, events, failure, drift.id)
     store.close()
 
 
@@ -319,12 +338,16 @@ def test_column_lineage_is_what_the_definitions_imply(feast: Feast) -> None:
             )
         )
     training = job_id(ML, "train_churn")
-    ours = {feed for feed in feeds if feed[2] != training}
+    deployment = job_id("deployments", "deploy.churn_endpoint")
+    ours = {feed for feed in feeds if feed[2] not in (training, deployment)}
     assert ours == expected
-    # The training run carries the service's features on to the model.
+    # The training run carries the service's features on to the model; the endpoint reads
+    # them from the service online.
     assert {(s, d) for s, d, j, _ in feeds if j == training} == {
-        (f("churn_features", c), f("churn_model", c, ML))
-        for c in ("order_count", "total_spend", "tenure_days")
+        (f("churn_features", c), f("churn_model", c, ML)) for c in FEATURES
+    }
+    assert {(s, d, how) for s, d, j, how in feeds if j == deployment} == {
+        (f("churn_features", c), f(ENDPOINT[1], c, ENDPOINT[0]), ident) for c in FEATURES
     }
 
 
@@ -365,11 +388,11 @@ def test_dropping_a_source_column_breaks_the_view_the_service_the_model_and_the_
     } <= breaking
     by_category = {(item.node.id, item.category): item.severity for item in worst.values()}
     assert by_category[(dataset_id(ML, "churn_model"), Category.MODEL)] is Severity.BREAKING
-    # A deployment reports no column lineage: the endpoint is reached, uncertain.
-    assert (
-        by_category[(dataset_id("serving", "churn_endpoint"), Category.ENDPOINT)]
-        is Severity.POSSIBLE
-    )
+    # The endpoint reads the service's features online: it breaks, surely, as they do.
+    assert by_category[(dataset_id(*ENDPOINT), Category.ENDPOINT)] is Severity.BREAKING
+    assert severity[field_id(*ENDPOINT, "total_spend")] is Severity.BREAKING
+    assert severity[ds("customer_orders")] is Severity.BREAKING
+    assert severity[ds("churn_features")] is Severity.BREAKING
     # The other view's columns are untouched. The view itself is POSSIBLE: feast apply's job
     # for all views does not say which source feeds which view; so is its online-store table,
     # the materialization reading `orders` without saying which columns.
@@ -380,3 +403,126 @@ def test_dropping_a_source_column_breaks_the_view_the_service_the_model_and_the_
     owners = {o.name: o.severity for o in report.owners}
     assert owners["ml-features@example.com"] is Severity.BREAKING
     assert owners["ml-platform@example.com"] is Severity.BREAKING
+
+
+def test_retyping_a_source_column_breaks_the_same_chain(feast: Feast) -> None:
+    report = impact(
+        feast.store,
+        NodeRef(namespace=NS, name="orders"),
+        [Change(ChangeKind.CHANGE_TYPE, "total_spend", new_type="string")],
+    )
+    (change,) = report.changes
+    assert change.change.old_type == "int64"  # what load_orders wrote last
+    severity: dict[str, Severity] = {}
+    for item in change.items:
+        severity.setdefault(item.node.id, item.severity)
+    for nid in (
+        ds("customer_orders"),
+        ds("churn_features"),
+        dataset_id(ML, "churn_model"),
+        dataset_id(*ENDPOINT),
+        job_id("deployments", "deploy.churn_endpoint"),
+    ):
+        assert severity[nid] is Severity.BREAKING, nid
+
+
+def test_the_endpoint_reads_exact_versions_back_to_the_source_table(feast: Feast) -> None:
+    store = feast.store
+    (endpoint,) = [
+        v
+        for v in store.nodes_of_kind(NodeKind.DATASET_VERSION, limit=200)
+        if v.props.get("dataset") == dataset_id(*ENDPOINT)
+    ]
+    graph = lineage(store, endpoint.id, Direction.UPSTREAM, 20, None, Granularity.RUN)
+    reached = {
+        (str(n.props.get("dataset")), str(n.props.get("version")))
+        for n in graph.nodes.values()
+        if n.kind is NodeKind.DATASET_VERSION
+    }
+    by_job = {str(n.props.get("job")) for n in graph.nodes.values() if n.kind is NodeKind.RUN}
+    (service_run,) = [
+        e["run"]["runId"]
+        for e in feast.events
+        if e["job"]["name"] == "feature_service_churn_features"
+    ]
+    (views_run,) = [
+        e["run"]["runId"] for e in feast.events if e["job"]["name"] == "feast_feature_views_churn"
+    ]
+    loads = [
+        e["run"]["runId"]
+        for e in reversed(feast.events)
+        if e["job"]["name"] == "load_orders" and e["eventType"] == "COMPLETE"
+    ]
+    # The model version and the training run; the feature service's version the endpoint
+    # reads online and the training run read, the `feast apply` run that defined it, the
+    # views' versions that run read, and the version of `orders` they were defined on.
+    assert {
+        (dataset_id(ML, "churn_model"), "1"),
+        (ds("churn_features"), f"run:{service_run}"),
+        (ds("customer_orders"), f"run:{views_run}"),
+        (ds("orders"), f"run:{loads[-1]}"),
+    } <= reached
+    assert (ds("orders"), f"run:{loads[0]}") not in reached
+    assert {
+        job_id(ML, "train_churn"),
+        job("feature_service_churn_features"),
+        job("feast_feature_views_churn"),
+        job_id("warehouse", "load_orders"),
+    } <= by_job
+    service_version = version_id(NS, "churn_features", f"run:{service_run}")
+    deployments = [
+        n
+        for n in graph.nodes.values()
+        if n.kind is NodeKind.RUN
+        and n.props.get("job") == job_id("deployments", "deploy.churn_endpoint")
+    ]
+    (deployment,) = deployments
+    read = {e.source for e in graph.edges if e.target == deployment.id}
+    assert service_version in read and version_id(ML, "churn_model", "1") in read
+
+
+def test_drift_on_the_endpoint_triages_to_the_source_schema_change(feast: Feast) -> None:
+    report = triage(feast.store, incident=feast.drift)
+    top = report.suspects[0]
+    node = report.nodes[top.node]
+    assert node.props.get("dataset") == ds("orders"), [
+        (s.node, [e.detail for e in s.evidence]) for s in report.suspects
+    ]
+    assert top.evidence[0].kind is EvidenceKind.SCHEMA_CHANGE
+    assert "total_spend changed type from float64 to int64" in top.evidence[0].detail
+    # The way back goes through the feature service and the feature view.
+    datasets = [
+        report.nodes[p].props.get("dataset")
+        for p in top.path
+        if p in report.nodes and report.nodes[p].kind is NodeKind.DATASET_VERSION
+    ]
+    assert datasets == [
+        dataset_id(*ENDPOINT),
+        ds("churn_features"),
+        ds("customer_orders"),
+        ds("orders"),
+    ]
+
+
+def test_graphql_triage_of_the_drift_names_the_source_change_and_the_way_to_it(
+    feast: Feast,
+) -> None:
+    for gql in open_client(feast.store):
+        drifts = gql.data(INCIDENTS_QUERY, kind="DRIFT")["incidents"]["nodes"]
+        (drift,) = [
+            i
+            for i in drifts
+            if i["subject"]["kind"] == "DATASET" and i["subject"]["name"] == ENDPOINT[1]
+        ]
+        report = gql.data(TRIAGE_QUERY, incident=drift["id"], depth=30)["triage"]
+    top = report["suspects"][0]
+    assert top["node"]["dataset"] == {"namespace": NS, "name": "orders"}
+    assert top["evidence"][0]["kind"] == "SCHEMA_CHANGE"
+    names = [n["dataset"]["name"] for n in top["path"] if n["kind"] == "DATASET_VERSION"]
+    assert names == [ENDPOINT[1], "churn_features", "customer_orders", "orders"]
+    jobs = [n["job"]["name"] for n in top["path"] if n["kind"] == "RUN"]
+    assert jobs == [
+        "deploy.churn_endpoint",
+        "feature_service_churn_features",
+        "feast_feature_views_churn",
+    ]

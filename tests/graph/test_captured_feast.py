@@ -10,14 +10,27 @@ from __future__ import annotations
 
 import copy
 import random
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
+from lineage.analysis.impact import Change, ChangeKind, Severity, impact
+from lineage.analysis.incidents import find_incidents
+from lineage.analysis.refs import NodeRef
+from lineage.analysis.triage import EvidenceKind, triage
+from lineage.graph.incidents import IncidentKind
 from lineage.graph.model import EdgeKind, NodeKind, dataset_id, field_id, job_id
+from lineage.ingest import prepare, write
+from lineage.integrations import (
+    DatasetRef,
+    RecordingTransport,
+    emit_deployment,
+    report_drift,
+    training_run,
+)
 from lineage.store import Direction, GraphStore
 from lineage.store.embedded import EmbeddedStore
 from tests.conftest import feed, graph_diff, snapshot
@@ -196,3 +209,146 @@ def test_a_source_whose_columns_are_renamed_feeds_the_features_they_become(
         job,
     ) in feeds
     assert not {f for f in feeds if f[0] == field_id(NS, "orders", "total_spend")}
+
+
+# -- a model served with the feature service's online features -----------------------------
+
+ML = "ml"
+ENDPOINT = ("serving", "churn_endpoint")
+FEATURES = {"order_count": "Int64", "total_spend": "Float64", "tenure_days": "Int64"}
+ORDERS_SCHEMA = {
+    "customer_id": "int64",
+    "event_timestamp": "datetime64[ns, UTC]",
+    "order_count": "int64",
+    "total_spend": "float64",
+    "avg_order_value": "float64",
+}
+
+
+def load_orders(run: str, at: str, total_spend: str) -> list[dict[str, Any]]:
+    """What the warehouse job writing the source `orders` sends (tools/feast/project.py
+    load-orders): the table named as Feast names it, with the schema it wrote."""
+    fields = [
+        {"name": n, "type": total_spend if n == "total_spend" else t}
+        for n, t in ORDERS_SCHEMA.items()
+    ]
+    output = {
+        "namespace": NS,
+        "name": "orders",
+        "facets": {
+            "schema": {
+                "_producer": "https://github.com/lineage/lineage/blob/main/tools/feast/project.py",
+                "_schemaURL": "https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json",
+                "fields": fields,
+            }
+        },
+    }
+    return [
+        {
+            "eventType": state,
+            "eventTime": at,
+            "run": {"runId": run},
+            "job": {"namespace": "warehouse", "name": "load_orders"},
+            "producer": "https://github.com/lineage/lineage/blob/main/tools/feast/project.py",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            "inputs": [],
+            "outputs": [output],
+        }
+        for state in ("START", "COMPLETE")
+    ]
+
+
+def served_through_the_feature_service(stream: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The churn model trained on the service's version and deployed to an endpoint that
+    reads it online, then drift on the endpoint (after ``stream``)."""
+    (service_run,) = [
+        e["run"]["runId"] for e in stream if e["job"]["name"] == "feature_service_churn_features"
+    ]
+    service = DatasetRef(NS, "churn_features", f"run:{service_run}", FEATURES)
+    sent = RecordingTransport()
+    day = datetime(2026, 12, 6, 21, 0, tzinfo=UTC)
+    with training_run(
+        "train_churn", [service], namespace=ML, transport=sent, started_at=day, ended_at=day
+    ) as training:
+        training.log_model("churn_model", "1", "sklearn", features=list(FEATURES))
+    emit_deployment(
+        (ML, "churn_model"),
+        "1",
+        ENDPOINT,
+        "prod",
+        transport=sent,
+        deployed_at=day + timedelta(minutes=5),
+        online_features=[service],
+    )
+    report_drift(
+        ENDPOINT,
+        {"order_count": 0.03, "total_spend": 0.91, "tenure_days": 0.02},
+        threshold=0.2,
+        transport=sent,
+        observed_at=day + timedelta(hours=1),
+    )
+    return sent.sent
+
+
+def served_stream() -> list[dict[str, Any]]:
+    stream = [
+        *load_orders(
+            "0193a1b2-0000-7000-8000-0000000000a1", "2026-12-06T20:00:00+00:00", "float64"
+        ),
+        *load_orders("0193a1b2-0000-7000-8000-0000000000a2", "2026-12-06T20:10:00+00:00", "int64"),
+        *events("feast_apply", "feast_views", "feast_materialize"),
+    ]
+    return stream + served_through_the_feature_service(stream)
+
+
+def test_an_endpoint_reading_the_feature_service_online_breaks_with_a_source_column(
+    store: GraphStore,
+) -> None:
+    feed(store, served_stream())
+    report = impact(
+        store,
+        NodeRef(namespace=NS, name="orders"),
+        [Change(ChangeKind.CHANGE_TYPE, "total_spend", new_type="string")],
+    )
+    (change,) = report.changes
+    severity: dict[str, Severity] = {}
+    for item in change.items:
+        severity.setdefault(item.node.id, item.severity)
+    for nid in (
+        dataset_id(NS, "customer_orders"),
+        dataset_id(NS, "churn_features"),
+        dataset_id(ML, "churn_model"),
+        dataset_id(*ENDPOINT),
+        field_id(*ENDPOINT, "total_spend"),
+    ):
+        assert severity[nid] is Severity.BREAKING, nid
+    owners = {o.name: o.severity for o in report.owners}
+    assert owners["ml-features@example.com"] is Severity.BREAKING
+    assert owners["ml-platform@example.com"] is Severity.BREAKING
+
+
+def test_drift_on_the_endpoint_triages_through_the_feature_service_to_the_source_change(
+    store: GraphStore,
+) -> None:
+    for event in served_stream():
+        write(store, [prepare(event)])  # as the server writes them, incidents opened
+    drifts = {i.props["subject"]: i.id for i in find_incidents(store, kind=IncidentKind.DRIFT)}
+    # The monitor's report opens one on the endpoint, and one on the column that drifted.
+    assert set(drifts) == {dataset_id(*ENDPOINT), field_id(*ENDPOINT, "total_spend")}
+    for subject, incident in drifts.items():
+        report = triage(store, incident=incident)
+        top = report.suspects[0]
+        assert report.nodes[top.node].props["dataset"] == dataset_id(NS, "orders"), subject
+        assert top.evidence[0].kind is EvidenceKind.SCHEMA_CHANGE
+        assert "total_spend changed type from float64 to int64" in top.evidence[0].detail
+        versions = [
+            report.nodes[p].props["dataset"]
+            for p in top.path
+            if report.nodes[p].kind is NodeKind.DATASET_VERSION
+        ]
+        assert versions == [
+            dataset_id(*ENDPOINT),
+            dataset_id(NS, "churn_features"),
+            dataset_id(NS, "customer_orders"),
+            dataset_id(NS, "orders"),
+        ]

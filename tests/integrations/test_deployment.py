@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from lineage.ingest.transport import StoreTransport
-from lineage.integrations import RecordingTransport, emit_deployment
+from lineage.integrations import DatasetRef, RecordingTransport, emit_deployment
 from lineage.integrations.emit import openlineage_client
 from lineage.settings import hash_token
 from lineage.store import GraphStore
@@ -67,6 +67,37 @@ def test_a_deployment_reads_the_model_version_and_writes_an_endpoint_version() -
     }
     assert complete["eventTime"] == "2026-11-03T09:02:00+00:00"
     check_events(sent.sent)
+
+
+def test_an_endpoint_reading_online_features_reads_them_and_takes_its_columns_from_them() -> None:
+    sent = RecordingTransport()
+    service = DatasetRef("churn", "churn_features", "run:0193a1b2-0000-7000-8000-000000000001", {"order_count": "Int64", "tenure_days": "Int64"})
+    emit_deployment((MODELS, "churn"), "2", ENDPOINT, "prod", transport=sent, online_features=[service])
+    _, complete = sent.sent
+    model, online = complete["inputs"]
+    assert model["name"] == "churn"
+    assert (online["namespace"], online["name"], online["facets"]["version"]["datasetVersion"]) == (
+        "churn",
+        "churn_features",
+        "run:0193a1b2-0000-7000-8000-000000000001",
+    )
+    (endpoint,) = complete["outputs"]
+    assert [(f["name"], f["type"]) for f in endpoint["facets"]["schema"]["fields"]] == [("order_count", "Int64"), ("tenure_days", "Int64")]
+    lineage = endpoint["facets"]["columnLineage"]["fields"]
+    assert {column: [(i["namespace"], i["name"], i["field"]) for i in f["inputFields"]] for column, f in lineage.items()} == {
+        "order_count": [("churn", "churn_features", "order_count")],
+        "tenure_days": [("churn", "churn_features", "tenure_days")],
+    }
+    (how,) = lineage["order_count"]["inputFields"][0]["transformations"]
+    assert (how["type"], how["subtype"], how["description"]) == ("DIRECT", "IDENTITY", "online feature")
+    check_events(sent.sent)
+
+
+def test_a_plain_deployment_reports_no_columns_for_its_endpoint() -> None:
+    sent = RecordingTransport()
+    deploy(sent, "churn", "1", 1)
+    (endpoint,) = sent.sent[-1]["outputs"]
+    assert "schema" not in endpoint["facets"] and "columnLineage" not in endpoint["facets"]
 
 
 def test_a_deployment_needs_an_environment() -> None:

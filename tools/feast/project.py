@@ -4,6 +4,7 @@ tests/e2e/test_feast.py (run with the Feast virtualenv's python).
     python tools/feast/project.py prepare DEST --url URL   # copy, write data/, turn OpenLineage on
     python tools/feast/project.py view-lineage DEST
     python tools/feast/project.py drop-column DEST SOURCE COLUMN
+    python tools/feast/project.py load-orders DEST --url URL [--spend-in-cents]
 
 `prepare` copies the project's definitions into DEST, writes its two source tables
 (data/orders.parquet, data/customers.parquet) and appends an `openlineage:` section to DEST's
@@ -20,6 +21,13 @@ used: `feast apply` sends the services as they are.)
 
 `drop-column` rewrites DEST/data/SOURCE.parquet without COLUMN: the planted upstream change
 that makes the next materialization of the feature view reading it fail.
+
+`load-orders` is the warehouse job that writes the source table `orders`
+(DEST/data/orders.parquet), reporting its run with the openlineage-python client over HTTP to
+URL as any producer would: job `warehouse`/`load_orders`, the table as its output, named as
+Feast's own events name the source (namespace `churn`, the source's name), with the schema of
+what it wrote. `--spend-in-cents` writes `total_spend` as whole cents (int64 instead of
+double): the planted upstream change a new version of the table carries.
 """
 
 from __future__ import annotations
@@ -75,6 +83,42 @@ def prepare(dest: Path, url: str) -> None:
         )
 
 
+def load_orders(dest: Path, url: str, in_cents: bool) -> None:
+    from openlineage.client import OpenLineageClient
+    from openlineage.client.event_v2 import Job, OutputDataset, Run, RunEvent, RunState
+    from openlineage.client.facet_v2 import schema_dataset
+    from openlineage.client.transport.http import HttpConfig, HttpTransport
+    from openlineage.client.uuid import generate_new_uuid
+
+    path = dest / "data" / "orders.parquet"
+    frame = pd.read_parquet(path)
+    if in_cents:
+        frame["total_spend"] = (frame["total_spend"] * 100).round().astype("int64")
+    frame.to_parquet(path)
+    schema = schema_dataset.SchemaDatasetFacet(
+        fields=[
+            schema_dataset.SchemaDatasetFacetFields(name=str(name), type=str(kind))
+            for name, kind in frame.dtypes.items()
+        ]
+    )
+    client = OpenLineageClient(transport=HttpTransport(HttpConfig(url=url)))
+    run = Run(runId=str(generate_new_uuid()))
+    job = Job(namespace="warehouse", name="load_orders")
+    producer = "https://github.com/lineage/lineage/blob/main/tools/feast/project.py"
+    output = OutputDataset(namespace="churn", name="orders", facets={"schema": schema})
+    for state in (RunState.START, RunState.COMPLETE):
+        client.emit(
+            RunEvent(
+                eventType=state,
+                eventTime=datetime.now(UTC).isoformat(),
+                run=run,
+                job=job,
+                producer=producer,
+                outputs=[output],
+            )
+        )
+
+
 def drop_column(dest: Path, source: str, column: str) -> None:
     path = dest / "data" / f"{source}.parquet"
     pd.read_parquet(path).drop(columns=[column]).to_parquet(path)
@@ -107,11 +151,17 @@ def main() -> None:
     d.add_argument("dest", type=Path)
     d.add_argument("source")
     d.add_argument("column")
+    o = commands.add_parser("load-orders")
+    o.add_argument("dest", type=Path)
+    o.add_argument("--url", required=True)
+    o.add_argument("--spend-in-cents", action="store_true")
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.dest, args.url)
     elif args.command == "view-lineage":
         view_lineage(args.dest)
+    elif args.command == "load-orders":
+        load_orders(args.dest, args.url, args.spend_in_cents)
     else:
         drop_column(args.dest, args.source, args.column)
 
