@@ -1943,7 +1943,3 @@ def _demo_cause_link(graph: Any) -> str | None:
 
 def main() -> None:
     app()
-
-
-if __name__ == "__main__":
-    main()
