@@ -12,24 +12,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from openlineage.client import OpenLineageClient
-from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
+from openlineage.client.event_v2 import InputDataset, OutputDataset
 from openlineage.client.facet_v2 import dataset_type_dataset, dataset_version_dataset
 from openlineage.client.transport import Transport
 
-from lineage.integrations.emit import (
-    DatasetRef,
-    canonical_uuid,
-    event_time,
-    job_type,
-    new_run_id,
-    openlineage_client,
-)
+from lineage.integrations.emit import DatasetRef, openlineage_client
 from lineage.integrations.facets import (
     DEPLOYMENT,
     PRODUCER,
     DeployedModel,
     DeploymentDatasetFacet,
 )
+from lineage.integrations.runs import RunEmitter, ml_job, run_id_for
 
 
 def deployment_job_name(endpoint_name: str) -> str:
@@ -66,7 +60,7 @@ def emit_deployment(
     if not environment:
         raise ValueError("environment must not be empty (e.g. prod)")
     sink = openlineage_client(client, transport, openlineage_url, api_key)
-    rid = canonical_uuid(run_id) if run_id else new_run_id(deployed_at)
+    rid = run_id_for(run_id, deployed_at)
     job_ns, job_name = job or ("deployments", deployment_job_name(endpoint[1]))
     deployed = DatasetRef(model[0], model[1], str(version))
     model_facets = deployed.facets()
@@ -94,19 +88,6 @@ def emit_deployment(
             },
         )
     ]
-    ol_job = Job(namespace=job_ns, name=job_name, facets={"jobType": job_type("DEPLOYMENT")})
-    start = deployed_at
-    end = deployed_at + duration if deployed_at is not None else None
-    for state, at in ((RunState.START, start), (RunState.COMPLETE, end)):
-        sink.emit(
-            RunEvent(
-                eventType=state,
-                eventTime=event_time(at),
-                run=Run(runId=rid),
-                job=ol_job,
-                producer=PRODUCER,
-                inputs=inputs,
-                outputs=outputs,
-            )
-        )
+    emitter = RunEmitter(sink, ml_job(job_ns, job_name, "DEPLOYMENT"), rid)
+    emitter.start_and_complete(deployed_at, duration, inputs, outputs)
     return rid
