@@ -26,11 +26,7 @@ def server_to_ask(store: str | None, server: str | None) -> str | None:
 
 
 def graphql_answer(
-    query: str,
-    variables: dict[str, Any],
-    store: str | None,
-    server: str | None,
-    token: str | None,
+    query: str, variables: dict[str, Any], store: str | None, server: str | None, token: str | None
 ) -> dict[str, Any]:
     """A GraphQL answer (its data and errors) from a running server, or straight from a
     store. Exits 1 when neither can answer, 2 on usage errors."""
@@ -41,11 +37,7 @@ def graphql_answer(
 
 
 def graphql_data(
-    query: str,
-    variables: dict[str, Any],
-    store: str | None,
-    server: str | None,
-    token: str | None,
+    query: str, variables: dict[str, Any], store: str | None, server: str | None, token: str | None
 ) -> dict[str, Any]:
     """The data of a GraphQL answer from a running server, or straight from a store.
 
