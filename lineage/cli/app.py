@@ -11,8 +11,8 @@ from lineage.cli import admin, demo, export, impact, incidents, ingest, serve, w
 from lineage.integrations.cli import emit_app
 
 # Commands import what they use when they run, so that `lineage --help` and the light commands
-# start without loading the API, a store's driver or the OpenLineage client. Nothing imports
-# this package (.importlinter puts it on top), so none of those imports hides a cycle.
+# start without loading the API, a store's driver or the OpenLineage client. Nothing outside
+# lineage.cli imports it (.importlinter puts it on top), so none of those imports hides a cycle.
 
 app = typer.Typer(
     name="lineage",
