@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from openlineage.client import OpenLineageClient
-from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
+from openlineage.client.event_v2 import InputDataset, OutputDataset
 from openlineage.client.facet_v2 import dataset_type_dataset, dataset_version_dataset
 from openlineage.client.generated.base import DatasetFacet
 from openlineage.client.transport import Transport
@@ -30,10 +30,6 @@ from lineage.integrations.emit import (
     DatasetLike,
     DatasetRef,
     as_ref,
-    canonical_uuid,
-    event_time,
-    job_type,
-    new_run_id,
     openlineage_client,
     schema_facet,
 )
@@ -43,6 +39,7 @@ from lineage.integrations.facets import (
     DeployedModel,
     DeploymentDatasetFacet,
 )
+from lineage.integrations.runs import RunEmitter, ml_job, run_id_for
 from lineage.integrations.training import feature_lineage
 
 
@@ -84,7 +81,7 @@ def emit_deployment(
     if not environment:
         raise ValueError("environment must not be empty (e.g. prod)")
     sink = openlineage_client(client, transport, openlineage_url, api_key)
-    rid = canonical_uuid(run_id) if run_id else new_run_id(deployed_at)
+    rid = run_id_for(run_id, deployed_at)
     job_ns, job_name = job or ("deployments", deployment_job_name(endpoint[1]))
     deployed = DatasetRef(model[0], model[1], str(version))
     model_facets = deployed.facets()
@@ -127,19 +124,6 @@ def emit_deployment(
             },
         )
     ]
-    ol_job = Job(namespace=job_ns, name=job_name, facets={"jobType": job_type("DEPLOYMENT")})
-    start = deployed_at
-    end = deployed_at + duration if deployed_at is not None else None
-    for state, at in ((RunState.START, start), (RunState.COMPLETE, end)):
-        sink.emit(
-            RunEvent(
-                eventType=state,
-                eventTime=event_time(at),
-                run=Run(runId=rid),
-                job=ol_job,
-                producer=PRODUCER,
-                inputs=inputs,
-                outputs=outputs,
-            )
-        )
+    emitter = RunEmitter(sink, ml_job(job_ns, job_name, "DEPLOYMENT"), rid)
+    emitter.start_and_complete(deployed_at, duration, inputs, outputs)
     return rid

@@ -31,13 +31,13 @@ from urllib.parse import urlparse
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from openlineage.client import OpenLineageClient
-from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
+from openlineage.client.event_v2 import RunState
 from openlineage.client.generated.base import RunFacet
 from openlineage.client.transport import Transport
 
-from lineage.integrations.emit import DatasetRef, event_time, job_type, openlineage_client
-from lineage.integrations.facets import PRODUCER
-from lineage.integrations.training import TrainingRun, error_facet, input_dataset, model_output
+from lineage.integrations.emit import DatasetRef, openlineage_client
+from lineage.integrations.runs import RunEmitter, error_facet, ml_job
+from lineage.integrations.training import TrainingRun
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +107,8 @@ def emit_run(
         )
 
     sink = openlineage_client(client, transport, url, api_key)
-    job = Job(
-        namespace=namespace,
-        name=experiment.name,
-        facets={"jobType": job_type("TRAINING", "MLFLOW")},
+    emitter = RunEmitter(
+        sink, ml_job(namespace, experiment.name, "TRAINING", "MLFLOW"), training.run_id
     )
     final = _STATES.get(run.info.status, RunState.RUNNING)
     started = _time(run.info.start_time)
@@ -120,18 +118,8 @@ def emit_run(
         facets: dict[str, RunFacet] = {}
         if state is RunState.FAIL:
             facets["errorMessage"] = error_facet(RuntimeError(f"MLflow run {mlflow_run_id} failed"))
-        outputs_now = [model_output(m) for m in training.models] if state != RunState.START else []
-        sink.emit(
-            RunEvent(
-                eventType=state,
-                eventTime=event_time(at),
-                run=Run(runId=training.run_id, facets=facets),
-                job=job,
-                producer=PRODUCER,
-                inputs=[input_dataset(d) for d in training.inputs],
-                outputs=outputs_now,
-            )
-        )
+        inputs_now, outputs_now = training.datasets(state)
+        emitter.emit(state, at, inputs_now, outputs_now, facets)
         sent.append(
             {"eventType": state.value, "runId": training.run_id, "outputs": len(outputs_now)}
         )

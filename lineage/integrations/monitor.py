@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from openlineage.client import OpenLineageClient
-from openlineage.client.event_v2 import InputDataset, Job, Run, RunEvent, RunState
+from openlineage.client.event_v2 import InputDataset
 from openlineage.client.facet_v2 import (
     data_quality_assertions_dataset,
     data_quality_metrics_input_dataset,
@@ -22,16 +22,7 @@ from openlineage.client.facet_v2 import (
 from openlineage.client.generated.base import InputDatasetFacet
 from openlineage.client.transport import Transport
 
-from lineage.integrations.emit import (
-    DatasetLike,
-    as_float_map,
-    as_ref,
-    canonical_uuid,
-    event_time,
-    job_type,
-    new_run_id,
-    openlineage_client,
-)
+from lineage.integrations.emit import DatasetLike, as_float_map, as_ref, openlineage_client
 from lineage.integrations.facets import (
     DRIFT,
     PRODUCER,
@@ -39,6 +30,7 @@ from lineage.integrations.facets import (
     DriftInputDatasetFacet,
     DriftReference,
 )
+from lineage.integrations.runs import RunEmitter, ml_job, run_id_for
 
 Assertion = data_quality_assertions_dataset.Assertion
 ColumnMetrics = data_quality_metrics_input_dataset.ColumnMetrics
@@ -157,23 +149,11 @@ def report_drift(
         DRIFT: facet,
     }
     sink = openlineage_client(client, transport, url, api_key)
-    rid = canonical_uuid(run_id) if run_id else new_run_id(observed_at)
+    rid = run_id_for(run_id, observed_at)
     job_ns, job_name = job or ("monitoring", monitor_job_name(ref.name))
-    ol_job = Job(namespace=job_ns, name=job_name, facets={"jobType": job_type("MONITOR")})
     watched = InputDataset(
         namespace=ref.namespace, name=ref.name, facets=ref.facets(), inputFacets=input_facets
     )
-    end = observed_at + duration if observed_at is not None else None
-    for state, at in ((RunState.START, observed_at), (RunState.COMPLETE, end)):
-        sink.emit(
-            RunEvent(
-                eventType=state,
-                eventTime=event_time(at),
-                run=Run(runId=rid),
-                job=ol_job,
-                producer=PRODUCER,
-                inputs=[watched],
-                outputs=[],
-            )
-        )
+    emitter = RunEmitter(sink, ml_job(job_ns, job_name, "MONITOR"), rid)
+    emitter.start_and_complete(observed_at, duration, inputs=[watched])
     return facet

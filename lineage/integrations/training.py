@@ -14,7 +14,6 @@ each feature column to the model.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,12 +21,8 @@ from datetime import datetime
 from typing import Any
 
 from openlineage.client import OpenLineageClient
-from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
-from openlineage.client.facet_v2 import (
-    column_lineage_dataset,
-    dataset_type_dataset,
-    error_message_run,
-)
+from openlineage.client.event_v2 import InputDataset, OutputDataset, RunState
+from openlineage.client.facet_v2 import column_lineage_dataset, dataset_type_dataset
 from openlineage.client.generated.base import DatasetFacet, JobFacet, RunFacet
 from openlineage.client.transport import Transport
 
@@ -36,14 +31,11 @@ from lineage.integrations.emit import (
     DatasetRef,
     as_float_map,
     as_ref,
-    canonical_uuid,
-    event_time,
-    job_type,
-    new_run_id,
     openlineage_client,
     schema_facet,
 )
 from lineage.integrations.facets import MODEL, PRODUCER, ModelDatasetFacet, jsonable
+from lineage.integrations.runs import RunEmitter, error_facet, ml_job, run_id_for
 
 Feature = str | tuple[str, str, str]
 
@@ -107,6 +99,12 @@ class TrainingRun:
         self.models.append(LoggedModel(dataset, facet, resolved))
         return dataset
 
+    def datasets(self, state: RunState) -> tuple[list[InputDataset], list[OutputDataset]]:
+        """What the run's event in ``state`` reads and writes: the models it logged are
+        outputs of every event after START."""
+        outputs = [model_output(m) for m in self.models] if state != RunState.START else []
+        return [input_dataset(d) for d in self.inputs], outputs
+
     def _feature(self, feature: Feature) -> tuple[str, str, str]:
         if isinstance(feature, tuple):
             if len(feature) != 3 or not all(isinstance(p, str) for p in feature):
@@ -152,33 +150,18 @@ def training_run(
         raise ValueError("training_run: job must not be empty")
     sink = openlineage_client(client, transport, url, api_key)
     refs = [as_ref(d, "each of inputs") for d in inputs]
-    rid = canonical_uuid(run_id) if run_id else new_run_id(started_at)
-    run = TrainingRun(rid, namespace, job, refs)
-    facets: dict[str, JobFacet] = {"jobType": job_type("TRAINING", integration)}
-    facets.update(job_facets or {})
-    ol_job = Job(namespace=namespace, name=job, facets=facets)
+    run = TrainingRun(run_id_for(run_id, started_at), namespace, job, refs)
+    ol_job = ml_job(namespace, job, "TRAINING", integration, job_facets)
+    emitter = RunEmitter(sink, ol_job, run.run_id, run_facets or {})
 
-    def emit(state: RunState, at: datetime | None, extra: Mapping[str, RunFacet] = {}) -> None:
-        outputs = [model_output(m) for m in run.models] if state != RunState.START else []
-        sink.emit(
-            RunEvent(
-                eventType=state,
-                eventTime=event_time(at),
-                run=Run(runId=rid, facets={**(run_facets or {}), **extra}),
-                job=ol_job,
-                producer=PRODUCER,
-                inputs=[input_dataset(d) for d in run.inputs],
-                outputs=outputs,
-            )
-        )
-
-    emit(RunState.START, started_at)
+    emitter.emit(RunState.START, started_at, *run.datasets(RunState.START))
     try:
         yield run
     except BaseException as exc:
-        emit(RunState.FAIL, ended_at, {"errorMessage": error_facet(exc)})
+        failed = {"errorMessage": error_facet(exc)}
+        emitter.emit(RunState.FAIL, ended_at, *run.datasets(RunState.FAIL), failed)
         raise
-    emit(RunState.COMPLETE, ended_at)
+    emitter.emit(RunState.COMPLETE, ended_at, *run.datasets(RunState.COMPLETE))
 
 
 def input_dataset(ref: DatasetRef) -> InputDataset:
@@ -225,14 +208,5 @@ def feature_lineage(
             column: column_lineage_dataset.Fields(inputFields=inputs)
             for column, inputs in sources.items()
         },
-        producer=PRODUCER,
-    )
-
-
-def error_facet(exc: BaseException) -> error_message_run.ErrorMessageRunFacet:
-    return error_message_run.ErrorMessageRunFacet(
-        message=f"{type(exc).__name__}: {exc}",
-        programmingLanguage="python",
-        stackTrace="".join(traceback.format_exception(exc)),
         producer=PRODUCER,
     )
