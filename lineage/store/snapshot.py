@@ -33,10 +33,11 @@ import sqlite3
 import struct
 import threading
 import time
+import weakref
 from collections.abc import Callable
-from hashlib import blake2b
+from hashlib import blake2b, sha256
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import lineage
 from lineage.graph.merge import EdgeRec, NodeRec, Report
@@ -137,13 +138,32 @@ _REDUCERS: Final[dict[type, Any]] = {
 }
 
 
-def dumps(state: tuple[Any, ...]) -> bytes:
-    """The body of a snapshot of ``state`` (a tuple of the graph's records and indexes)."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
+class _Hashed(io.RawIOBase):
+    """A file the body is written to, frame by frame, hashing and counting what passes:
+    no copy of the whole body is ever held in memory."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+        self.hash = sha256()
+        self.length = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.hash.update(data)
+        self.length += len(data)
+        return self.file.write(data)
+
+
+def dump(state: tuple[Any, ...], file: IO[bytes]) -> tuple[int, bytes]:
+    """Writes the body of a snapshot of ``state`` (a tuple of the graph's records and
+    indexes) to ``file``; its length and checksum."""
+    hashed = _Hashed(file)
+    pickler = pickle.Pickler(hashed, protocol=5)
     pickler.dispatch_table = _REDUCERS
     pickler.dump(state)
-    return buffer.getvalue()
+    return hashed.length, hashed.hash.digest()
 
 
 class Snapshots:
@@ -246,7 +266,7 @@ class Snapshots:
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
                 body = memoryview(mapped)[_HEADER.size :]
                 try:
-                    if blake2b(body, digest_size=32).digest() != checksum:
+                    if sha256(body).digest() != checksum:
                         return "its checksum does not match its body (it is corrupt)"
                     state = pickle.loads(body)
                 finally:
@@ -267,14 +287,13 @@ class Snapshots:
         """Writes the file (atomically: a reader sees the old one or the new one);
         the token that names it."""
         token = os.urandom(16)
-        body = dumps(state)
-        checksum = blake2b(body, digest_size=32).digest()
-        head = _HEADER.pack(_MAGIC, FORMAT, CODE, token, seq, len(body), checksum)
         partial = self.file.with_name(f"{self.file.name}.{os.getpid()}.partial")
         try:
             with open(partial, "wb") as f:
-                f.write(head)
-                f.write(body)
+                f.write(bytes(_HEADER.size))  # written once the body's length and sum are known
+                length, checksum = dump(state, f)
+                f.seek(0)
+                f.write(_HEADER.pack(_MAGIC, FORMAT, CODE, token, seq, length, checksum))
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(partial, self.file)
@@ -316,7 +335,7 @@ class Snapshots:
         self._stop.clear()
         self._thread = threading.Thread(
             target=self._every,
-            args=(lock, capture, every, changes),
+            args=(lock, weakref.WeakMethod(capture), every, changes),
             name="lineage-store-snapshot",
             daemon=True,
         )
@@ -331,15 +350,20 @@ class Snapshots:
     def _every(
         self,
         lock: threading.RLock,
-        capture: Callable[[], tuple[Any, ...]],
+        captures: weakref.WeakMethod[Callable[[], tuple[Any, ...]]],
         every: float,
         changes: int,
     ) -> None:
+        # The store is referred to weakly: one dropped without being closed ends this.
         while not self._stop.wait(every):
+            capture = captures()
+            if capture is None:
+                return
             try:
                 self.periodic(lock, capture, changes)
             except Exception:
                 log.exception("writing the snapshot %s failed; the store is unchanged", self.file)
+            del capture
 
     def periodic(
         self, lock: threading.RLock, capture: Callable[[], tuple[Any, ...]], changes: int = 0
@@ -350,7 +374,7 @@ class Snapshots:
         Whether one was written."""
         with lock:
             seq = self.sequence()
-            if self.seq is not None and seq - self.seq < max(1, changes):
+            if seq - (self.seq or 0) < max(1, changes):
                 return False
             if not hasattr(os, "fork"):
                 self.write(capture(), seq)
