@@ -26,7 +26,6 @@ import copyreg
 import gc
 import io
 import logging
-import mmap
 import os
 import pickle
 import sqlite3
@@ -50,6 +49,9 @@ FORMAT: Final = 1
 _MAGIC: Final = b"LNGSNAP\0"
 # magic, format, code digest, token, sequence, body length, body checksum
 _HEADER: Final = struct.Struct("<8sI16s16sQQ32s")
+
+#: Bytes read at a time while checking a snapshot's sum.
+_CHUNK: Final = 1 << 20
 
 #: The modules whose objects (and their meaning) a snapshot holds: a change to any of
 #: them makes older snapshots stale.
@@ -263,14 +265,18 @@ class Snapshots:
                 return "the store's change log is older than the snapshot"
             if size != _HEADER.size + length:
                 return f"it is truncated or padded ({size - _HEADER.size} body bytes, not {length})"
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                body = memoryview(mapped)[_HEADER.size :]
-                try:
-                    if sha256(body).digest() != checksum:
-                        return "its checksum does not match its body (it is corrupt)"
-                    state = pickle.loads(body)
-                finally:
-                    body.release()
+            # Read twice rather than mapped: the file's pages then never count in this
+            # process's resident memory, and nothing is unpickled before the sum matches.
+            summed = sha256()
+            chunk = memoryview(bytearray(_CHUNK))
+            while read := f.readinto(chunk):
+                summed.update(chunk[:read])
+            if summed.digest() != checksum:
+                return "its checksum does not match its body (it is corrupt)"
+            f.seek(_HEADER.size)
+            state = pickle.load(f)
+            if f.tell() != size:
+                return "its body ends before the file does"
         if not isinstance(state, tuple):
             return "its body is not a graph"
         return state, seq
