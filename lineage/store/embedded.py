@@ -118,6 +118,14 @@ _LOAD_CHUNK: Final = 10_000
 
 _REPORT_COLUMNS: Final = "key, job, output, since, last_seen, until, feeds"
 
+#: What a snapshot holds: the records, then the indexes a load builds from them (not what
+#: is read from disk on first use, nor what walks made).
+_RECORDS: Final = ("_nodes", "_edges", "_reports", "_unresolved")
+_INDEXES: Final = (
+    *("_out", "_in", "_written", "_reads", "_read_of", "_completions", "_completion_at"),
+    *("_reports_of_job", "_reports_of_feed"),
+)
+
 log = logging.getLogger(__name__)
 
 _paused_lock = threading.Lock()
@@ -315,27 +323,14 @@ class EmbeddedStore(MemoryState):
     def _snapshot_state(self) -> tuple[Any, ...]:
         """What a snapshot holds: the records and the indexes a load builds from them
         (not what is read from disk on first use, nor what walks made)."""
-        return (
-            self._nodes,
-            self._edges,
-            self._reports,
-            self._unresolved,
-            self._out,
-            self._in,
-            self._written,
-            self._reads,
-            self._read_of,
-            self._completions,
-            self._completion_at,
-            self._reports_of_job,
-            self._reports_of_feed,
-        )
+        return tuple(getattr(self, name) for name in (*_RECORDS, *_INDEXES))
 
     def _load_snapshot(self, state: tuple[Any, ...], seq: int) -> None:
         """The memory a snapshot of sequence ``seq`` holds, and then the rows changed since
         read again (and every index built again from the records)."""
         db = self._db
-        (self._nodes, self._edges, self._reports, self._unresolved) = state[:4]
+        for name, held in zip(_RECORDS, state, strict=False):
+            setattr(self, name, held)
         changed = self._snapshots.changed_keys(seq)
         if any(changed.values()):
             nodes, edges = self._nodes, self._edges
@@ -379,17 +374,8 @@ class EmbeddedStore(MemoryState):
             self.loaded_from = f"snapshot and {sum(map(len, changed.values()))} changed rows"
             log.info("read %s: %s", self._snapshots.file, self.loaded_from)
         else:
-            (
-                self._out,
-                self._in,
-                self._written,
-                self._reads,
-                self._read_of,
-                self._completions,
-                self._completion_at,
-                self._reports_of_job,
-                self._reports_of_feed,
-            ) = state[4:]
+            for name, held in zip(_INDEXES, state[len(_RECORDS) :], strict=True):
+                setattr(self, name, held)
             self._snapshots.seq = seq
             self.loaded_from = "snapshot"
         self._rows_loaded = self._rows_to_load = len(self._nodes) + len(self._edges)

@@ -129,13 +129,17 @@ def path(tmp_path: Path) -> Path:
     return tmp_path / "store" / "l.db"
 
 
-def test_reopening_reads_the_snapshot_and_gives_what_a_rebuild_gives(path: Path) -> None:
+def _reopens_from_snapshot(path: Path) -> None:
     store = EmbeddedStore(path)
     try:
         assert store.loaded_from == "snapshot"
         _same_as_rebuilt(store)
     finally:
         store.close()
+
+
+def test_reopening_reads_the_snapshot_and_gives_what_a_rebuild_gives(path: Path) -> None:
+    _reopens_from_snapshot(path)
 
 
 def test_a_store_reopened_from_its_snapshot_goes_on_taking_writes_like_a_rebuilt_one(
@@ -144,12 +148,7 @@ def test_a_store_reopened_from_its_snapshot_goes_on_taking_writes_like_a_rebuilt
     store = EmbeddedStore(path)
     _write(store, _items(60, skip=150))
     store.close()
-    store = EmbeddedStore(path)
-    try:
-        assert store.loaded_from == "snapshot"
-        _same_as_rebuilt(store)
-    finally:
-        store.close()
+    _reopens_from_snapshot(path)
 
 
 def _killed_after(path: Path, work: str) -> None:
@@ -217,12 +216,7 @@ def test_a_snapshot_written_every_few_minutes_leaves_the_store_answering(path: P
         _write(store, _items(30, skip=180))
     finally:
         store.close()
-    store = EmbeddedStore(path)
-    try:
-        assert store.loaded_from == "snapshot"
-        _same_as_rebuilt(store)
-    finally:
-        store.close()
+    _reopens_from_snapshot(path)
 
 
 def _reopened_with_log(path: Path, caplog: pytest.LogCaptureFixture) -> tuple[EmbeddedStore, str]:
