@@ -1025,7 +1025,8 @@ class EmbeddedStore(MemoryState):
         the next open to read instead of rebuilding the graph from the rows."""
         self._snapshots.stop()
         with self._lock:
-            if self.loaded and self._snapshots.writer and self._snapshots.stale():
+            # (A store closed already has no writer lock left.)
+            if self.loaded and self._writer is not None and self._snapshots.stale():
                 try:
                     self._snapshots.write(self._snapshot_state(), self._snapshots.sequence())
                 except (OSError, sqlite3.Error) as exc:
