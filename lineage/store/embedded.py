@@ -332,6 +332,7 @@ class EmbeddedStore(MemoryState):
         for name, held in zip(_RECORDS, state, strict=False):
             setattr(self, name, held)
         changed = self._snapshots.changed_keys(seq)
+        self._snapshots.seq = seq
         if any(changed.values()):
             nodes, edges = self._nodes, self._edges
             for nid in changed["nodes"]:
@@ -376,7 +377,6 @@ class EmbeddedStore(MemoryState):
         else:
             for name, held in zip(_INDEXES, state[len(_RECORDS) :], strict=True):
                 setattr(self, name, held)
-            self._snapshots.seq = seq
             self.loaded_from = "snapshot"
         self._rows_loaded = self._rows_to_load = len(self._nodes) + len(self._edges)
         (self._event_count,) = db.execute("SELECT count(*) FROM events").fetchone()

@@ -179,8 +179,8 @@ class Snapshots:
         self.file = path.with_name(path.name + ".snapshot")
         self._db = db
         self.writer = writer
-        #: The sequence of the snapshot the memory was read from or last written as (None:
-        #: the memory matches no snapshot on disk).
+        #: The sequence of the valid snapshot on disk: the one the memory was read from
+        #: (before replaying what changed since) or last written (None: there is none).
         self.seq: int | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -321,9 +321,10 @@ class Snapshots:
         self.seq = seq
 
     def stale(self) -> bool:
-        """Whether the store changed since the snapshot its memory matches (or matches
-        none)."""
-        return self.seq is None or self.sequence() != self.seq
+        """Whether a snapshot is worth writing at close: there is no valid one, or at least
+        :data:`EVERY_CHANGES` rows changed since it. Fewer are replayed by the next open
+        (a command that writes a few events to a large store then closes at once)."""
+        return self.seq is None or self.sequence() - self.seq >= EVERY_CHANGES
 
     # -- every few minutes ----------------------------------------------------------
 

@@ -26,6 +26,7 @@ from lineage.graph.model import NodeKind
 from lineage.ingest import prepare
 from lineage.ingest.migrations import old_quality_incidents
 from lineage.store import Direction
+from lineage.store import snapshot as snapshot_module
 from lineage.store.embedded import EmbeddedStore
 from lineage.store.snapshot import _HEADER
 from lineage.store.traversal import Level
@@ -130,9 +131,11 @@ def path(tmp_path: Path) -> Path:
 
 
 def _reopens_from_snapshot(path: Path) -> None:
+    """Reopens from the snapshot (and the rows changed since, when the last close found
+    too few changes to write one)."""
     store = EmbeddedStore(path)
     try:
-        assert store.loaded_from == "snapshot"
+        assert store.loaded_from.startswith("snapshot"), store.loaded_from
         _same_as_rebuilt(store)
     finally:
         store.close()
@@ -149,6 +152,25 @@ def test_a_store_reopened_from_its_snapshot_goes_on_taking_writes_like_a_rebuilt
     _write(store, _items(60, skip=150))
     store.close()
     _reopens_from_snapshot(path)
+
+
+def test_a_close_writes_a_snapshot_only_after_enough_changes(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EmbeddedStore(path)
+    _write(store, _items(5, skip=150))
+    store.close()  # a few changes: the next open replays them
+    store = EmbeddedStore(path)
+    assert store.loaded_from.startswith("snapshot and "), store.loaded_from
+    monkeypatch.setattr(snapshot_module, "EVERY_CHANGES", 1)
+    _write(store, _items(5, skip=155))
+    store.close()  # enough (here: any) changes: a new snapshot
+    _reopens_from_snapshot(path)
+    store = EmbeddedStore(path)
+    try:
+        assert store.loaded_from == "snapshot"
+    finally:
+        store.close()
 
 
 def _killed_after(path: Path, work: str) -> None:
@@ -274,8 +296,9 @@ def test_a_snapshot_of_another_code_version_is_rebuilt(
 
 
 def test_an_older_snapshot_is_rebuilt_not_replayed(
-    path: Path, caplog: pytest.LogCaptureFixture
+    path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(snapshot_module, "EVERY_CHANGES", 1)
     file = path.with_name(path.name + ".snapshot")
     older = file.read_bytes()
     store = EmbeddedStore(path)
