@@ -5,12 +5,17 @@ what it holds in memory afterwards, as JSON.
     python benchmarks/reopen.py --elements 1000000   # the 1M-element target
     python benchmarks/reopen.py --store /tmp/s.db    # build once, reuse on later runs
     python benchmarks/reopen.py --profile 25         # also cProfile the load (to stderr)
+    python benchmarks/reopen.py --opens 3            # open it three times, one after another
 
 Builds a store of about N elements (nodes + edges) from the synthetic warehouse traffic
 (benchmarks/synthetic.py) in a subprocess, then opens it in fresh processes:
 
 - open: ``EmbeddedStore(path)``; wall and CPU seconds, resident memory before (after the
-  imports) and after, and bytes per element (the difference over the elements);
+  imports) and after, and bytes per element (the difference over the elements); where the
+  graph was read from (``loaded_from``: the rows, or the snapshot written when the store
+  was last closed), and the seconds closing took (writing that snapshot, when the store
+  had none). With ``--opens N`` the store is opened N times one after another: the first
+  open of a store with no snapshot rebuilds from the rows, the next ones read the snapshot;
 - serve: ``lineage serve`` on that store; seconds until its port answers ``/healthz``
   and until ``/readyz`` says ready (the port opens before the store is loaded).
 
@@ -60,10 +65,14 @@ after = rss_mb()
 peak = next(int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 if {profile}:
     pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats({profile})
+counts = store.count()
+closing = time.perf_counter()
+store.close()
+closing = time.perf_counter() - closing
 print(json.dumps({{"wall_seconds": wall, "cpu_seconds": cpu, "rss_before_mb": before,
                    "rss_after_mb": after, "peak_rss_mb": peak,
-                   **store.count()}}))
-store.close()
+                   "loaded_from": getattr(store, "loaded_from", "rows"),
+                   "close_seconds": closing, **counts}}))
 """
 
 
@@ -152,6 +161,7 @@ def main() -> None:
     parser.add_argument(
         "--no-serve", action="store_true", help="skip the lineage serve measurement"
     )
+    parser.add_argument("--opens", type=int, default=1, help="open the store N times in a row")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lineage-reopen-") as tmp:
         path = args.store or Path(tmp) / "reopen.db"
@@ -167,15 +177,28 @@ def main() -> None:
         report["file_mb"] = round(
             sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20, 1
         )
-        opened = reopen(path, args.profile)
-        elements = opened["nodes"] + opened["edges"]
-        report["open"] = {
-            **{k: round(v, 2) if isinstance(v, float) else v for k, v in opened.items()},
-            "elements": elements,
-            "bytes_per_element": round(
-                (opened["rss_after_mb"] - opened["rss_before_mb"]) * 2**20 / max(1, elements)
-            ),
-        }
+        opens = []
+        for _ in range(max(1, args.opens)):
+            opened = reopen(path, args.profile)
+            elements = opened["nodes"] + opened["edges"]
+            opens.append(
+                {
+                    **{k: round(v, 2) if isinstance(v, float) else v for k, v in opened.items()},
+                    "elements": elements,
+                    "bytes_per_element": round(
+                        (opened["rss_after_mb"] - opened["rss_before_mb"])
+                        * 2**20
+                        / max(1, elements)
+                    ),
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
+                }
+            )
+        report["open"] = opens[-1]
+        snapshot = path.with_name(path.name + ".snapshot")
+        if snapshot.exists():
+            report["snapshot_mb"] = round(snapshot.stat().st_size / 2**20, 1)
+        if len(opens) > 1:
+            report["opens"] = opens
         if not args.no_serve:
             report["serve"] = serve(path, Path(tmp) / "serve.log")
         report["targets"] = {"reopen_seconds_at_1M": 5, "resident_mb_at_1M": 1536}

@@ -8,6 +8,7 @@ gets an answer; reopening the file rebuilds the in-memory graph and its indexes.
 from __future__ import annotations
 
 import gc
+import logging
 import sqlite3
 import sys
 import threading
@@ -50,6 +51,7 @@ from lineage.store.base import (
 from lineage.store.memory_view import LightCache, MemoryView
 from lineage.store.owner import WriterLock
 from lineage.store.prune import PruneReport, prune_embedded
+from lineage.store.snapshot import Snapshots
 from lineage.store.traversal import Level, Traversal, walk
 
 
@@ -113,6 +115,18 @@ _COLD_CHUNK: Final = 500
 
 #: Rows read from SQLite at a time while loading (the load's progress moves by as many).
 _LOAD_CHUNK: Final = 10_000
+
+_REPORT_COLUMNS: Final = "key, job, output, since, last_seen, until, feeds"
+
+#: What a snapshot holds: the records, then the indexes a load builds from them (not what
+#: is read from disk on first use, nor what walks made).
+_RECORDS: Final = ("_nodes", "_edges", "_reports", "_unresolved")
+_INDEXES: Final = (
+    *("_out", "_in", "_written", "_reads", "_read_of", "_completions", "_completion_at"),
+    *("_reports_of_job", "_reports_of_feed"),
+)
+
+log = logging.getLogger(__name__)
 
 _paused_lock = threading.Lock()
 _paused = 0  # loads running with the cyclic garbage collector paused
@@ -215,6 +229,9 @@ class EmbeddedStore(MemoryState):
                 self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'OFF'}")
                 self._db.executescript(SCHEMA)
                 _add_event_digests(self._db)
+            self._snapshots = Snapshots(
+                self.path, self._db, writer=not read_only and str(path) != ":memory:"
+            )
         except (sqlite3.Error, OSError) as exc:
             if self._writer is not None:
                 self._writer.release()
@@ -228,6 +245,9 @@ class EmbeddedStore(MemoryState):
         self._decisions = 0
         self.loaded = False
         self.load_seconds = 0.0
+        #: Where the last load read the graph from: "rows", "snapshot", or "snapshot and
+        #: N changed rows".
+        self.loaded_from = ""
         self._rows_loaded = 0
         self._rows_to_load = 0
         if load:
@@ -253,8 +273,9 @@ class EmbeddedStore(MemoryState):
         (``gc.freeze``), so that no collection ever scans the graph."""
         with self._lock:
             if not self.loaded:
-                self._load(freeze=freeze)
+                self._load(freeze=freeze, snapshot=str(self.path) != ":memory:")
                 self.loaded = True
+                self._snapshots.start(self._lock, self._snapshot_state)
 
     @property
     def load_progress(self) -> tuple[int, int]:
@@ -262,39 +283,115 @@ class EmbeddedStore(MemoryState):
         any thread while :meth:`load` runs."""
         return self._rows_loaded, self._rows_to_load
 
-    def _load(self, freeze: bool = False) -> None:
+    def _load(self, freeze: bool = False, *, snapshot: bool = False) -> None:
+        """Fill the (empty) memory: from the snapshot when ``snapshot`` and one is valid,
+        with what changed since replayed; else rebuilt from the rows."""
         started = time.perf_counter()
-        with _collector_paused(freeze):
-            self._load_rows()
+        db = self._db
+        # One read transaction: a reader sees one state of a file its writer changes.
+        begun = not db.in_transaction
+        if begun:
+            db.execute("BEGIN")
+        try:
+            with _collector_paused(freeze):
+                found = self._snapshots.read() if snapshot else None
+                if found is None:
+                    self._load_rows()
+                    self.loaded_from = "rows"
+                else:
+                    self._load_snapshot(*found)
+        finally:
+            if begun:
+                db.execute("COMMIT")
         self.load_seconds = time.perf_counter() - started
 
     def _load_rows(self) -> None:
-        # Built in bulk rather than row by row through _index_node and _index_edge (the
-        # same indexes, with sorted lists sorted once at the end): names are bound to
-        # locals, and nothing is looked up twice.
         db = self._db
-        loads = orjson.loads
-        intern = sys.intern
-        nodes = self._nodes
-        edges = self._edges
-        out = self._out
-        into = self._in
-        reads = self._reads
-        read_of = self._read_of
-        node_rec = _NodeRec
-        edge_rec = _EdgeRec
-        node_kinds = {k.value: k for k in NodeKind}
-        edge_kinds = {k.value: k for k in EdgeKind}
-        read = EdgeKind.READ
         self._rows_loaded = 0
         self._rows_to_load = sum(
             db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("nodes", "edges")
         )
+        self._read_nodes(db.execute("SELECT id, kind, props, ats FROM nodes"))
+        self._read_cold(db.execute("SELECT node, name, digest FROM cold"))
+        self._read_edges(db.execute("SELECT id, kind, src, dst, key, data FROM edges"))
+        self._read_reports(db.execute(f"SELECT {_REPORT_COLUMNS} FROM reports"))
+        self._read_unresolved(db.execute("SELECT run, body FROM unresolved"))
+        self._index_records()
+        (self._event_count,) = db.execute("SELECT count(*) FROM events").fetchone()
 
-        # Ids are interned so that every edge, index and property naming a node shares
-        # one string object with the node table.
-        cursor = db.execute("SELECT id, kind, props, ats FROM nodes")
+    def _snapshot_state(self) -> tuple[Any, ...]:
+        """What a snapshot holds: the records and the indexes a load builds from them
+        (not what is read from disk on first use, nor what walks made)."""
+        return tuple(getattr(self, name) for name in (*_RECORDS, *_INDEXES))
+
+    def _load_snapshot(self, state: tuple[Any, ...], seq: int) -> None:
+        """The memory a snapshot of sequence ``seq`` holds, and then the rows changed since
+        read again (and every index built again from the records)."""
+        db = self._db
+        for name, held in zip(_RECORDS, state, strict=False):
+            setattr(self, name, held)
+        changed = self._snapshots.changed_keys(seq)
+        self._snapshots.seq = seq
+        if any(changed.values()):
+            nodes, edges = self._nodes, self._edges
+            for nid in changed["nodes"]:
+                nodes.pop(nid, None)
+            for nid in changed["cold"]:
+                if (node := nodes.get(nid)) is not None:
+                    node.cold = None
+            for eid in changed["edges"]:
+                edges.pop(eid, None)
+            for eid in [eid for eid, rec in edges.items() if rec.kind in DERIVED_EDGES]:
+                del edges[eid]
+            for key in changed["reports"]:
+                self._reports.pop(key, None)
+            for run in changed["unresolved"]:
+                self._unresolved.pop(run, None)
+            since = self._snapshots.changed_since(seq)
+            self._read_nodes(
+                db.execute(f"SELECT id, kind, props, ats FROM nodes WHERE id IN ({since['nodes']})")
+            )
+            self._read_cold(
+                db.execute(
+                    "SELECT node, name, digest FROM cold "
+                    f"WHERE node IN ({since['nodes']} UNION {since['cold']})"
+                )
+            )
+            self._read_edges(
+                db.execute(
+                    f"SELECT id, kind, src, dst, key, data FROM edges WHERE id IN ({since['edges']})"
+                )
+            )
+            self._read_reports(
+                db.execute(
+                    f"SELECT {_REPORT_COLUMNS} FROM reports WHERE key IN ({since['reports']})"
+                )
+            )
+            self._read_unresolved(
+                db.execute(f"SELECT run, body FROM unresolved WHERE run IN ({since['unresolved']})")
+            )
+            self._index_records()
+            self.loaded_from = f"snapshot and {sum(map(len, changed.values()))} changed rows"
+            log.info("read %s: %s", self._snapshots.file, self.loaded_from)
+        else:
+            for name, held in zip(_INDEXES, state[len(_RECORDS) :], strict=True):
+                setattr(self, name, held)
+            self.loaded_from = "snapshot"
+        self._rows_loaded = self._rows_to_load = len(self._nodes) + len(self._edges)
+        (self._event_count,) = db.execute("SELECT count(*) FROM events").fetchone()
+
+    # Rows to records. Built in bulk rather than row by row through _index_node and
+    # _index_edge (the same indexes, with sorted lists sorted once at the end): names are
+    # bound to locals, and nothing is looked up twice. Ids are interned so that every
+    # edge, index and property naming a node shares one string object with the node table.
+
+    def _read_nodes(self, cursor: sqlite3.Cursor) -> None:
+        loads = orjson.loads
+        intern = sys.intern
+        nodes = self._nodes
+        node_rec = _NodeRec
+        node_kinds = {k.value: k for k in NodeKind}
         while rows := cursor.fetchmany(_LOAD_CHUNK):
             for nid, kind, props, ats in rows:
                 props = loads(props)
@@ -304,11 +401,58 @@ class EmbeddedStore(MemoryState):
                         props[name] = intern(value)
                 nodes[intern(nid)] = node_rec(node_kinds[kind], props, loads(ats))
             self._rows_loaded += len(rows)
-        for nid, name, digest in db.execute("SELECT node, name, digest FROM cold"):
+
+    def _read_cold(self, cursor: sqlite3.Cursor) -> None:
+        nodes = self._nodes
+        intern = sys.intern
+        for nid, name, digest in cursor:
             node = nodes[nid]
             if node.cold is None:
                 node.cold = {}
             node.cold[intern(name)] = digest
+
+    def _read_edges(self, cursor: sqlite3.Cursor) -> None:
+        loads = orjson.loads
+        intern = sys.intern
+        edges = self._edges
+        edge_rec = _EdgeRec
+        edge_kinds = {k.value: k for k in EdgeKind}
+        while rows := cursor.fetchmany(_LOAD_CHUNK):
+            for eid, kind_name, src, dst, key, data in rows:
+                props, ats = loads(data)
+                dataset = props.get("dataset")
+                if dataset is not None:
+                    props["dataset"] = intern(dataset)
+                edges[eid] = edge_rec(
+                    edge_kinds[kind_name], intern(src), intern(dst), intern(key), props, ats
+                )
+            self._rows_loaded += len(rows)
+
+    def _read_reports(self, cursor: sqlite3.Cursor) -> None:
+        loads = orjson.loads
+        reports = self._reports
+        for key, job, output, since, last_seen, until, feeds in cursor:
+            reports[key] = _Report(job, output, since, last_seen, until, loads(feeds))
+
+    def _read_unresolved(self, cursor: sqlite3.Cursor) -> None:
+        unresolved = self._unresolved
+        for run, body in cursor:
+            unresolved.setdefault(run, set()).add(body)
+
+    def _index_records(self) -> None:
+        """Builds every index (and the edges implied by node properties) from the records
+        anew."""
+        nodes = self._nodes
+        edges = self._edges
+        reports, unresolved = self._reports, self._unresolved
+        self._reset_indexes()
+        self._unresolved = unresolved
+        out = self._out
+        into = self._in
+        reads = self._reads
+        read_of = self._read_of
+        edge_rec = _EdgeRec
+        read = EdgeKind.READ
 
         def index(eid: str, kind: EdgeKind, src: str, dst: str) -> None:
             by_kind = out.get(src)
@@ -326,26 +470,19 @@ class EmbeddedStore(MemoryState):
             else:
                 ids.add(eid)
 
-        cursor = db.execute("SELECT id, kind, src, dst, key, data FROM edges")
-        while rows := cursor.fetchmany(_LOAD_CHUNK):
-            for eid, kind_name, src, dst, key, data in rows:
-                props, ats = loads(data)
-                kind = edge_kinds[kind_name]
-                src = intern(src)
-                dst = intern(dst)
-                dataset = props.get("dataset")
-                if dataset is not None:
-                    props["dataset"] = dataset = intern(dataset)
-                edges[eid] = edge_rec(kind, src, dst, intern(key), props, ats)
-                index(eid, kind, src, dst)
-                if kind is read:
-                    read_of[(src, dataset)] = eid
-                    if not props.get("explicit"):
-                        if (of_dataset := reads.get(dataset)) is None:
-                            reads[dataset] = {eid: props["at"]}
-                        else:
-                            of_dataset[eid] = props["at"]
-            self._rows_loaded += len(rows)
+        for eid, rec in edges.items():
+            edge_kind = rec.kind
+            src = rec.src
+            index(eid, edge_kind, src, rec.dst)
+            if edge_kind is read:
+                props = rec.props
+                dataset: Any = props.get("dataset")
+                read_of[(src, dataset)] = eid
+                if not props.get("explicit"):
+                    if (of_dataset := reads.get(dataset)) is None:
+                        reads[dataset] = {eid: props["at"]}
+                    else:
+                        of_dataset[eid] = props["at"]
 
         written = self._written
         completions = self._completions
@@ -380,14 +517,8 @@ class EmbeddedStore(MemoryState):
             versions.sort()
         for entries in completions.values():
             entries.sort()
-
-        for key, job, output, since, last_seen, until, feeds in db.execute(
-            "SELECT key, job, output, since, last_seen, until, feeds FROM reports"
-        ):
-            self._index_report(key, _Report(job, output, since, last_seen, until, loads(feeds)))
-        for run, body in db.execute("SELECT run, body FROM unresolved"):
-            self._unresolved.setdefault(run, set()).add(body)
-        (self._event_count,) = db.execute("SELECT count(*) FROM events").fetchone()
+        for key, report in reports.items():
+            self._index_report(key, report)
 
     # -- writing ---------------------------------------------------------------------
 
@@ -881,8 +1012,25 @@ class EmbeddedStore(MemoryState):
     ) -> PruneReport:
         return prune_embedded(self, before, namespace, dry_run)
 
+    def snapshot(self) -> bool:
+        """Write a snapshot now, as the store does every few minutes while it is written
+        (a forked child writes it meanwhile); whether one was written (none is, when
+        nothing changed since the last)."""
+        if not self.loaded or not self._snapshots.writer:
+            return False
+        return self._snapshots.periodic(self._lock, self._snapshot_state)
+
     def close(self) -> None:
+        """Close the file; a store written since its last snapshot writes one first, for
+        the next open to read instead of rebuilding the graph from the rows."""
+        self._snapshots.stop()
         with self._lock:
+            # (A store closed already has no writer lock left.)
+            if self.loaded and self._writer is not None and self._snapshots.stale():
+                try:
+                    self._snapshots.write(self._snapshot_state(), self._snapshots.sequence())
+                except (OSError, sqlite3.Error) as exc:
+                    log.warning("no snapshot of %s was written: %s", self.path, exc)
             self._db.close()
             if self._writer is not None:
                 self._writer.release()
