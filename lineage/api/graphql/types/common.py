@@ -162,6 +162,24 @@ def facets_field(description: str) -> Any:
     return strawberry.field(resolver=resolve, description=description)
 
 
+def owners_field() -> Any:
+    """A field showing the node's owners (ownership facet)."""
+
+    def resolve(root: Node) -> list[Owner]:
+        return owners_of(root.raw.props)
+
+    return strawberry.field(resolver=resolve)
+
+
+def tags_field() -> Any:
+    """A field showing the node's tags (tags facet)."""
+
+    def resolve(root: Node) -> list[Tag]:
+        return tags_of(root.raw.props)
+
+    return strawberry.field(resolver=resolve)
+
+
 # -- the object type of each node kind ------------------------------------------------------
 
 #: The object type that shows each node kind, each registered by its module (:func:`shows`).

@@ -17,20 +17,18 @@ from lineage.api.graphql.types.common import (
     Connection,
     Info,
     Node,
-    Owner,
-    Tag,
     Transformation,
     described,
     epoch,
     facets_field,
     objects,
     one,
-    owners_of,
+    owners_field,
     page_bounds,
     paginate,
     shows,
     str_field,
-    tags_of,
+    tags_field,
     text,
     text_field,
     time_field,
@@ -118,13 +116,8 @@ class Dataset(Node):
 
     description = text_field("description")
 
-    @strawberry.field
-    def owners(self) -> list[Owner]:
-        return owners_of(self.raw.props)
-
-    @strawberry.field
-    def tags(self) -> list[Tag]:
-        return tags_of(self.raw.props)
+    owners = owners_field()
+    tags = tags_field()
 
     @described("Whether a producer reported the dataset dropped.")
     def dropped(self) -> bool:

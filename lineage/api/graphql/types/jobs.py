@@ -14,18 +14,16 @@ from lineage.api.graphql.types.common import (
     Connection,
     Info,
     Node,
-    Owner,
-    Tag,
     described,
     facets_field,
     objects,
     one,
-    owners_of,
+    owners_field,
     page_bounds,
     paginate,
     shows,
     str_field,
-    tags_of,
+    tags_field,
     text,
     text_field,
     time_field,
@@ -87,13 +85,8 @@ class Job(Node):
             tag=text(facet, "tag"),
         )
 
-    @strawberry.field
-    def owners(self) -> list[Owner]:
-        return owners_of(self.raw.props)
-
-    @strawberry.field
-    def tags(self) -> list[Tag]:
-        return tags_of(self.raw.props)
+    owners = owners_field()
+    tags = tags_field()
 
     facets = facets_field("Every facet producers sent, verbatim, by name.")
 
