@@ -89,18 +89,13 @@ def run_node(store: GraphStore, rid: str) -> Node:
     return node
 
 
-def version_named(store: GraphStore, dataset: Node, version: str) -> Node:
-    """The version of ``dataset`` called ``version``; NotFound if it has none by that name."""
-    chosen = next(
-        (
-            v
-            for v in versions_of(store, [dataset.id])[dataset.id]
-            if v.props.get("version") == version
-        ),
-        None,
-    )
+def version_named(store: GraphStore, namespace: str, name: str, version: str) -> Node:
+    """The version called ``version`` of the dataset ``name`` in ``namespace``; NotFound if
+    it has none by that name."""
+    dataset = dataset_id(namespace, name)
+    versions = versions_of(store, [dataset])[dataset]
+    chosen = next((v for v in versions if v.props.get("version") == version), None)
     if chosen is None:
-        namespace, name = split_id(dataset.id)[1][:2]
         raise NotFound(f"no version {version!r} of dataset {name!r} in namespace {namespace!r}")
     return chosen
 

@@ -419,7 +419,7 @@ def _list_versions(store: GraphStore, namespace: str, name: str, limit: int, off
 
 def _get_version(store: GraphStore, namespace: str, name: str, version: str) -> Json:
     node = dataset_node(store, namespace, name)
-    chosen = version_named(store, node, version)
+    chosen = version_named(store, namespace, name, version)
     runs = writers(store, [chosen])
     catalog = Catalog(store, datasets=[node]).with_runs(list(runs.values()))
     return _dataset_version(catalog, node, chosen, next(iter(runs.values()), None))
