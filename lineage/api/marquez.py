@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 from urllib.parse import unquote
@@ -35,31 +35,40 @@ from lineage.analysis import (
     NotFound,
     Timeout,
     lineage,
-    run_started,
     schema_field,
     version_at,
     versions_of,
 )
+from lineage.analysis.catalog import (
+    Catalog,
+    column_owners,
+    column_sources,
+    column_starts,
+    dataset_node,
+    job_node,
+    merged,
+    namespace_times,
+    nodes_in,
+    require_namespace,
+    run_node,
+    runs_by_job,
+    schema_of,
+    span,
+    times_in,
+    version_named,
+    writers,
+)
 from lineage.analysis.export import parse_public_id, public_id
-from lineage.analysis.jobs import listed, parents
-from lineage.analysis.refs import describe, not_found_message
+from lineage.analysis.jobs import listed
 from lineage.analysis.search import SEARCH_LIMIT, search
 from lineage.api import marquez_models as shapes
 from lineage.api.auth import require
 from lineage.api.responses import answer
 from lineage.api.visibility import store_for
 from lineage.graph.mapping import FACET_PREFIX
-from lineage.graph.model import (
-    EdgeKind,
-    NodeKind,
-    dataset_id,
-    job_id,
-    run_id,
-    split_id,
-    version_id,
-)
+from lineage.graph.model import NodeKind, dataset_id, split_id
 from lineage.settings import Settings
-from lineage.store import Direction, GraphStore, Node, StoreUnavailable
+from lineage.store import Direction, Edge, GraphStore, Node, StoreUnavailable
 
 #: The errors every Marquez route may answer, in Marquez's shape.
 ERRORS: Final[dict[int | str, dict[str, Any]]] = {
@@ -78,7 +87,6 @@ router = APIRouter(
 
 #: Seconds one lineage request may take before it is answered 504.
 LINEAGE_TIMEOUT: Final = 30.0
-_PAGE: Final = 5_000
 
 #: OpenLineage run states as Marquez names them.
 _RUN_STATES: Final[Mapping[str, str]] = {
@@ -179,230 +187,113 @@ def _fields(schema: Any) -> list[Json]:
     ]
 
 
-def _schema_of(dataset: Node, version: Node | None) -> Any:
-    facet = dataset.props.get(FACET_PREFIX + "schema")
-    if isinstance(facet, Mapping) and facet.get("fields") is not None:
-        return facet.get("fields")
-    return version.props.get("schema") if version is not None else None
+# -- shapes ------------------------------------------------------------------------------------
 
 
-# -- reading the store, a few calls whatever the number of nodes ------------------------------
+def _dataset(catalog: Catalog, node: Node) -> Json:
+    namespace, name = _key(node.id)
+    props = node.props
+    versions = catalog.versions.get(node.id, [])
+    current = version_at(versions, None)
+    written = [v.props.get("created_at") for v in versions if not v.props.get("observed")]
+    created, updated = catalog.dataset_times(node.id)
+    kind = str(props.get("type") or "").upper()
+    return {
+        "id": {"namespace": namespace, "name": name},
+        "type": "STREAM" if kind in _STREAM_TYPES else "DB_TABLE",
+        "name": name,
+        "physicalName": name,
+        "createdAt": _iso(created),
+        "updatedAt": _iso(updated),
+        "namespace": namespace,
+        "sourceName": str(props.get("source") or namespace),
+        "fields": _fields(schema_of(node, current)),
+        "tags": _tags(props),
+        "lastModifiedAt": _iso(span(written)[1]),
+        "lastLifecycleState": current.props.get("lifecycle") if current else None,
+        "description": props.get("description"),
+        "facets": _facets(props),
+        "currentVersion": current.props.get("version") if current else None,
+        "deleted": bool(props.get("dropped")),
+    }
 
 
-def _scan(store: GraphStore, kind: NodeKind, namespace: str | None = None) -> Iterator[Node]:
-    """Every node of ``kind`` (in ``namespace``), in id order."""
-    offset = 0
-    while True:
-        page = store.nodes_of_kind(kind, limit=_PAGE, offset=offset)
-        for node in page:
-            if namespace is None or split_id(node.id)[1][0] == namespace:
-                yield node
-        if len(page) < _PAGE:
-            return
-        offset += _PAGE
+def _dataset_version(catalog: Catalog, dataset: Node, version: Node, run: Node | None) -> Json:
+    namespace, name = _key(dataset.id)
+    base = _dataset(catalog, dataset)
+    return {
+        "id": {"namespace": namespace, "name": name, "version": version.props.get("version")},
+        "type": base["type"],
+        "name": name,
+        "physicalName": name,
+        "createdAt": _iso(version.props.get("created_at")),
+        "version": version.props.get("version"),
+        "namespace": namespace,
+        "sourceName": base["sourceName"],
+        "fields": _fields(version.props.get("schema")),
+        "tags": base["tags"],
+        "lifecycleState": version.props.get("lifecycle"),
+        "description": base["description"],
+        "createdByRun": _run(catalog, run) if run is not None else None,
+        "facets": {},
+    }
 
 
-def _namespace_exists(store: GraphStore, namespace: str) -> None:
-    for kind in (NodeKind.DATASET, NodeKind.JOB):
-        if next(_scan(store, kind, namespace), None) is not None:
-            return
-    raise NotFound(f"no namespace {namespace!r}: no dataset or job has been seen in it")
+def _job(catalog: Catalog, node: Node) -> Json:
+    namespace, name = _key(node.id)
+    props = node.props
+    runs = catalog.runs.get(node.id, [])
+    created, updated = catalog.job_times(node.id)
+    streaming = str(props.get("processing_type") or "").upper() == "STREAMING"
+    parent = catalog.parent(node.id)
+    return {
+        "id": {"namespace": namespace, "name": name},
+        "type": "STREAM" if streaming else "BATCH",
+        "name": name,
+        "simpleName": name,
+        "parentJobName": _key(parent)[1] if parent is not None else None,
+        "createdAt": _iso(created),
+        "updatedAt": _iso(updated),
+        "namespace": namespace,
+        "inputs": [_dataset_ref(d) for d in sorted(catalog.inputs(node.id))],
+        "outputs": [_dataset_ref(d) for d in sorted(catalog.outputs(node.id))],
+        "location": props.get("source_url"),
+        "context": {"sql": props["sql"]} if props.get("sql") else {},
+        "description": props.get("description"),
+        "latestRun": _run(catalog, runs[0]) if runs else None,
+        "facets": _facets(props),
+        "currentVersion": None,
+        "tags": _tags(props),
+    }
 
 
-def _runs_of(store: GraphStore, jobs: Sequence[str]) -> dict[str, list[Node]]:
-    """Every run of each job, latest first."""
-    edges = store.edges_of(jobs, Direction.UPSTREAM, [EdgeKind.RUN_OF])
-    nodes = store.get_nodes(sorted({e.src for e in edges}))
-    found: dict[str, list[Node]] = {j: [] for j in jobs}
-    for edge in edges:
-        run = nodes.get(edge.src)
-        if run is not None and edge.dst in found:
-            found[edge.dst].append(run)
-    for runs in found.values():
-        runs.sort(key=lambda r: (run_started(r) or r.props.get("first_seen") or 0.0, r.id))
-        runs.reverse()
-    return found
-
-
-def _span(values: Iterable[Any]) -> tuple[float | None, float | None]:
-    present = [float(v) for v in values if v is not None]
-    return (min(present), max(present)) if present else (None, None)
-
-
-class _Catalog:
-    """What the Marquez shapes need about a set of datasets, jobs and runs, read in a few
-    batched store calls."""
-
-    def __init__(
-        self,
-        store: GraphStore,
-        datasets: Sequence[Node] = (),
-        jobs: Sequence[Node] = (),
-        runs: Sequence[Node] = (),
-    ) -> None:
-        self.store = store
-        ids = [d.id for d in datasets]
-        self.versions = versions_of(store, ids) if ids else {}
-        self.job_ids = [j.id for j in jobs]
-        self.runs = _runs_of(store, self.job_ids) if self.job_ids else {}
-        # What only the job and run shapes need is read on first use, for all at once.
-        self.links: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
-        self.parents: dict[str, str] | None = None
-        self.io: dict[str, tuple[list[str], list[str]]] = {}
-        self.pending = {r.id for r in runs} | {rs[0].id for rs in self.runs.values() if rs}
-
-    def with_runs(self, runs: Sequence[Node]) -> _Catalog:
-        """Also shape ``runs``, with their inputs and outputs read in the same batch."""
-        self.pending |= {r.id for r in runs}
-        return self
-
-    def _links(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-        """Each job's current inputs and outputs."""
-        if self.links is None:
-            inputs: dict[str, list[str]] = {j: [] for j in self.job_ids}
-            outputs: dict[str, list[str]] = {j: [] for j in self.job_ids}
-            if self.job_ids:
-                store = self.store
-                for e in store.edges_of(self.job_ids, Direction.UPSTREAM, [EdgeKind.INPUT_TO]):
-                    inputs.setdefault(e.dst, []).append(e.src)
-                for e in store.edges_of(self.job_ids, Direction.DOWNSTREAM, [EdgeKind.PRODUCES]):
-                    outputs.setdefault(e.src, []).append(e.dst)
-            self.links = (inputs, outputs)
-        return self.links
-
-    def _parent(self, job: str) -> str | None:
-        """The job ``job`` runs under (parent facet), if any."""
-        if self.parents is None:
-            self.parents = parents(self.store, self.job_ids)
-        return self.parents.get(job)
-
-    def _io(self, run: str) -> tuple[list[str], list[str]]:
-        """The versions a run read and wrote."""
-        if run not in self.io:
-            ids = sorted((self.pending | {run}) - set(self.io))
-            for rid in ids:
-                self.io[rid] = ([], [])
-            for e in self.store.edges_of(ids, Direction.DOWNSTREAM, [EdgeKind.READ]):
-                self.io[e.src][0].append(e.dst)
-            for e in self.store.edges_of(ids, Direction.DOWNSTREAM, [EdgeKind.WROTE]):
-                self.io[e.src][1].append(e.dst)
-        return self.io[run]
-
-    # Times -----------------------------------------------------------------------------
-
-    def dataset_times(self, dataset: str) -> tuple[float | None, float | None]:
-        return _span(v.props.get("created_at") for v in self.versions.get(dataset, ()))
-
-    def job_times(self, job: str) -> tuple[float | None, float | None]:
-        runs = self.runs.get(job, ())
-        first, _ = _span(r.props.get("first_seen") for r in runs)
-        _, last = _span(r.props.get("last_seen") for r in runs)
-        return first, last
-
-    # Shapes ----------------------------------------------------------------------------
-
-    def dataset(self, node: Node) -> Json:
-        namespace, name = _key(node.id)
-        props = node.props
-        versions = self.versions.get(node.id, [])
-        current = version_at(versions, None)
-        written = [v.props.get("created_at") for v in versions if not v.props.get("observed")]
-        created, updated = self.dataset_times(node.id)
-        kind = str(props.get("type") or "").upper()
-        return {
-            "id": {"namespace": namespace, "name": name},
-            "type": "STREAM" if kind in _STREAM_TYPES else "DB_TABLE",
-            "name": name,
-            "physicalName": name,
-            "createdAt": _iso(created),
-            "updatedAt": _iso(updated),
-            "namespace": namespace,
-            "sourceName": str(props.get("source") or namespace),
-            "fields": _fields(_schema_of(node, current)),
-            "tags": _tags(props),
-            "lastModifiedAt": _iso(_span(written)[1]),
-            "lastLifecycleState": current.props.get("lifecycle") if current else None,
-            "description": props.get("description"),
-            "facets": _facets(props),
-            "currentVersion": current.props.get("version") if current else None,
-            "deleted": bool(props.get("dropped")),
-        }
-
-    def dataset_version(self, dataset: Node, version: Node, run: Node | None) -> Json:
-        namespace, name = _key(dataset.id)
-        base = self.dataset(dataset)
-        return {
-            "id": {"namespace": namespace, "name": name, "version": version.props.get("version")},
-            "type": base["type"],
-            "name": name,
-            "physicalName": name,
-            "createdAt": _iso(version.props.get("created_at")),
-            "version": version.props.get("version"),
-            "namespace": namespace,
-            "sourceName": base["sourceName"],
-            "fields": _fields(version.props.get("schema")),
-            "tags": base["tags"],
-            "lifecycleState": version.props.get("lifecycle"),
-            "description": base["description"],
-            "createdByRun": self.run(run) if run is not None else None,
-            "facets": {},
-        }
-
-    def job(self, node: Node) -> Json:
-        namespace, name = _key(node.id)
-        props = node.props
-        runs = self.runs.get(node.id, [])
-        inputs, outputs = self._links()
-        created, updated = self.job_times(node.id)
-        streaming = str(props.get("processing_type") or "").upper() == "STREAMING"
-        parent = self._parent(node.id)
-        return {
-            "id": {"namespace": namespace, "name": name},
-            "type": "STREAM" if streaming else "BATCH",
-            "name": name,
-            "simpleName": name,
-            "parentJobName": _key(parent)[1] if parent is not None else None,
-            "createdAt": _iso(created),
-            "updatedAt": _iso(updated),
-            "namespace": namespace,
-            "inputs": [_dataset_ref(d) for d in sorted(inputs.get(node.id, ()))],
-            "outputs": [_dataset_ref(d) for d in sorted(outputs.get(node.id, ()))],
-            "location": props.get("source_url"),
-            "context": {"sql": props["sql"]} if props.get("sql") else {},
-            "description": props.get("description"),
-            "latestRun": self.run(runs[0]) if runs else None,
-            "facets": _facets(props),
-            "currentVersion": None,
-            "tags": _tags(props),
-        }
-
-    def run(self, node: Node) -> Json:
-        props = node.props
-        started, ended = props.get("started_at"), props.get("ended_at")
-        job = str(props.get("job") or "")
-        namespace, name = _key(job) if job else (None, None)
-        inputs, outputs = self._io(node.id)
-        return {
-            "id": str(props.get("runId") or split_id(node.id)[1][0]),
-            "createdAt": _iso(props.get("first_seen")),
-            "updatedAt": _iso(props.get("last_seen")),
-            "nominalStartTime": _iso(props.get("nominal_start")),
-            "nominalEndTime": _iso(props.get("nominal_end")),
-            "state": _RUN_STATES.get(str(props.get("state") or ""), "NEW"),
-            "startedAt": _iso(started),
-            "endedAt": _iso(ended),
-            "durationMs": (
-                round((float(ended) - float(started)) * 1000)
-                if started is not None and ended is not None
-                else None
-            ),
-            "args": {},
-            "jobVersion": {"namespace": namespace, "name": name, "version": None},
-            "inputDatasetVersions": [_version_ref(v) for v in sorted(inputs)],
-            "outputDatasetVersions": [_version_ref(v) for v in sorted(outputs)],
-            "context": {},
-            "facets": _facets(props),
-        }
+def _run(catalog: Catalog, node: Node) -> Json:
+    props = node.props
+    started, ended = props.get("started_at"), props.get("ended_at")
+    job = str(props.get("job") or "")
+    namespace, name = _key(job) if job else (None, None)
+    inputs, outputs = catalog.read_and_written(node.id)
+    return {
+        "id": str(props.get("runId") or split_id(node.id)[1][0]),
+        "createdAt": _iso(props.get("first_seen")),
+        "updatedAt": _iso(props.get("last_seen")),
+        "nominalStartTime": _iso(props.get("nominal_start")),
+        "nominalEndTime": _iso(props.get("nominal_end")),
+        "state": _RUN_STATES.get(str(props.get("state") or ""), "NEW"),
+        "startedAt": _iso(started),
+        "endedAt": _iso(ended),
+        "durationMs": (
+            round((float(ended) - float(started)) * 1000)
+            if started is not None and ended is not None
+            else None
+        ),
+        "args": {},
+        "jobVersion": {"namespace": namespace, "name": name, "version": None},
+        "inputDatasetVersions": [_version_ref(v) for v in sorted(inputs)],
+        "outputDatasetVersions": [_version_ref(v) for v in sorted(outputs)],
+        "context": {},
+        "facets": _facets(props),
+    }
 
 
 def _dataset_ref(nid: str) -> Json:
@@ -422,19 +313,12 @@ def _version_ref(nid: str) -> Json:
 
 
 def _list_namespaces(store: GraphStore) -> Json:
-    datasets = list(_scan(store, NodeKind.DATASET))
-    jobs = list(_scan(store, NodeKind.JOB))
-    catalog = _Catalog(store, datasets, jobs)
-    spans: dict[str, list[float | None]] = {}
-    for node in datasets:
-        spans.setdefault(_key(node.id)[0], []).extend(catalog.dataset_times(node.id))
-    for node in jobs:
-        spans.setdefault(_key(node.id)[0], []).extend(catalog.job_times(node.id))
+    spans = namespace_times(store)
     return {"namespaces": [_namespace(ns, times) for ns, times in sorted(spans.items())]}
 
 
 def _namespace(name: str, times: Iterable[float | None]) -> Json:
-    created, updated = _span(times)
+    created, updated = span(times)
     return {
         "name": name,
         "createdAt": _iso(created),
@@ -447,37 +331,22 @@ def _namespace(name: str, times: Iterable[float | None]) -> Json:
 
 
 def _get_namespace(store: GraphStore, namespace: str) -> Json:
-    datasets = list(_scan(store, NodeKind.DATASET, namespace))
-    jobs = list(_scan(store, NodeKind.JOB, namespace))
-    if not datasets and not jobs:
-        _namespace_exists(store, namespace)
-    catalog = _Catalog(store, datasets, jobs)
-    times = [t for d in datasets for t in catalog.dataset_times(d.id)]
-    times += [t for j in jobs for t in catalog.job_times(j.id)]
-    return _namespace(namespace, times)
+    return _namespace(namespace, times_in(store, namespace))
 
 
 def _list_datasets(store: GraphStore, namespace: str, limit: int, offset: int) -> Json:
-    datasets = list(_scan(store, NodeKind.DATASET, namespace))
+    datasets = list(nodes_in(store, NodeKind.DATASET, namespace))
     if not datasets:
-        _namespace_exists(store, namespace)
+        require_namespace(store, namespace)
     page = _page(datasets, limit, offset)
-    catalog = _Catalog(store, datasets=page)
-    return {"datasets": [catalog.dataset(d) for d in page], "totalCount": len(datasets)}
-
-
-def _dataset_node(store: GraphStore, namespace: str, name: str) -> Node:
-    nid = dataset_id(namespace, name)
-    node = store.get_nodes([nid]).get(nid)
-    if node is None:
-        raise NotFound(not_found_message(store, nid))
-    return node
+    catalog = Catalog(store, datasets=page)
+    return {"datasets": [_dataset(catalog, d) for d in page], "totalCount": len(datasets)}
 
 
 def _get_dataset(store: GraphStore, namespace: str, name: str) -> Json:
-    node = _dataset_node(store, namespace, name)
-    body = _Catalog(store, datasets=[node]).dataset(node)
-    body["columnLineage"] = _column_lineage_of(store, node)
+    node = dataset_node(store, namespace, name)
+    body = _dataset(Catalog(store, datasets=[node]), node)
+    body["columnLineage"] = _column_lineage_of(column_sources(store, node.id))
     return body
 
 
@@ -509,11 +378,9 @@ def _how(feed: Mapping[str, Any]) -> Json:
     }
 
 
-def _column_lineage_of(store: GraphStore, dataset: Node) -> list[Json]:
-    """Each field of ``dataset`` with the fields it is derived from (Marquez's
-    ``columnLineage`` of a dataset)."""
-    fields = store.edges_of([dataset.id], Direction.DOWNSTREAM, [EdgeKind.HAS_FIELD])
-    feeds = store.edges_of(sorted(e.dst for e in fields), Direction.UPSTREAM, [EdgeKind.FEEDS])
+def _column_lineage_of(feeds: Sequence[Edge]) -> list[Json]:
+    """Each field a dataset's ``feeds`` lead to, with the fields it is derived from
+    (Marquez's ``columnLineage`` of a dataset)."""
     by_field: dict[str, list[Json]] = {}
     for edge in feeds:
         _, (namespace, name, path) = split_id(edge.src)
@@ -537,69 +404,55 @@ def _column_lineage_of(store: GraphStore, dataset: Node) -> list[Json]:
 
 
 def _list_versions(store: GraphStore, namespace: str, name: str, limit: int, offset: int) -> Json:
-    node = _dataset_node(store, namespace, name)
+    node = dataset_node(store, namespace, name)
     versions = list(reversed(versions_of(store, [node.id])[node.id]))
     page = _page(versions, limit, offset)
-    runs = store.get_nodes(sorted({str(v.props["run"]) for v in page if v.props.get("run")}))
-    catalog = _Catalog(store, datasets=[node]).with_runs(list(runs.values()))
+    runs = writers(store, page)
+    catalog = Catalog(store, datasets=[node]).with_runs(list(runs.values()))
     return {
         "versions": [
-            catalog.dataset_version(node, v, runs.get(str(v.props.get("run")))) for v in page
+            _dataset_version(catalog, node, v, runs.get(str(v.props.get("run")))) for v in page
         ],
         "totalCount": len(versions),
     }
 
 
 def _get_version(store: GraphStore, namespace: str, name: str, version: str) -> Json:
-    node = _dataset_node(store, namespace, name)
-    versions = versions_of(store, [node.id])[node.id]
-    chosen = next((v for v in versions if v.props.get("version") == version), None)
-    if chosen is None:
-        raise NotFound(f"no version {version!r} of dataset {name!r} in namespace {namespace!r}")
-    runs = store.get_nodes([str(chosen.props["run"])] if chosen.props.get("run") else [])
-    catalog = _Catalog(store, datasets=[node]).with_runs(list(runs.values()))
-    return catalog.dataset_version(node, chosen, next(iter(runs.values()), None))
+    node = dataset_node(store, namespace, name)
+    chosen = version_named(store, namespace, name, version)
+    runs = writers(store, [chosen])
+    catalog = Catalog(store, datasets=[node]).with_runs(list(runs.values()))
+    return _dataset_version(catalog, node, chosen, next(iter(runs.values()), None))
 
 
 def _list_jobs(store: GraphStore, namespace: str, limit: int, offset: int) -> Json:
-    found = list(_scan(store, NodeKind.JOB, namespace))
+    found = list(nodes_in(store, NodeKind.JOB, namespace))
     if not found:
-        _namespace_exists(store, namespace)
+        require_namespace(store, namespace)
     # Statements and dbt tests are parts of the job they ran under, not jobs of their own;
     # each is still served at its own path, with that job as parentJobName.
     jobs = listed(store, found)
     page = _page(jobs, limit, offset)
-    catalog = _Catalog(store, jobs=page)
-    return {"jobs": [catalog.job(j) for j in page], "totalCount": len(jobs)}
-
-
-def _job_node(store: GraphStore, namespace: str, name: str) -> Node:
-    nid = job_id(namespace, name)
-    node = store.get_nodes([nid]).get(nid)
-    if node is None:
-        raise NotFound(not_found_message(store, nid))
-    return node
+    catalog = Catalog(store, jobs=page)
+    return {"jobs": [_job(catalog, j) for j in page], "totalCount": len(jobs)}
 
 
 def _get_job(store: GraphStore, namespace: str, name: str) -> Json:
-    node = _job_node(store, namespace, name)
-    return _Catalog(store, jobs=[node]).job(node)
+    node = job_node(store, namespace, name)
+    return _job(Catalog(store, jobs=[node]), node)
 
 
 def _list_runs(store: GraphStore, namespace: str, name: str, limit: int, offset: int) -> Json:
-    node = _job_node(store, namespace, name)
-    runs = _runs_of(store, [node.id])[node.id]
+    node = job_node(store, namespace, name)
+    runs = runs_by_job(store, [node.id])[node.id]
     page = _page(runs, limit, offset)
-    catalog = _Catalog(store, runs=page)
-    return {"runs": [catalog.run(r) for r in page], "totalCount": len(runs)}
+    catalog = Catalog(store, runs=page)
+    return {"runs": [_run(catalog, r) for r in page], "totalCount": len(runs)}
 
 
 def _get_run(store: GraphStore, rid: str) -> Json:
-    nid = run_id(rid.lower())
-    node = store.get_nodes([nid]).get(nid)
-    if node is None:
-        raise NotFound(f"no run {rid!r}")
-    return _Catalog(store, runs=[node]).run(node)
+    node = run_node(store, rid)
+    return _run(Catalog(store, runs=[node]), node)
 
 
 # -- search -------------------------------------------------------------------------------------
@@ -630,7 +483,7 @@ def _search(
     ]
     datasets = [n for n in found if n.kind is NodeKind.DATASET]
     jobs = [n for n in found if n.kind is NodeKind.JOB]
-    catalog = _Catalog(store, datasets, jobs)
+    catalog = Catalog(store, datasets, jobs)
     results = []
     for node in found:
         namespace_, name = _key(node.id)
@@ -707,9 +560,9 @@ def _lineage(store: GraphStore, settings: Settings, node_id: str, depth: int) ->
     )
     datasets = [n for n in answer.nodes.values() if n.kind is NodeKind.DATASET]
     jobs = [n for n in answer.nodes.values() if n.kind is NodeKind.JOB]
-    catalog = _Catalog(store, datasets, jobs)
-    data: dict[str, Json | None] = {d.id: catalog.dataset(d) for d in datasets}
-    data.update({j.id: catalog.job(j) for j in jobs})
+    catalog = Catalog(store, datasets, jobs)
+    data: dict[str, Json | None] = {d.id: _dataset(catalog, d) for d in datasets}
+    data.update({j.id: _job(catalog, j) for j in jobs})
     body = _graph_json(answer, data, {})
     return _json(body, headers=_truncation(answer))
 
@@ -719,59 +572,10 @@ def _truncation(answer: LineageGraph) -> dict[str, str]:
     return {"X-Lineage-Truncated": "true" if answer.truncated else "false"}
 
 
-def _column_starts(store: GraphStore, node_id: str) -> tuple[list[str], float | None]:
-    """Where a column lineage question starts, and the time it is asked at.
-
-    A field or a dataset starts from itself; a job from each output dataset that has
-    fields. A version (``dataset:<ns>:<name>#<version>``, or a field's
-    ``datasetField:<ns>:<name>:<field>#<version>``) asks as of when it was written.
-    """
-    text, version = node_id, None
-    if node_id.startswith("datasetField:") and "#" in node_id:
-        text, _, version = node_id.rpartition("#")
-    elif node_id.startswith("job:") and "#" in node_id:
-        raise InvalidArgument("job versions are not kept here; leave out the #<version> part")
-    start = parse_public_id(store, text)
-    kind, parts = split_id(start)
-    if kind is NodeKind.DATASET_VERSION:
-        start, version = dataset_id(parts[0], parts[1]), parts[2]
-    as_of = None
-    if version is not None:
-        namespace, name = split_id(start)[1][:2]
-        vid = version_id(namespace, name, version)
-        found = store.get_nodes([vid]).get(vid)
-        if found is None:
-            raise NotFound(not_found_message(store, vid))
-        as_of = float(found.props.get("created_at") or 0.0)
-    if kind is not NodeKind.JOB:
-        return [start], as_of
-    outputs = sorted(
-        e.dst for e in store.edges_of([start], Direction.DOWNSTREAM, [EdgeKind.PRODUCES])
-    )
-    fields = store.edges_of(outputs, Direction.DOWNSTREAM, [EdgeKind.HAS_FIELD])
-    with_fields = sorted({e.src for e in fields})
-    if not with_fields:
-        raise NotFound(f"{describe(start)} writes no dataset with known columns")
-    return with_fields, as_of
-
-
-def _merged(answers: Sequence[LineageGraph]) -> LineageGraph:
-    """One graph holding several answers (a job's output datasets, each asked alone)."""
-    merged = answers[0]
-    for other in answers[1:]:
-        merged.starts += [s for s in other.starts if s not in merged.starts]
-        for nid, node in other.nodes.items():
-            merged.nodes.setdefault(nid, node)
-        known = {e.id for e in merged.edges}
-        merged.edges += [e for e in other.edges if e.id not in known]
-        merged.truncated = merged.truncated or other.truncated
-    return merged
-
-
 def _column_lineage(
     store: GraphStore, settings: Settings, node_id: str, depth: int, with_downstream: bool
 ) -> Response:
-    starts, as_of = _column_starts(store, node_id)
+    starts, as_of = column_starts(store, node_id)
     deadline = _deadline()
     answers = [
         lineage(
@@ -786,13 +590,9 @@ def _column_lineage(
         )
         for start in starts
     ]
-    answer = _merged(answers)
-    owners = sorted({str(n.props.get("dataset")) for n in answer.nodes.values()})
-    datasets = store.get_nodes(owners)
-    current = {
-        d: (version_at(vs, None) if vs else None)
-        for d, vs in versions_of(store, sorted(datasets)).items()
-    }
+    answer = merged(answers)
+    owners = column_owners(store, answer)
+    datasets, current = owners.datasets, owners.current
 
     def ref(nid: str) -> Json:
         _, (namespace, name, path) = split_id(nid)
@@ -813,7 +613,7 @@ def _column_lineage(
         base = ref(nid)
         entry = None
         if owner is not None:
-            schema = _schema_of(owner, current.get(owner.id))
+            schema = schema_of(owner, current.get(owner.id))
             entry = schema_field(schema, str(base["field"]))
         mine = inputs.get(nid, [])
         data[nid] = {

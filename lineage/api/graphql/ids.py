@@ -1,4 +1,11 @@
-"""Opaque, stable node ids: the base64url of the internal id, without padding."""
+"""Opaque, stable node ids: the base64url of the internal id, without padding; page cursors:
+the base64url of ``offset:<n>``, without padding.
+
+Clients keep both, so they are written here rather than by ``strawberry.relay``: its
+GlobalID is the padded standard base64 of ``<GraphQL type>:<id>`` and its connection
+cursors that of ``arrayconnection:<n>``, so every id and cursor issued so far would change
+(and no longer decode), and its Node, PageInfo and connection fields would change the schema.
+"""
 
 from __future__ import annotations
 
