@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lineage.analysis.refs import not_found_message
 from lineage.analysis.search import search as ranked
 from lineage.graph.model import NodeKind, dataset_id
 from lineage.store import GraphStore
@@ -179,3 +180,9 @@ def test_a_neo4j_database_written_before_the_index_gains_the_texts_it_holds() ->
         assert names(older.search("*")) == ["x*y"]
     finally:
         older.close()
+
+
+def test_a_name_mistyped_at_both_ends_still_gets_the_close_name_suggested(store: GraphStore) -> None:
+    feed(store, [dataset_event(NS, name) for name in ["mart.customers", "mart.orders", "raw.cust"]])
+    message = not_found_message(store, dataset_id(NS, "mart.xustomerz"))
+    assert message.endswith(f"similar names: 'mart.customers' in '{NS}'")
