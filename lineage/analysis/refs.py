@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
 
 from lineage.analysis.errors import InvalidArgument, NotFound
 from lineage.graph.model import (
@@ -147,22 +148,32 @@ def not_found_message(store: GraphStore, nid: str) -> str:
 
 def _close_names(store: GraphStore, kind: NodeKind, namespace: str, name: str) -> list[Node]:
     """Up to three nodes of ``kind`` whose names are close to ``name`` (a typo, a letter
-    too many or too few), those in ``namespace`` first. The candidates are the names that
-    share a few characters with it at its start or its end, as the store's search finds them.
+    too many or too few, two swapped), those in ``namespace`` first.
+
+    The candidates are the names holding any three characters in a row of its last part
+    (at most :data:`_PROBES` of them, spread over it), as the store's index finds them;
+    of those, the closest by rapidfuzz's ratio (characters in common, in order) at
+    :data:`_CLOSE` or more are kept.
     """
     last = name.rsplit(".", 1)[-1].rsplit("/", 1)[-1]
-    probes = {p for p in (last[:3], last[-3:]) if len(p) >= 2}
+    windows = [last[i : i + 3] for i in range(len(last) - 2)] or ([last] if len(last) >= 2 else [])
+    step = max(1, -(-len(windows) // _PROBES))
     pool: dict[str, Node] = {}
-    for probe in sorted(probes):
+    for probe in sorted(set(windows[::step])):
         for n in store.search(probe, kinds=[kind], limit=200):
             pool.setdefault(n.id, n)
     by_name: dict[str, list[Node]] = {}
     for n in pool.values():
         by_name.setdefault(str(n.props.get("name")), []).append(n)
-    close = difflib.get_close_matches(name, list(by_name), n=3, cutoff=0.75)
+    close = process.extract(name, list(by_name), scorer=fuzz.ratio, score_cutoff=_CLOSE, limit=3)
     found = [
         n
-        for candidate in close
+        for candidate, _, _ in close
         for n in sorted(by_name[candidate], key=lambda n: n.props.get("namespace") != namespace)
     ]
     return found[:3]
+
+
+#: Parts of a name looked up for close names, and how close (0-100) a name must be.
+_PROBES = 8
+_CLOSE = 75.0

@@ -9,6 +9,7 @@ from lineage.analysis.errors import InvalidArgument
 from lineage.analysis.jobs import listed
 from lineage.graph.model import NodeKind, split_id
 from lineage.store.base import GraphStore, Node
+from lineage.store.search import match_rank, searchable
 
 #: What a search looks at unless told otherwise: datasets, jobs and field names.
 DEFAULT_KINDS: Final = (NodeKind.DATASET, NodeKind.JOB, NodeKind.FIELD)
@@ -27,20 +28,8 @@ def rank(node: Node, text: str) -> int | None:
     >>> rank(Node("x", NodeKind.DATASET, {"name": "shop.orders"}), "ord")
     1
     """
-    needle = text.lower()
-    props = node.props
-    name = str(props.get("name") or props.get("path") or "").lower()
-    if name == needle:
-        return 0
-    if name.startswith(needle) or name.rsplit(".", 1)[-1].startswith(needle):
-        return 1
-    if needle in name:
-        return 2
-    if needle in namespace_of(node).lower():
-        return 3
-    if needle in str(props.get("description") or "").lower():
-        return 4
-    return None
+    name, _, description = searchable(node.props)
+    return match_rank(text.lower(), name, namespace_of(node).lower(), description)
 
 
 def namespace_of(node: Node) -> str:

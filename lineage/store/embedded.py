@@ -51,6 +51,7 @@ from lineage.store.base import (
 from lineage.store.memory_view import LightCache, MemoryView
 from lineage.store.owner import WriterLock
 from lineage.store.prune import PruneReport, prune_embedded
+from lineage.store.search import fts5_phrase, match_rank, searchable
 from lineage.store.snapshot import Snapshots
 from lineage.store.traversal import Level, Traversal, walk
 
@@ -62,6 +63,84 @@ def _add_event_digests(db: sqlite3.Connection) -> None:
     if "digest" not in columns:
         db.execute("ALTER TABLE events ADD COLUMN digest BLOB")
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS events_by_digest ON events(digest)")
+
+
+#: The text a search looks inside, one row per node that has any (lowercased in Python, as
+#: the search text is), and its trigram index: any three or more characters of it are
+#: found without reading every row. Kept by the same transactions as the nodes.
+SEARCH_SCHEMA: Final = """
+CREATE TABLE {schema}.search_text (rowid INTEGER PRIMARY KEY, node TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL, namespace TEXT, name TEXT NOT NULL, space TEXT NOT NULL,
+    description TEXT NOT NULL);
+CREATE VIRTUAL TABLE {schema}.search_index USING fts5(name, space, description,
+    content='search_text', content_rowid='rowid', tokenize='trigram case_sensitive 1');
+CREATE TRIGGER {schema}.search_text_added AFTER INSERT ON search_text BEGIN
+    INSERT INTO search_index (rowid, name, space, description)
+    VALUES (new.rowid, new.name, new.space, new.description);
+END;
+CREATE TRIGGER {schema}.search_text_removed AFTER DELETE ON search_text BEGIN
+    INSERT INTO search_index (search_index, rowid, name, space, description)
+    VALUES ('delete', old.rowid, old.name, old.space, old.description);
+END;
+CREATE TRIGGER {schema}.search_text_changed AFTER UPDATE ON search_text BEGIN
+    INSERT INTO search_index (search_index, rowid, name, space, description)
+    VALUES ('delete', old.rowid, old.name, old.space, old.description);
+    INSERT INTO search_index (rowid, name, space, description)
+    VALUES (new.rowid, new.name, new.space, new.description);
+END;
+"""
+
+#: A node's row of ``search_text``; a description of None leaves the stored one as it is.
+SEARCH_UPSERT: Final = (
+    "INSERT INTO search_text (node, kind, namespace, name, space, description) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, coalesce(?6, '')) ON CONFLICT (node) DO UPDATE SET "
+    "kind = excluded.kind, namespace = excluded.namespace, name = excluded.name, "
+    "space = excluded.space, description = coalesce(?6, description) "
+    "WHERE namespace IS NOT excluded.namespace OR name IS NOT excluded.name "
+    "OR space IS NOT excluded.space OR (?6 IS NOT NULL AND description IS NOT ?6)"
+)
+
+
+def _add_search_index(db: sqlite3.Connection, schema: str = "main") -> None:
+    """Stores made before search had an index gain one, filled from the nodes they hold,
+    in one transaction (a store opened read-only builds it in ``temp``, for itself)."""
+    if _has_search_index(db, schema):
+        return
+    begin = "BEGIN IMMEDIATE" if schema == "main" else "BEGIN"
+    db.executescript(f"{begin};" + SEARCH_SCHEMA.format(schema=schema))
+    try:
+        descriptions = {
+            node: orjson.loads(value)
+            for node, value in db.execute("SELECT node, value FROM cold WHERE name = 'description'")
+        }
+        rows = db.execute("SELECT id, kind, props FROM nodes")
+        while chunk := rows.fetchmany(_LOAD_CHUNK):
+            found = [
+                _search_row(nid, kind, orjson.loads(props), descriptions.get(nid, ""))
+                for nid, kind, props in chunk
+            ]
+            db.executemany(SEARCH_UPSERT, [row for row in found if row is not None])
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _has_search_index(db: sqlite3.Connection, schema: str) -> bool:
+    found = db.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE name = 'search_text'")
+    return found.fetchone() is not None
+
+
+def _search_row(
+    nid: str, kind: str, props: Mapping[str, Any], description: Any
+) -> tuple[str, str, Any, str, str, str | None] | None:
+    """A node's ``search_text`` row, or None when it has nothing to find it by.
+    ``description`` None keeps the stored one (a removed description is "")."""
+    name, space, _ = searchable(props)
+    text = None if description is None else str(description or "").lower()
+    if not (name or space or text):
+        return None
+    return (nid, kind, props.get("namespace"), name, space, text)
 
 
 SCHEMA = """
@@ -216,6 +295,8 @@ class EmbeddedStore(MemoryState):
                     check_same_thread=False,
                     isolation_level=None,
                 )
+                if not _has_search_index(self._db, "main"):
+                    _add_search_index(self._db, "temp")
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 if str(path) != ":memory:":  # a private in-memory store has no one to share with
@@ -229,6 +310,7 @@ class EmbeddedStore(MemoryState):
                 self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'OFF'}")
                 self._db.executescript(SCHEMA)
                 _add_event_digests(self._db)
+                _add_search_index(self._db)
             self._snapshots = Snapshots(
                 self.path, self._db, writer=not read_only and str(path) != ":memory:"
             )
@@ -587,6 +669,17 @@ class EmbeddedStore(MemoryState):
         for (nid, name), (value, digest) in batch.cold.items():
             if nid in nodes:
                 facet_rows.append((nid, name, dumps(value), digest))
+        search_rows = []
+        described = {
+            nid: value for (nid, name), (value, _) in batch.cold.items() if name == "description"
+        }
+        for nid in batch.nodes | described.keys():
+            rec = nodes.get(nid)
+            if rec is not None:
+                description = (described[nid] or "") if nid in described else None
+                row = _search_row(nid, rec.kind.value, rec.props, description)
+                if row is not None:
+                    search_rows.append(row)
         edge_rows = []
         for eid in batch.edges:
             erec = self._edges.get(eid)
@@ -649,6 +742,8 @@ class EmbeddedStore(MemoryState):
             for nid in batch.deleted_nodes:
                 db.execute("DELETE FROM nodes WHERE id = ?", (nid,))
                 db.execute("DELETE FROM cold WHERE node = ?", (nid,))
+                db.execute("DELETE FROM search_text WHERE node = ?", (nid,))
+            db.executemany(SEARCH_UPSERT, search_rows)
             db.executemany("INSERT OR IGNORE INTO contributions VALUES (?, ?)", batch.contributions)
             db.executemany("INSERT OR IGNORE INTO unresolved VALUES (?, ?)", batch.refs_added)
             db.executemany("DELETE FROM unresolved WHERE run = ? AND body = ?", batch.refs_resolved)
@@ -901,39 +996,48 @@ class EmbeddedStore(MemoryState):
         namespace: str | None = None,
         limit: int = 20,
     ) -> list[Node]:
+        """Candidates from the trigram index (a text of one or two characters, which no
+        trigram holds, reads every row of ``search_text`` instead), ranked by
+        :func:`lineage.store.search.match_rank`."""
         needle = text.lower()
-        wanted = frozenset(kinds) if kinds else frozenset({NodeKind.DATASET, NodeKind.JOB})
-        scored: list[tuple[int, str]] = []
+        wanted = sorted(set(kinds) if kinds else {NodeKind.DATASET, NodeKind.JOB})
+        marks = ",".join("?" * len(wanted))
+        where = f"t.kind IN ({marks}) AND (? IS NULL OR t.namespace = ?)"
+        params: list[Any] = [*(k.value for k in wanted), namespace, namespace]
+        if len(needle) >= 3:
+            sql = (
+                "SELECT t.node, t.name, t.space, t.description FROM search_index "
+                "JOIN search_text AS t ON t.rowid = search_index.rowid "
+                f"WHERE search_index MATCH ? AND {where}"
+            )
+            params.insert(0, fts5_phrase(needle))
+        else:
+            sql = (
+                "SELECT t.node, t.name, t.space, t.description FROM search_text AS t "
+                f"WHERE {where} AND (instr(t.name, ?) OR instr(t.space, ?) "
+                "OR instr(t.description, ?))"
+            )
+            params += [needle] * 3
         with self._lock:
-            described = {
-                node
-                for (node,) in self._db.execute(
-                    "SELECT node FROM cold WHERE name = 'description' AND instr(lower(value), ?) > 0",
-                    (needle,),
-                )
-            }
-            for nid, rec in self._nodes.items():
-                if rec.kind not in wanted:
-                    continue
-                props = rec.props
-                if namespace is not None and props.get("namespace") != namespace:
-                    continue
-                name = str(props.get("name") or props.get("path") or "").lower()
-                if name == needle:
-                    score = 0
-                elif name.startswith(needle) or name.rsplit(".", 1)[-1].startswith(needle):
-                    score = 1
-                elif needle in name:
-                    score = 2
-                elif needle in str(props.get("namespace") or "").lower():
-                    score = 3
-                elif nid in described:
-                    score = 4
-                else:
-                    continue
-                scored.append((score, nid))
+            rows = self._db.execute(sql, params).fetchall()
+            scored = [
+                (score, nid)
+                for nid, name, space, description in rows
+                if nid in self._nodes
+                and (score := match_rank(needle, name, space, description)) is not None
+            ]
+            if not needle:  # every node matches the empty text, those with no text too
+                named = {nid for _, nid in scored}
+                scored += [
+                    (0, nid)
+                    for nid, rec in self._nodes.items()
+                    if rec.kind in wanted
+                    and nid not in named
+                    and (namespace is None or rec.props.get("namespace") == namespace)
+                ]
             scored.sort()
-            return [n for _, nid in scored[:limit] if (n := self._node(nid)) is not None]
+            found = self.get_nodes(nid for _, nid in scored[:limit])
+            return [found[nid] for _, nid in scored[:limit] if nid in found]
 
     def nodes_of_kind(self, kind: NodeKind, limit: int = 100, offset: int = 0) -> list[Node]:
         with self._lock:

@@ -74,9 +74,11 @@ from lineage.store.neo4j_apply import (
     NODE_COLUMNS,
     WorkingSet,
     edge_kind_of,
+    search_terms,
 )
 from lineage.store.neo4j_walk import IdentityView
 from lineage.store.prune import PruneReport, prune_neo4j
+from lineage.store.search import OVERLAP, lucene_substring, match_rank, searchable
 from lineage.store.traversal import LIGHT_PROPS, Level, LightGraph, Traversal, walk
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,9 @@ _COUNTER: Final = "events"
 # decide one after another (a write decided before another's commit is refused).
 _DECISIONS: Final = "decisions"
 _FIELD_CACHE_MAX: Final = 2_000_000
+#: Counts 1 once every node has the texts search looks inside; nodes filled per page.
+_SEARCH_TERMS: Final = "search_terms"
+_SEARCH_PAGE: Final = 10_000
 #: Fresh connections tried after a quick connection error before the server counts as down:
 #: a restarted server leaves broken connections in the pool, and a refused one fails at once.
 _RECONNECTS: Final = 2
@@ -112,7 +117,7 @@ def _node_upsert(kind: NodeKind) -> str:
     columns = ", ".join(f"n.{c} = row.{c}" for c in NODE_COLUMNS)
     return (
         f"UNWIND $rows AS row MERGE (n:Entity:{LABELS[kind]} {{id: row.id}}) "
-        f"SET n.props = row.props, n.ats = row.ats, {columns}"
+        f"SET n.props = row.props, n.ats = row.ats, n.search = row.search, {columns}"
     )
 
 
@@ -528,7 +533,35 @@ class Neo4jStore:
             top = self._autocommit("MATCH (e:Event) RETURN e.seq AS seq ORDER BY seq DESC LIMIT 1")
             self._autocommit(COUNTER_CREATE, name=_COUNTER, start=top[0]["seq"] if top else 0)
         self._autocommit(COUNTER_CREATE, name=_DECISIONS, start=0)
+        self._add_search_terms()
         self._schema_ready = True
+
+    def _add_search_terms(self) -> None:
+        """Nodes written before search had an index gain the texts it holds (``search``),
+        a page at a time, once per database (the ``search_terms`` counter remembers)."""
+        if self._autocommit(COUNTER_VALUE, name=_SEARCH_TERMS):
+            return
+        after = ""
+        while rows := self._autocommit(
+            "MATCH (n:Entity) WHERE n.id > $after RETURN n.id AS id, n.search IS NULL AS "
+            "missing, n.props AS props ORDER BY n.id LIMIT $page",
+            after=after,
+            page=_SEARCH_PAGE,
+        ):
+            after = rows[-1]["id"]
+            filled = [
+                {"id": row["id"], "search": terms}
+                for row in rows
+                if row["missing"] and (terms := search_terms(orjson.loads(row["props"])))
+            ]
+            if filled:
+                # A node written meanwhile already has its own.
+                self._autocommit(
+                    "UNWIND $rows AS row MATCH (n:Entity {id: row.id}) "
+                    "WHERE n.search IS NULL SET n.search = row.search",
+                    rows=filled,
+                )
+        self._autocommit(COUNTER_CREATE, name=_SEARCH_TERMS, start=1)
 
     # -- writing -----------------------------------------------------------------------
 
@@ -780,8 +813,35 @@ class Neo4jStore:
         namespace: str | None = None,
         limit: int = 20,
     ) -> list[Node]:
+        """Candidates from the full-text index ``entity_search`` (a wildcard query, every
+        character of the text escaped), ranked by :func:`lineage.store.search.match_rank`;
+        the empty text, and one longer than the index's windows overlap, are looked for
+        node by node."""
         needle = text.lower()
         wanted = sorted(set(kinds) if kinds else {NodeKind.DATASET, NodeKind.JOB})
+        if not needle or len(needle) > OVERLAP:
+            return self._search_every_node(needle, wanted, namespace, limit)
+        rows = self._read(
+            "CALL db.index.fulltext.queryNodes('entity_search', $query) YIELD node "
+            "WHERE any(label IN labels(node) WHERE label IN $labels) "
+            "AND ($namespace IS NULL OR node.namespace = $namespace) "
+            "RETURN node.id AS id, node.name AS name, node.path AS path, "
+            "node.namespace AS namespace, node.description AS description",
+            query=lucene_substring(needle),
+            labels=[LABELS[k] for k in wanted],
+            namespace=namespace,
+        )
+        scored = sorted(
+            (score, row["id"])
+            for row in rows
+            if (score := match_rank(needle, *searchable(row))) is not None
+        )[:limit]
+        found = self.get_nodes(nid for _, nid in scored)
+        return [found[nid] for _, nid in scored if nid in found]
+
+    def _search_every_node(
+        self, needle: str, wanted: list[NodeKind], namespace: str | None, limit: int
+    ) -> list[Node]:
         name = (
             "toLower(toString(CASE WHEN n.name IS NOT NULL AND n.name <> '' THEN n.name "
             "WHEN n.path IS NOT NULL AND n.path <> '' THEN n.path ELSE '' END))"

@@ -51,6 +51,7 @@ from lineage.graph.model import (
     node_id,
     split_id,
 )
+from lineage.store.search import searchable, windows
 
 #: Runs a read query in the write transaction: (cypher, parameters) -> records as dicts.
 Reader = Callable[[str, Mapping[str, Any]], list[dict[str, Any]]]
@@ -97,6 +98,14 @@ def _column(value: Any) -> Any:
     return None
 
 
+def search_terms(props: Mapping[str, Any]) -> list[str] | None:
+    """What the full-text index ``entity_search`` holds of a node: its lowercased name,
+    namespace and description (:func:`lineage.store.search.searchable`), each in windows
+    Lucene can keep as one term; None for a node with none of them."""
+    terms = [w for text in searchable(props) if text for w in windows(text)]
+    return terms or None
+
+
 def node_row(nid: str, props: Mapping[str, Any], ats: Mapping[str, float]) -> dict[str, Any]:
     row: dict[str, Any] = {
         "id": nid,
@@ -105,6 +114,7 @@ def node_row(nid: str, props: Mapping[str, Any], ats: Mapping[str, float]) -> di
     }
     for name in NODE_COLUMNS:
         row[name] = _column(props.get(name))
+    row["search"] = search_terms(props)
     if row["run"] is not None and not props.get("run"):
         row["run"] = None
     return row

@@ -288,6 +288,7 @@ def prune_embedded(
                 nodes = [(nid,) for nid in sorted(dropped_nodes)]
                 db.executemany("DELETE FROM nodes WHERE id = ?", nodes)
                 db.executemany("DELETE FROM cold WHERE node = ?", nodes)
+                db.executemany("DELETE FROM search_text WHERE node = ?", nodes)
                 db.executemany("DELETE FROM edges WHERE id = ?", [(e,) for e in sorted(edges)])
                 db.executemany(
                     "DELETE FROM reports WHERE key = ?", [(k,) for k in sorted(chosen.reports)]

@@ -28,3 +28,8 @@ CREATE INDEX event_write IF NOT EXISTS FOR (e:Event) ON (e.write_id);
 
 // Ledger entries (what incidents are recomputed from), by ledger and time.
 CREATE INDEX ledger_entry_at IF NOT EXISTS FOR (l:LedgerEntry) ON (l.ledger, l.at);
+
+// Search by any part of a name, namespace or description: each node's lowercased texts
+// (`search`, in windows short enough for one Lucene term) kept whole by the keyword
+// analyzer, so a wildcard query finds any substring of them.
+CREATE FULLTEXT INDEX entity_search IF NOT EXISTS FOR (n:Entity) ON EACH [n.search] OPTIONS {indexConfig: {`fulltext.analyzer`: 'keyword'}};
