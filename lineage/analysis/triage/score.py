@@ -10,19 +10,19 @@ from typing import Final
 from lineage.analysis.triage.report import Link, Suspect
 
 RECENCY_SCALE: Final = 3 * 86_400.0
-MAX_CODE_CHECKS: Final = 50
 
 
-def score(
+def rank(
     suspects: list[Suspect],
     t0: float,
     walked: Collection[str],
     links: Sequence[Link],
     anchor: tuple[str, float] | None,
 ) -> None:
-    """Score every suspect in place. ``walked``: the nodes of the walk upstream, whose
-    paths say what is upstream of what; ``links``: other ways one suspect explains
-    another; ``anchor``: the failed run the walk started from, and when it failed."""
+    """Score every suspect and sort them, most likely first, in place. ``walked``: the
+    nodes of the walk upstream, whose paths say what is upstream of what; ``links``: other
+    ways one suspect explains another; ``anchor``: the failed run the walk started from,
+    and when it failed."""
     by_node = {s.node: s for s in suspects}
     causes: dict[str, list[tuple[str, str]]] = {}
     for cause, effect, why in links:
@@ -51,6 +51,7 @@ def score(
             f"strength {strength:.2f} x proximity {proximity:.2f} ({s.distance} datasets away)"
             f" x recency {recency:.2f}" + (f" x 0.5 ({reason})" if reason else "")
         )
+    suspects.sort(key=lambda s: (-s.score, s.distance, s.node))
 
 
 def _came_first(other: Suspect | None, s: Suspect) -> bool:
@@ -69,15 +70,3 @@ def _first_seen(s: Suspect) -> float:
 
 def _strength(s: Suspect) -> float:
     return 1 - math.prod(1 - e.strength for e in s.evidence)
-
-
-def rank(
-    suspects: list[Suspect],
-    t0: float,
-    walked: Collection[str],
-    links: Sequence[Link],
-    anchor: tuple[str, float] | None,
-) -> None:
-    """Score the suspects (see :func:`score`) and sort them in place, most likely first."""
-    score(suspects, t0, walked, links, anchor)
-    suspects.sort(key=lambda s: (-s.score, s.distance, s.node))
