@@ -471,15 +471,33 @@ def _recompute(
         known = {e.key for e in ledgers[name]}
         fresh[name] = [e for k, e in batch.get(name, {}).items() if k not in known]
         out.extend(LedgerEntry(name, e.key, e.at, e.body()) for e in fresh[name])
-    deleted: set[str] = set()
+    todo: list[tuple[Unit, float, dict[str, list[Entry]]]] = []
     for unit, start in starts.items():
         subject, kind, check = unit
         names = _ledgers(subject, kind)
         if not any(_in_unit(e, check) for n in names for e in fresh[n]):
             continue  # a replay: nothing new to decide
         merged = {n: [e for e in ledgers[n] + fresh[n] if _in_unit(e, check)] for n in names}
+        todo.append((unit, start, merged))
+    # The schema ledgers whose window starts under the version before it are read whole, in
+    # one read for the batch.
+    histories = store.ledger(
+        {
+            name: None
+            for (subject, kind, _), start, merged in todo
+            if kind is IncidentKind.SCHEMA_CHANGE
+            for name in _ledgers(subject, kind)[1:]
+            if _needs_baseline(start, merged[name])
+        }
+    )
+    deleted: set[str] = set()
+    for unit, start, merged in todo:
+        subject, kind, check = unit
+        names = _ledgers(subject, kind)
         if kind is IncidentKind.SCHEMA_CHANGE:
-            written, observed = (_with_baseline(store, n, start, merged[n]) for n in names[1:])
+            written, observed = (
+                _with_baseline(histories.get(n, []), start, merged[n]) for n in names[1:]
+            )
             outcomes = [e for e in schema_failures(written, observed) if e.at >= start]
         else:
             outcomes = [e for e in merged[names[0]] if e.action is None and e.at >= start]
@@ -561,21 +579,32 @@ def _window_start(earliest: float, incidents: Sequence[Node]) -> float:
     return start
 
 
-def _with_baseline(store: GraphStore, name: str, start: float, entries: list[Entry]) -> list[Entry]:
-    """``entries`` (from ``start`` on, plus the one before it) and, before them, every earlier
-    entry back to one under another version than the first from ``start`` on."""
+def _needs_baseline(start: float, entries: Sequence[Entry]) -> bool:
+    """Whether ``entries`` (from ``start`` on, plus the one before it) begin under the
+    version of the first from ``start`` on: then the entries before them matter too."""
     window = sorted(entries, key=lambda e: (e.at, e.key))
     first = next((e for e in window if e.at >= start), None)
-    if first is None or not window or window[0].at >= start or window[0].version != first.version:
+    return first is not None and window[0].at < start and window[0].version == first.version
+
+
+def _with_baseline(
+    history: Sequence[LedgerEntry], start: float, entries: list[Entry]
+) -> list[Entry]:
+    """``entries`` (from ``start`` on, plus the one before it) and, before them, every earlier
+    entry back to one under another version than the first from ``start`` on. ``history``:
+    the whole ledger, oldest first, when :func:`_needs_baseline` says it is needed."""
+    window = sorted(entries, key=lambda e: (e.at, e.key))
+    if not _needs_baseline(start, window):
         return window
-    # Walk back in one read of the ledger, not one read per step: a dataset read under one
-    # schema for many runs has a long run of entries under one version.
-    history = sorted(
-        (Entry.read(e) for e in store.ledger({name: None})[name]), key=lambda e: (e.at, e.key)
-    )
-    earlier = [e for e in history if (e.at, e.key) < (window[0].at, window[0].key)]
+    first = next(e for e in window if e.at >= start)
+    bound = (window[0].at, window[0].key)
     taken: list[Entry] = []
-    for entry in reversed(earlier):
+    # A dataset read under one schema for many runs has a long run of entries under one
+    # version: only the entries walked back over are decoded.
+    for stored in reversed(history):
+        if (stored.at, stored.key) >= bound:
+            continue
+        entry = Entry.read(stored)
         taken.append(entry)
         if entry.version != first.version:
             break
