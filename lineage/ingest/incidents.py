@@ -191,9 +191,13 @@ def _shared_schema(fields: Sequence[Sequence[Any]]) -> tuple[tuple[str, str | No
     return found
 
 
+def _key(at: float, body: bytes, prefix: str) -> str:
+    """The key of the entry at ``at`` with ``body``: a digest of both."""
+    return prefix + hashlib.sha1(f"{at!r}\x1f".encode() + body).hexdigest()[:24]
+
+
 def _keyed(entry: Entry, prefix: str) -> Entry:
-    digest = hashlib.sha1(f"{entry.at!r}\x1f".encode() + entry.body()).hexdigest()[:24]
-    return replace(entry, key=prefix + digest)
+    return replace(entry, key=_key(entry.at, entry.body(), prefix))
 
 
 def ledger_of(subject: str, kind: IncidentKind, part: str = "") -> str:
@@ -205,15 +209,23 @@ _WRITTEN: Final = "written"
 _OBSERVED: Final = "observed"
 
 
-def _ledger_entries(observation: Observation) -> tuple[str, Entry]:
-    """The ledger an observation goes to, and its entry there."""
+def _ledger_entries(observation: Observation) -> tuple[str, Entry, bytes]:
+    """The ledger an observation goes to, its entry there, and the entry's body (encoded
+    once: it is both the key's digest and what is stored)."""
     o = observation
+
+    def entry(key: str) -> Entry:
+        if o.kind is IncidentKind.SCHEMA_CHANGE:
+            return Entry(o.at, key, "schema", None, o.detail, o.run, o.version, o.schema or ())
+        return Entry(o.at, key, o.check, o.ok, o.detail, o.run, o.version, field=o.field)
+
     if o.kind is IncidentKind.SCHEMA_CHANGE:
-        entry = Entry(o.at, "", "schema", None, o.detail, o.run, o.version, o.schema or ())
-        part = _OBSERVED if o.observed else _WRITTEN
-        return ledger_of(o.subject, o.kind, part), _keyed(entry, "s:")
-    entry = Entry(o.at, "", o.check, o.ok, o.detail, o.run, o.version, field=o.field)
-    return ledger_of(o.subject, o.kind), _keyed(entry, "o:")
+        name = ledger_of(o.subject, o.kind, _OBSERVED if o.observed else _WRITTEN)
+        prefix = "s:"
+    else:
+        name, prefix = ledger_of(o.subject, o.kind), "o:"
+    body = entry("").body()
+    return name, entry(_key(o.at, body, prefix)), body
 
 
 # -- episodes ---------------------------------------------------------------------------
@@ -412,11 +424,13 @@ def incident_mutations(
     """The ledger entries of ``observations`` not stored yet, and the mutations that bring
     the incidents of every node and kind they add to in line with the ledgers."""
     batch: dict[str, dict[str, Entry]] = {}
+    bodies: dict[str, bytes] = {}
     for o in observations:
-        name, entry = _ledger_entries(o)
+        name, entry, body = _ledger_entries(o)
+        bodies[entry.key] = body
         batch.setdefault(name, {})[entry.key] = entry
     units = {(o.subject, o.kind, _unit_check(o.kind, o.check)) for o in observations}
-    return _recompute(store, units, batch, auto_resolve=auto_resolve)
+    return _recompute(store, units, batch, auto_resolve=auto_resolve, bodies=bodies)
 
 
 #: What incidents are recomputed together: a node, a kind, and for QUALITY the one check
@@ -445,9 +459,12 @@ def _recompute(
     *,
     auto_resolve: bool,
     back_to: float | None = None,
+    bodies: Mapping[str, bytes] | None = None,
 ) -> list[Mutation]:
     """``back_to``: recompute from no later than this time (a reopening needs the episode
-    it reopens, which may have closed before the action)."""
+    it reopens, which may have closed before the action). ``bodies``: the batch's entries'
+    bodies by key, where known."""
+    bodies = bodies or {}
     keys = sorted(set(units), key=lambda u: (u[0], u[1], u[2] or ""))
     stored = _stored_incidents(store, sorted({s for s, _, _ in keys}))
     # Each unit is read from the start of its episode open at its earliest new entry.
@@ -470,7 +487,9 @@ def _recompute(
     for name in sorted(since):
         known = {e.key for e in ledgers[name]}
         fresh[name] = [e for k, e in batch.get(name, {}).items() if k not in known]
-        out.extend(LedgerEntry(name, e.key, e.at, e.body()) for e in fresh[name])
+        out.extend(
+            LedgerEntry(name, e.key, e.at, bodies.get(e.key) or e.body()) for e in fresh[name]
+        )
     todo: list[tuple[Unit, float, dict[str, list[Entry]]]] = []
     for unit, start in starts.items():
         subject, kind, check = unit
