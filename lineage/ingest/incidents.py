@@ -609,25 +609,28 @@ def _needs_baseline(start: float, entries: Sequence[Entry]) -> bool:
 def _with_baseline(
     history: Sequence[LedgerEntry], start: float, entries: list[Entry]
 ) -> list[Entry]:
-    """``entries`` (from ``start`` on, plus the one before it) and, before them, every earlier
-    entry back to one under another version than the first from ``start`` on. ``history``:
-    the whole ledger, oldest first, when :func:`_needs_baseline` says it is needed."""
+    """``entries`` (from ``start`` on, plus the one before it) and, before them, the latest
+    earlier entry under another version than the first from ``start`` on (else the earliest
+    entry). ``history``: the whole ledger, oldest first, when :func:`_needs_baseline` says
+    it is needed.
+
+    The entries between that one and the window are under the window's first version: what
+    :func:`schema_failures` makes of the window is the same without them (each window entry
+    is compared with the same one, and the earliest time is the same), and they are not
+    carried along, so the work does not grow with a dataset's history."""
     window = sorted(entries, key=lambda e: (e.at, e.key))
     if not _needs_baseline(start, window):
         return window
     first = next(e for e in window if e.at >= start)
     bound = (window[0].at, window[0].key)
-    taken: list[Entry] = []
-    # A dataset read under one schema for many runs has a long run of entries under one
-    # version: only the entries walked back over are decoded.
+    baseline: Entry | None = None
     for stored in reversed(history):
         if (stored.at, stored.key) >= bound:
             continue
-        entry = Entry.read(stored)
-        taken.append(entry)
-        if entry.version != first.version:
+        baseline = Entry.read(stored)
+        if baseline.version != first.version:
             break
-    return [*reversed(taken), *window]
+    return window if baseline is None else [baseline, *window]
 
 
 def _stored_incidents(
