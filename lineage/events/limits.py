@@ -106,10 +106,7 @@ def check_shape(raw: Any, limits: EventLimits = DEFAULT_LIMITS) -> None:
 def _check_names(raw: dict[str, Any], limit: int) -> None:
     """The namespaces and names of the job, its parent, the datasets, their schema fields
     and column lineage: each at most ``limit`` bytes of UTF-8."""
-    for loc, name in _names(raw):
-        # A string of at most limit / 4 characters is within the limit whatever they are.
-        if len(name) * 4 <= limit:
-            continue
+    for loc, name in _long_names(raw, limit):
         size = len(name.encode("utf-8", "surrogatepass"))
         if size > limit:
             raise EventTooLarge(
@@ -121,12 +118,17 @@ def _check_names(raw: dict[str, Any], limit: int) -> None:
             )
 
 
-def _names(raw: dict[str, Any]) -> Iterator[tuple[Loc, str]]:
+def _long_names(raw: dict[str, Any], limit: int) -> Iterator[tuple[Loc, str]]:
+    """The names :func:`_check_names` checks that may be over ``limit`` bytes, in document
+    order, with their locations. A string of at most limit / 4 characters is within the
+    limit whatever they are: an event has hundreds of names (schema fields, column
+    lineage), so they are tested in place, and a location is made only for a long one."""
+
     def named(container: Any, loc: Loc, *keys: str) -> Iterator[tuple[Loc, str]]:
         if isinstance(container, dict):
             for key in keys:
                 value = container.get(key)
-                if isinstance(value, str):
+                if isinstance(value, str) and len(value) * 4 > limit:
                     yield (*loc, key), value
 
     yield from named(raw.get("job"), ("job",), "namespace", "name")
@@ -152,21 +154,32 @@ def _names(raw: dict[str, Any]) -> Iterator[tuple[Loc, str]]:
             if not isinstance(level, list):
                 continue
             for index, field in enumerate(level):
-                yield from named(field, (*at, index), "name")
-                if isinstance(field, dict):
-                    pending.append(((*at, index, "fields"), field.get("fields")))
+                if not isinstance(field, dict):
+                    continue
+                name = field.get("name")
+                if isinstance(name, str) and len(name) * 4 > limit:
+                    yield (*at, index, "name"), name
+                nested = field.get("fields")
+                if nested is not None:
+                    pending.append(((*at, index, "fields"), nested))
         lineage = facets.get("columnLineage")
         outputs = lineage.get("fields") if isinstance(lineage, dict) else None
         if not isinstance(outputs, dict):
             continue
         for column, mapping in outputs.items():
-            at = (*loc, "facets", "columnLineage", "fields", column)
-            if isinstance(column, str):
-                yield at, column
+            if isinstance(column, str) and len(column) * 4 > limit:
+                yield (*loc, "facets", "columnLineage", "fields", column), column
             refs = mapping.get("inputFields") if isinstance(mapping, dict) else None
-            if isinstance(refs, list):
-                for index, ref in enumerate(refs):
-                    yield from named(ref, (*at, "inputFields", index), "namespace", "name", "field")
+            if not isinstance(refs, list):
+                continue
+            for index, ref in enumerate(refs):
+                if not isinstance(ref, dict):
+                    continue
+                for key in ("namespace", "name", "field"):
+                    value = ref.get(key)
+                    if isinstance(value, str) and len(value) * 4 > limit:
+                        at = (*loc, "facets", "columnLineage", "fields", column)
+                        yield (*at, "inputFields", index, key), value
 
 
 def check_facets(raw: Any, limits: EventLimits = DEFAULT_LIMITS, size: int | None = None) -> None:

@@ -191,9 +191,13 @@ def _shared_schema(fields: Sequence[Sequence[Any]]) -> tuple[tuple[str, str | No
     return found
 
 
+def _key(at: float, body: bytes, prefix: str) -> str:
+    """The key of the entry at ``at`` with ``body``: a digest of both."""
+    return prefix + hashlib.sha1(f"{at!r}\x1f".encode() + body).hexdigest()[:24]
+
+
 def _keyed(entry: Entry, prefix: str) -> Entry:
-    digest = hashlib.sha1(f"{entry.at!r}\x1f".encode() + entry.body()).hexdigest()[:24]
-    return replace(entry, key=prefix + digest)
+    return replace(entry, key=_key(entry.at, entry.body(), prefix))
 
 
 def ledger_of(subject: str, kind: IncidentKind, part: str = "") -> str:
@@ -205,15 +209,23 @@ _WRITTEN: Final = "written"
 _OBSERVED: Final = "observed"
 
 
-def _ledger_entries(observation: Observation) -> tuple[str, Entry]:
-    """The ledger an observation goes to, and its entry there."""
+def _ledger_entries(observation: Observation) -> tuple[str, Entry, bytes]:
+    """The ledger an observation goes to, its entry there, and the entry's body (encoded
+    once: it is both the key's digest and what is stored)."""
     o = observation
+
+    def entry(key: str) -> Entry:
+        if o.kind is IncidentKind.SCHEMA_CHANGE:
+            return Entry(o.at, key, "schema", None, o.detail, o.run, o.version, o.schema or ())
+        return Entry(o.at, key, o.check, o.ok, o.detail, o.run, o.version, field=o.field)
+
     if o.kind is IncidentKind.SCHEMA_CHANGE:
-        entry = Entry(o.at, "", "schema", None, o.detail, o.run, o.version, o.schema or ())
-        part = _OBSERVED if o.observed else _WRITTEN
-        return ledger_of(o.subject, o.kind, part), _keyed(entry, "s:")
-    entry = Entry(o.at, "", o.check, o.ok, o.detail, o.run, o.version, field=o.field)
-    return ledger_of(o.subject, o.kind), _keyed(entry, "o:")
+        name = ledger_of(o.subject, o.kind, _OBSERVED if o.observed else _WRITTEN)
+        prefix = "s:"
+    else:
+        name, prefix = ledger_of(o.subject, o.kind), "o:"
+    body = entry("").body()
+    return name, entry(_key(o.at, body, prefix)), body
 
 
 # -- episodes ---------------------------------------------------------------------------
@@ -412,11 +424,13 @@ def incident_mutations(
     """The ledger entries of ``observations`` not stored yet, and the mutations that bring
     the incidents of every node and kind they add to in line with the ledgers."""
     batch: dict[str, dict[str, Entry]] = {}
+    bodies: dict[str, bytes] = {}
     for o in observations:
-        name, entry = _ledger_entries(o)
+        name, entry, body = _ledger_entries(o)
+        bodies[entry.key] = body
         batch.setdefault(name, {})[entry.key] = entry
     units = {(o.subject, o.kind, _unit_check(o.kind, o.check)) for o in observations}
-    return _recompute(store, units, batch, auto_resolve=auto_resolve)
+    return _recompute(store, units, batch, auto_resolve=auto_resolve, bodies=bodies)
 
 
 #: What incidents are recomputed together: a node, a kind, and for QUALITY the one check
@@ -445,9 +459,12 @@ def _recompute(
     *,
     auto_resolve: bool,
     back_to: float | None = None,
+    bodies: Mapping[str, bytes] | None = None,
 ) -> list[Mutation]:
     """``back_to``: recompute from no later than this time (a reopening needs the episode
-    it reopens, which may have closed before the action)."""
+    it reopens, which may have closed before the action). ``bodies``: the batch's entries'
+    bodies by key, where known."""
+    bodies = bodies or {}
     keys = sorted(set(units), key=lambda u: (u[0], u[1], u[2] or ""))
     stored = _stored_incidents(store, sorted({s for s, _, _ in keys}))
     # Each unit is read from the start of its episode open at its earliest new entry.
@@ -470,16 +487,36 @@ def _recompute(
     for name in sorted(since):
         known = {e.key for e in ledgers[name]}
         fresh[name] = [e for k, e in batch.get(name, {}).items() if k not in known]
-        out.extend(LedgerEntry(name, e.key, e.at, e.body()) for e in fresh[name])
-    deleted: set[str] = set()
+        out.extend(
+            LedgerEntry(name, e.key, e.at, bodies.get(e.key) or e.body()) for e in fresh[name]
+        )
+    todo: list[tuple[Unit, float, dict[str, list[Entry]]]] = []
     for unit, start in starts.items():
         subject, kind, check = unit
         names = _ledgers(subject, kind)
         if not any(_in_unit(e, check) for n in names for e in fresh[n]):
             continue  # a replay: nothing new to decide
         merged = {n: [e for e in ledgers[n] + fresh[n] if _in_unit(e, check)] for n in names}
+        todo.append((unit, start, merged))
+    # The schema ledgers whose window starts under the version before it are read whole, in
+    # one read for the batch.
+    histories = store.ledger(
+        {
+            name: None
+            for (subject, kind, _), start, merged in todo
+            if kind is IncidentKind.SCHEMA_CHANGE
+            for name in _ledgers(subject, kind)[1:]
+            if _needs_baseline(start, merged[name])
+        }
+    )
+    deleted: set[str] = set()
+    for unit, start, merged in todo:
+        subject, kind, check = unit
+        names = _ledgers(subject, kind)
         if kind is IncidentKind.SCHEMA_CHANGE:
-            written, observed = (_with_baseline(store, n, start, merged[n]) for n in names[1:])
+            written, observed = (
+                _with_baseline(histories.get(n, []), start, merged[n]) for n in names[1:]
+            )
             outcomes = [e for e in schema_failures(written, observed) if e.at >= start]
         else:
             outcomes = [e for e in merged[names[0]] if e.action is None and e.at >= start]
@@ -561,25 +598,39 @@ def _window_start(earliest: float, incidents: Sequence[Node]) -> float:
     return start
 
 
-def _with_baseline(store: GraphStore, name: str, start: float, entries: list[Entry]) -> list[Entry]:
-    """``entries`` (from ``start`` on, plus the one before it) and, before them, every earlier
-    entry back to one under another version than the first from ``start`` on."""
+def _needs_baseline(start: float, entries: Sequence[Entry]) -> bool:
+    """Whether ``entries`` (from ``start`` on, plus the one before it) begin under the
+    version of the first from ``start`` on: then the entries before them matter too."""
     window = sorted(entries, key=lambda e: (e.at, e.key))
     first = next((e for e in window if e.at >= start), None)
-    if first is None or not window or window[0].at >= start or window[0].version != first.version:
+    return first is not None and window[0].at < start and window[0].version == first.version
+
+
+def _with_baseline(
+    history: Sequence[LedgerEntry], start: float, entries: list[Entry]
+) -> list[Entry]:
+    """``entries`` (from ``start`` on, plus the one before it) and, before them, the latest
+    earlier entry under another version than the first from ``start`` on (else the earliest
+    entry). ``history``: the whole ledger, oldest first, when :func:`_needs_baseline` says
+    it is needed.
+
+    The entries between that one and the window are under the window's first version: what
+    :func:`schema_failures` makes of the window is the same without them (each window entry
+    is compared with the same one, and the earliest time is the same), and they are not
+    carried along, so the work does not grow with a dataset's history."""
+    window = sorted(entries, key=lambda e: (e.at, e.key))
+    if not _needs_baseline(start, window):
         return window
-    # Walk back in one read of the ledger, not one read per step: a dataset read under one
-    # schema for many runs has a long run of entries under one version.
-    history = sorted(
-        (Entry.read(e) for e in store.ledger({name: None})[name]), key=lambda e: (e.at, e.key)
-    )
-    earlier = [e for e in history if (e.at, e.key) < (window[0].at, window[0].key)]
-    taken: list[Entry] = []
-    for entry in reversed(earlier):
-        taken.append(entry)
-        if entry.version != first.version:
+    first = next(e for e in window if e.at >= start)
+    bound = (window[0].at, window[0].key)
+    baseline: Entry | None = None
+    for stored in reversed(history):
+        if (stored.at, stored.key) >= bound:
+            continue
+        baseline = Entry.read(stored)
+        if baseline.version != first.version:
             break
-    return [*reversed(taken), *window]
+    return window if baseline is None else [baseline, *window]
 
 
 def _stored_incidents(

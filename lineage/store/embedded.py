@@ -188,6 +188,23 @@ COLD_PROPS: Final = frozenset(
 #: A ledger entry is written once: its key names its content.
 _LEDGER_UPSERT: Final = "INSERT OR IGNORE INTO ledger VALUES (?, ?, ?, ?)"
 
+#: Ledgers one query reads (two parameters each).
+_LEDGER_CHUNK: Final = 400
+
+#: The entries of each ledger ``w.name`` at or after ``w.since``, preceded by the last one
+#: before it (none when ``since`` is -inf), oldest first.
+_LEDGER_READ: Final = """
+WITH w(name, since) AS (VALUES {values})
+SELECT w.name, l.key, l.at, l.body FROM w JOIN ledger AS l
+    ON l.ledger = w.name AND l.at >= w.since
+UNION ALL
+SELECT w.name, l.key, l.at, l.body FROM w JOIN ledger AS l
+    ON l.ledger = w.name AND l.key = (
+        SELECT key FROM ledger WHERE ledger = w.name AND at < w.since
+        ORDER BY at DESC, key DESC LIMIT 1)
+ORDER BY 1, 3, 2
+"""
+
 #: Nodes whose cold properties one query reads (SQLite allows 32,766 parameters).
 _COLD_CHUNK: Final = 500
 
@@ -1073,21 +1090,20 @@ class EmbeddedStore(MemoryState):
         return [StoredEvent(seq, received, at, body) for seq, received, at, body in rows]
 
     def ledger(self, since: Mapping[str, float | None]) -> dict[str, list[LedgerEntry]]:
-        found: dict[str, list[LedgerEntry]] = {}
+        # A batch of events asks for a few ledgers per event: one query per few hundred
+        # ledgers, rather than two per ledger.
+        found: dict[str, list[LedgerEntry]] = {name: [] for name in since}
+        wanted = [(name, at if at is not None else float("-inf")) for name, at in since.items()]
         with self._lock:
-            for name, at in since.items():
+            for start in range(0, len(wanted), _LEDGER_CHUNK):
+                chunk = wanted[start : start + _LEDGER_CHUNK]
+                values = ", ".join(["(?, ?)"] * len(chunk))
                 rows = self._db.execute(
-                    "SELECT key, at, body FROM ledger WHERE ledger = ? AND at >= ? "
-                    "ORDER BY at, key",
-                    (name, at if at is not None else float("-inf")),
+                    _LEDGER_READ.format(values=values),
+                    [value for pair in chunk for value in pair],
                 ).fetchall()
-                if at is not None:
-                    rows[:0] = self._db.execute(
-                        "SELECT key, at, body FROM ledger WHERE ledger = ? AND at < ? "
-                        "ORDER BY at DESC, key DESC LIMIT 1",
-                        (name, at),
-                    ).fetchall()
-                found[name] = [LedgerEntry(name, key, t, bytes(body)) for key, t, body in rows]
+                for name, key, t, body in rows:
+                    found[name].append(LedgerEntry(name, key, t, bytes(body)))
         return found
 
     def export(self) -> tuple[list[Node], list[Edge]]:
