@@ -8,21 +8,32 @@ the same every time:
 day 1 (2026-11-23)
     extraction jobs copy the shop's Postgres ``orders`` and ``customers`` into the
     warehouse's raw schema and the app's events land in S3; a dbt build makes the staging
-    models and the ``churn_features`` table and runs their tests (all pass); ``churn`` v1 is
-    trained on the features, deployed to the ``prod`` endpoint, and the monitor is happy.
+    models and the ``churn_features`` table and runs their tests (all pass); ``feast apply``
+    defines the Feast feature view ``customer_churn`` over that table (entity ``customer``)
+    and the feature service ``churn_service``, and ``feast materialize`` loads the day's
+    features into the online store; ``churn`` v1 is trained on the feature service (whose
+    historical retrieval reads that day's table), deployed to the ``prod`` endpoint, which
+    looks the service's features up online, and the monitor is happy.
 day 2 (2026-11-24)
     the shop's ``orders.amount`` column changed from DECIMAL(12,2) to VARCHAR, and the
     extraction copies it as it is; dbt's ``not_null_stg_orders_amount_usd`` test starts
-    failing; ``churn`` v2 is trained on that day's features.
+    failing; Feast materializes that day's features into the online store; ``churn`` v2 is
+    trained on them.
 day 3 (2026-11-25)
     ``churn`` v2 is deployed to ``prod``.
 day 4 (2026-11-26)
     the monitor reports drift on the endpoint (``avg_order_value``) and a drop in AUC.
 
+Feast materializes every day (from the table as dbt last built it).
+
 Walking upstream from the endpoint at RUN granularity follows exact versions back to the
-changed raw table: every input names the version its writer wrote (``version`` facet).
+changed raw table: every warehouse input names the version its writer wrote (``version``
+facet); the endpoint also reads the feature service at the version ``feast apply`` defined.
 The dbt events are shaped as dbt-ol emits them (schema, column lineage, SQL, tests as
-``dataQualityAssertions``) but built here, so the demo needs no dbt.
+``dataQualityAssertions``) and Feast's as its own emitter (``feast.openlineage``, Feast
+0.67) sends them (its jobs, its ``feast_*`` facets, no ``version`` facets), but built
+here, so the demo needs neither dbt nor Feast. Feast names every object in the namespace
+its ``openlineage:`` config gives, here the warehouse's, so its source is the dbt table.
 """
 
 from __future__ import annotations
@@ -41,7 +52,9 @@ from openlineage.client.facet_v2 import (
     documentation_dataset,
     parent_run,
     processing_engine_run,
+    schema_dataset,
     sql_job,
+    tags_run,
 )
 from openlineage.client.generated.base import InputDatasetFacet, RunFacet
 
@@ -85,6 +98,18 @@ DBT_PROJECT: Final = "acme_analytics"
 TRAINING_JOB: Final = (ML_NS, "train_churn")
 DEPLOY_JOB: Final = ("deployments", "deploy.churn-scorer")
 MONITOR_JOB: Final = ("monitoring", "monitor.churn-scorer")
+#: Feast names every object in the namespace its ``openlineage:`` config gives; the
+#: project's is the warehouse's, so the source it names is the table dbt builds.
+FEAST_NS: Final = WAREHOUSE
+FEAST_PROJECT: Final = "churn"
+FEAST_SOURCE: Final = CHURN_FEATURES
+ENTITY: Final = (FEAST_NS, "customer")
+FEATURE_VIEW: Final = (FEAST_NS, "customer_churn")
+FEATURE_SERVICE: Final = (FEAST_NS, "churn_service")
+ONLINE_STORE: Final = (FEAST_NS, f"online_store_{FEATURE_VIEW[1]}")
+FEAST_VIEWS_JOB: Final = (FEAST_NS, f"feast_feature_views_{FEAST_PROJECT}")
+FEAST_SERVICE_JOB: Final = (FEAST_NS, f"feature_service_{FEATURE_SERVICE[1]}")
+MATERIALIZE_JOB: Final = (FEAST_NS, f"materialize_{FEAST_PROJECT}")
 
 FEATURES: Final = (
     "tenure_days",
@@ -105,6 +130,8 @@ def _at(day: int, hour: int, minute: int = 0) -> datetime:
 DAYS: Final = (_at(1, 0), _at(2, 0), _at(3, 0), _at(4, 0))
 EXTRACT_AT: Final = {1: _at(1, 2), 2: _at(2, 2)}
 DBT_AT: Final = {1: _at(1, 3), 2: _at(2, 3)}
+FEAST_APPLY_AT: Final = _at(1, 4)
+MATERIALIZE_AT: Final = {day: _at(day, 5) for day in (1, 2, 3, 4)}
 TRAIN_AT: Final = {1: _at(1, 6), 2: _at(2, 6)}
 DEPLOY_AT: Final = {1: _at(1, 9), 2: _at(3, 9)}
 MONITOR_AT: Final = {1: _at(1, 10), 2: _at(2, 10), 3: _at(3, 10), 4: _at(4, 10)}
@@ -172,6 +199,16 @@ FEATURE_COLUMNS: Final = {
     "sessions_30d": "BIGINT",
     "days_since_last_order": "INTEGER",
     "churned": "BOOLEAN",
+    "feature_date": "DATE",
+}
+#: The features as Feast types them (the view's and the service's schema).
+FEAST_TYPES: Final = {
+    "tenure_days": "Int64",
+    "plan": "String",
+    "order_count": "Int64",
+    "avg_order_value": "Float64",
+    "sessions_30d": "Int64",
+    "days_since_last_order": "Int64",
 }
 
 # output column -> [(input dataset, column, type, subtype)]
@@ -224,7 +261,8 @@ SQL: Final = {
         "       count(o.order_id) as order_count, avg(o.amount_usd) as avg_order_value,\n"
         "       count(e.event_id) filter (where e.occurred_at > current_date - 30) as sessions_30d,\n"
         "       current_date - max(o.ordered_at)::date as days_since_last_order,\n"
-        "       max(e.occurred_at) < current_date - 30 as churned\n"
+        "       max(e.occurred_at) < current_date - 30 as churned,\n"
+        "       current_date as feature_date\n"
         "from analytics.staging.stg_customers c\n"
         "left join analytics.staging.stg_orders o using (customer_id)\n"
         "left join analytics.staging.stg_events e using (customer_id)\n"
@@ -262,21 +300,26 @@ def run_demo(client: OpenLineageClient) -> DemoResult:
     # Day 1: everything healthy.
     _extract(out, runs, 1, ORDERS_COLUMNS)
     _dbt_build(out, runs, 1, failing=False)
+    _feast_apply(out, runs)
+    _materialize(out, runs, 1)
     _train(out, runs, 1, metrics={"auc": 0.86, "f1": 0.71})
-    runs["deploy:1"] = _deploy(out, 1, DEPLOY_AT[1])
+    runs["deploy:1"] = _deploy(out, runs, 1, DEPLOY_AT[1])
     _monitor(out, runs, 1, 1, {c: 0.02 for c in FEATURES}, auc=0.86)
 
     # Day 2: the shop's amount column became VARCHAR; the extraction copies it.
     _extract(out, runs, 2, ORDERS_COLUMNS_CHANGED)
     _dbt_build(out, runs, 2, failing=True)
+    _materialize(out, runs, 2)
     _monitor(out, runs, 2, 1, {c: 0.03 for c in FEATURES}, auc=0.85)
     _train(out, runs, 2, metrics={"auc": 0.84, "f1": 0.66})
 
     # Day 3: v2 goes to prod.
-    runs["deploy:2"] = _deploy(out, 2, DEPLOY_AT[2])
+    _materialize(out, runs, 3)
+    runs["deploy:2"] = _deploy(out, runs, 2, DEPLOY_AT[2])
     _monitor(out, runs, 3, 2, {c: 0.05 for c in FEATURES}, auc=0.83)
 
     # Day 4: the monitor sees it.
+    _materialize(out, runs, 4)
     scores = {c: 0.04 for c in FEATURES} | {"avg_order_value": 0.41, "order_count": 0.12}
     _monitor(out, runs, 4, 2, scores, auc=0.71)
     return DemoResult(out.count, runs)
@@ -488,13 +531,257 @@ def _assertion(
     )
 
 
+# -- Feast, as its own OpenLineage emitter (feast.openlineage, Feast 0.67) sends it ---------
+
+FEAST: Final = "feast"
+_FEAST_SPEC: Final = "https://feast.dev/spec/facets/1-0-0/"
+_BASE_FACET: Final = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/BaseFacet"
+
+
+def _feast_facet(schema: str, **fields: Any) -> Any:
+    """One of Feast's own facets (``feast_*``), with the schema URL Feast gives it."""
+    return {"_producer": FEAST, "_schemaURL": f"{_FEAST_SPEC}{schema}.json", **fields}
+
+
+def _feast_doc(description: str) -> documentation_dataset.DocumentationDatasetFacet:
+    return documentation_dataset.DocumentationDatasetFacet(description=description, producer=FEAST)
+
+
+def _feast_schema(fields: Mapping[str, str]) -> schema_dataset.SchemaDatasetFacet:
+    return schema_dataset.SchemaDatasetFacet(
+        fields=[schema_dataset.SchemaDatasetFacetFields(name=n, type=t) for n, t in fields.items()],
+        producer=FEAST,
+    )
+
+
+def _feast_source() -> InputDataset:
+    """The view's batch source: a PostgreSQLSource on the warehouse table dbt builds."""
+    description = "Churn features per customer, built by dbt"
+    # Feast leaves this facet's producer empty.
+    source: Any = {
+        "_producer": "",
+        "_schemaURL": _BASE_FACET,
+        "created_timestamp_field": "",
+        "description": description,
+        "field_mapping": {},
+        "name": FEAST_SOURCE[1],
+        "source_type": "PostgreSQLSource",
+        "table": FEAST_SOURCE[1],
+        "tags": {"layer": "features"},
+        "timestamp_field": "feature_date",
+    }
+    return InputDataset(
+        namespace=FEAST_SOURCE[0],
+        name=FEAST_SOURCE[1],
+        facets={
+            "dataSource": datasource_dataset.DatasourceDatasetFacet(
+                name=FEAST_SOURCE[1], uri=f"table://{FEAST_SOURCE[1]}", producer=FEAST
+            ),
+            "documentation": _feast_doc(description),
+            "feast_dataSource": source,
+        },
+    )
+
+
+def _feast_view(*, materializing: bool = False) -> dict[str, Any]:
+    description = "What the churn model knows about each customer"
+    view = {
+        "description": description,
+        "entities": [ENTITY[1]],
+        "features": list(FEAST_TYPES),
+        "name": FEATURE_VIEW[1],
+        "offline_enabled": False,
+        "online_enabled": True,
+        "owner": "ml-features@acme.com",
+        "tags": {"team": "ml", "tier": "gold"},
+        "ttl_seconds": 2_592_000,
+    }
+    if materializing:  # Feast adds the view's mode when it materializes it
+        view["mode"] = ""
+    return {
+        "documentation": _feast_doc(description),
+        "feast_featureView": _feast_facet("FeastFeatureViewFacet", **view),
+        "schema": _feast_schema(FEAST_TYPES),
+    }
+
+
+def _feast_event(
+    out: _Counter,
+    job: tuple[str, str],
+    rid: str,
+    state: RunState,
+    at: datetime,
+    datasets: tuple[list[InputDataset], list[OutputDataset]],
+    job_facets: Mapping[str, Any],
+    run_facets: Mapping[str, Any] | None = None,
+) -> None:
+    """One event as Feast sends it: its producer, no ``jobType``, the client's version tag."""
+    tags = tags_run.TagsRunFacet(
+        tags=[
+            tags_run.TagsRunFacetFields(
+                key="openlineage_client_version", value="1.54.0", source="OPENLINEAGE_CLIENT"
+            )
+        ],
+        producer=FEAST,
+    )
+    facets = {**(run_facets or {}), "tags": tags}
+    _event(out, job, rid, state, at, *datasets, facets, None, job_facets, producer=FEAST)
+
+
+def _feast_job_kind(kind: str) -> Any:
+    return _feast_facet("FeastJobKindFacet", feast_project=FEAST_PROJECT, kind=kind)
+
+
+def _feast_apply(out: _Counter, runs: dict[str, str]) -> None:
+    """``feast apply`` of the churn project: the view over ``churn_features``, the service.
+
+    Feast sends each as one COMPLETE event (no START).
+    """
+    job_facets = {
+        "feast_jobKind": _feast_job_kind("definition"),
+        "feast_project": _feast_facet(
+            "FeastProjectFacet",
+            offline_store_type="",
+            online_store_type="",
+            project_name=FEAST_PROJECT,
+            provider="local",
+            registry_type="file",
+        ),
+    }
+    entity_description = "A shop customer"
+    entity = InputDataset(
+        namespace=ENTITY[0],
+        name=ENTITY[1],
+        facets={
+            "documentation": _feast_doc(entity_description),
+            "feast_entity": _feast_facet(
+                "FeastEntityFacet",
+                description=entity_description,
+                join_keys=["customer_id"],
+                name=ENTITY[1],
+                owner="crm-team@acme.com",
+                tags={"domain": "customers"},
+                value_type="ValueType.INT64",
+            ),
+            "schema": _feast_schema({"customer_id": "ValueType.INT64"}),
+        },
+    )
+    at = FEAST_APPLY_AT
+    rid = runs["feast_apply:views"] = run_id("feast_apply:views", at)
+    view = OutputDataset(namespace=FEATURE_VIEW[0], name=FEATURE_VIEW[1], facets=_feast_view())
+    datasets = ([_feast_source(), entity], [view])
+    _feast_event(out, FEAST_VIEWS_JOB, rid, RunState.COMPLETE, at, datasets, job_facets)
+    at = FEAST_APPLY_AT + timedelta(seconds=1)
+    rid = runs["feast_apply:service"] = run_id("feast_apply:service", at)
+    selected = InputDataset(
+        namespace=FEATURE_VIEW[0],
+        name=FEATURE_VIEW[1],
+        facets={"schema": _feast_schema(FEAST_TYPES)},
+    )
+    service = OutputDataset(
+        namespace=FEATURE_SERVICE[0],
+        name=FEATURE_SERVICE[1],
+        facets={
+            "documentation": _feast_doc(
+                f"Feature Service '{FEATURE_SERVICE[1]}' aggregates features from: "
+                f"{FEATURE_VIEW[1]}. Total features: {len(FEAST_TYPES)}."
+            ),
+            "feast_featureService": _feast_facet(
+                "FeastFeatureServiceFacet",
+                description="What the churn model is trained on and served with",
+                feature_count=len(FEAST_TYPES),
+                feature_views=[FEATURE_VIEW[1]],
+                logging_enabled=False,
+                name=FEATURE_SERVICE[1],
+                owner="ml-platform@acme.com",
+                tags={"model": "churn"},
+            ),
+            "schema": _feast_schema(FEAST_TYPES),
+        },
+    )
+    datasets = ([selected], [service])
+    _feast_event(out, FEAST_SERVICE_JOB, rid, RunState.COMPLETE, at, datasets, job_facets)
+
+
+def _materialize(out: _Counter, runs: dict[str, str], day: int) -> None:
+    """``feast materialize-incremental``: the day's ``churn_features`` into the online store.
+
+    START names the views, their source and entity; COMPLETE the views alone.
+    """
+    at = MATERIALIZE_AT[day]
+    rid = runs[f"materialize:{day}"] = run_id("materialize", at)
+    store = "postgres"
+    # Incremental: from where the last one ended (the first: the view's ttl back).
+    since = MATERIALIZE_AT[day - 1] if day > 1 else at - timedelta(days=30)
+    window = {"end_date": event_time(at), "start_date": event_time(since)}
+    online = OutputDataset(
+        namespace=ONLINE_STORE[0],
+        name=ONLINE_STORE[1],
+        facets={
+            "dataSource": datasource_dataset.DatasourceDatasetFacet(
+                name=store, uri=f"{store}://feast/{FEATURE_VIEW[1]}", producer=FEAST
+            ),
+            "documentation": _feast_doc(
+                f"Materialized online features for '{FEATURE_VIEW[1]}' in {store}"
+            ),
+            "feast_onlineStore": _feast_facet(
+                "FeastOnlineStoreFacet",
+                description=f"Online store sink for feature view '{FEATURE_VIEW[1]}' ({store})",
+                feature_view=FEATURE_VIEW[1],
+                store_type=store,
+            ),
+        },
+    )
+    view = InputDataset(
+        namespace=FEATURE_VIEW[0], name=FEATURE_VIEW[1], facets=_feast_view(materializing=True)
+    )
+    # At materialization Feast describes the entity by name only.
+    entity = InputDataset(
+        namespace=ENTITY[0],
+        name=ENTITY[1],
+        facets={
+            "feast_entity": _feast_facet(
+                "FeastEntityFacet",
+                description="",
+                join_keys=[],
+                name=ENTITY[1],
+                owner="",
+                tags={},
+                value_type="STRING",
+            )
+        },
+    )
+    job_facets = {"feast_jobKind": _feast_job_kind("transform")}
+    for state, when, inputs, dates in (
+        (RunState.START, at, [view, _feast_source(), entity], window),
+        (RunState.COMPLETE, at + timedelta(minutes=2), [view], {}),
+    ):
+        facet = _feast_facet(
+            "FeastMaterializationFacet",
+            **dates,
+            feature_views=[FEATURE_VIEW[1]],
+            offline_store_type="",
+            online_store_type=store,
+            project=FEAST_PROJECT,
+        )
+        run_facets = {"feast_materialization": facet}
+        datasets = (inputs, [online])
+        _feast_event(out, MATERIALIZE_JOB, rid, state, when, datasets, job_facets, run_facets)
+
+
+def _feature_service(runs: Mapping[str, str]) -> DatasetRef:
+    """The feature service as Feast names it, at the version ``feast apply`` defined."""
+    return DatasetRef(*FEATURE_SERVICE, f"run:{runs['feast_apply:service']}", FEAST_TYPES)
+
+
 def _train(out: _Counter, runs: dict[str, str], day: int, metrics: Mapping[str, float]) -> None:
     at = TRAIN_AT[day]
     rid = runs[f"train:{day}"] = run_id("train_churn", at)
     features = DatasetRef(*CHURN_FEATURES, version(day), FEATURE_COLUMNS)
     with training_run(
         TRAINING_JOB[1],
-        [features],
+        # Feast's historical retrieval of the service reads that day's table.
+        [_feature_service(runs), features],
         namespace=TRAINING_JOB[0],
         client=out.client,
         run_id=rid,
@@ -508,13 +795,13 @@ def _train(out: _Counter, runs: dict[str, str], day: int, metrics: Mapping[str, 
             metrics=metrics,
             params={"model": "GradientBoostingClassifier", "n_estimators": 300, "max_depth": 4},
             namespace=MODEL[0],
-            features=list(FEATURES),
+            features=[(*FEATURE_SERVICE, f) for f in FEATURES],
             registry_uri=f"models:/{MODEL[1]}/{day}",
         )
     out.count += 2
 
 
-def _deploy(out: _Counter, model_version: int, at: datetime) -> str:
+def _deploy(out: _Counter, runs: Mapping[str, str], model_version: int, at: datetime) -> str:
     rid = emit_deployment(
         MODEL,
         str(model_version),
@@ -526,6 +813,7 @@ def _deploy(out: _Counter, model_version: int, at: datetime) -> str:
         run_id=run_id("deploy", at),
         deployed_at=at,
         duration=timedelta(minutes=3),
+        online_features=[_feature_service(runs)],
     )
     out.count += 2
     return rid
@@ -587,11 +875,14 @@ def _event(
     inputs: list[InputDataset],
     outputs: list[OutputDataset],
     run_facets: Mapping[str, RunFacet],
-    kind: str,
-    job_facets: Mapping[str, sql_job.SQLJobFacet] | None = None,
+    kind: str | None,
+    job_facets: Mapping[str, Any] | None = None,
     *,
     integration: str = "PYTHON",
+    producer: str = PRODUCER,
 ) -> None:
+    """One event; ``kind`` None sends no ``jobType`` (as Feast does)."""
+    kinds = {} if kind is None else {"jobType": job_type(kind, integration)}
     out.emit(
         RunEvent(
             eventType=state,
@@ -600,9 +891,9 @@ def _event(
             job=Job(
                 namespace=job[0],
                 name=job[1],
-                facets={"jobType": job_type(kind, integration), **(job_facets or {})},
+                facets={**kinds, **(job_facets or {})},
             ),
-            producer=PRODUCER,
+            producer=producer,
             inputs=inputs,
             outputs=outputs,
         )

@@ -33,7 +33,7 @@ def test_the_client_asks_a_running_server_and_lineage_server_routes_the_cli(
     # LINEAGE_SERVER makes `lineage demo` (an ingest) post to the server.
     loaded = cli("demo", server=server.url)
     assert loaded.returncode == 0, loaded.stderr
-    assert "demo: 60 events sent" in loaded.stdout
+    assert "demo: 70 events sent" in loaded.stdout
 
     with Client(server.url) as lineage:
         up = lineage.upstream(*D.CHURN_FEATURES, depth=4)

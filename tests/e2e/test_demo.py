@@ -29,13 +29,13 @@ def test_lineage_demo_sends_the_story_to_a_running_server(server: Server) -> Non
         capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "demo: 60 events sent" in done.stdout
+    assert "demo: 70 events sent" in done.stdout
     assert endpoint_seen(server.url) == {
         "type": "ENDPOINT",
         "currentVersion": {"version": D.run_id("deploy", D.DEPLOY_AT[2])},
     }
     listed = httpx.get(server.url + "/api/v1/events/lineage", params={"limit": 100}).json()["events"]
-    assert len(listed) == 60
+    assert len(listed) == 70
 
 
 def test_serve_demo_loads_the_story_once(tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_serve_demo_loads_the_story_once(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{port}"
     store = f"sqlite:///{tmp_path}/lineage.db"
     log = tmp_path / "serve.log"
-    for expected in ("demo: 60 events loaded", "demo: already loaded"):
+    for expected in ("demo: 70 events loaded", "demo: already loaded"):
         with log.open("wb") as sink:
             process = subprocess.Popen(
                 [sys.executable, "-m", "lineage.cli", "serve", "--demo", "--store", store, "--port", str(port)],
@@ -63,7 +63,7 @@ def test_serve_demo_loads_the_story_once(tmp_path: Path) -> None:
             assert endpoint_seen(url)["type"] == "ENDPOINT"
             assert expected in log.read_text()
             events = httpx.get(url + "/api/v1/events/lineage", params={"limit": 200}).json()["events"]
-            assert len(events) == 60
+            assert len(events) == 70
         finally:
             process.terminate()
             process.wait(10)
@@ -79,5 +79,5 @@ def test_lineage_demo_into_a_store_loads_it_once(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, done.stderr
         outputs.append(done.stdout)
-    assert "demo: 60 events sent" in outputs[0]
+    assert "demo: 70 events sent" in outputs[0]
     assert "demo: already loaded" in outputs[1]

@@ -18,7 +18,9 @@ def sql_facet(query: str) -> dict[str, object]:
 def test_each_model_version_keeps_its_metrics_and_each_endpoint_version_its_model(
     store: GraphStore, gql: GraphQL
 ) -> None:
-    load_demo(store)
+    loaded = load_demo(store)
+    assert loaded is not None
+    service = "run:" + loaded.runs["feast_apply:service"]  # the version feast apply defined
     answer = gql.data(
         """query($mns: String!, $m: String!, $ens: String!, $e: String!) {
           model: dataset(namespace: $mns, name: $m) {
@@ -41,14 +43,17 @@ def test_each_model_version_keeps_its_metrics_and_each_endpoint_version_its_mode
     assert params["n_estimators"] == 300
     trained_on = {v["version"]: v["writtenBy"]["inputs"] for v in models}
     assert trained_on["1"] == [
-        {"version": "2026-11-23", "dataset": {"name": "analytics.features.churn_features"}}
+        {"version": "2026-11-23", "dataset": {"name": "analytics.features.churn_features"}},
+        {"version": service, "dataset": {"name": "churn_service"}},
     ]
 
     served = answer["endpoint"]["versions"]["nodes"]
     assert [v["facets"]["lineage_deployment"]["model"]["version"] for v in served] == ["2", "1"]
+    # The endpoint also reads the feature service online.
+    online = {"version": service, "dataset": {"type": "FEATURE_SERVICE"}}
     assert [v["writtenBy"]["inputs"] for v in served] == [
-        [{"version": "2", "dataset": {"type": "MODEL"}}],
-        [{"version": "1", "dataset": {"type": "MODEL"}}],
+        [{"version": "2", "dataset": {"type": "MODEL"}}, online],
+        [{"version": "1", "dataset": {"type": "MODEL"}}, online],
     ]
     assert served[0]["createdAt"] > served[1]["createdAt"]
 

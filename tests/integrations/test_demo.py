@@ -11,9 +11,10 @@ from openlineage.client import OpenLineageClient
 from lineage import demo as D
 from lineage.analysis.incidents import find_incidents
 from lineage.graph.incidents import IncidentKind
-from lineage.graph.model import NodeKind, dataset_id, field_id, job_id
+from lineage.graph.model import EdgeKind, NodeKind, dataset_id, field_id, job_id, version_id
+from lineage.graph.model import run_id as run_node
 from lineage.integrations import RecordingTransport
-from lineage.store import GraphStore
+from lineage.store import Direction, GraphStore
 from tests.graphql.conftest import GraphQL, open_client
 from tests.integrations._check import check_events, facets_named
 
@@ -31,7 +32,7 @@ def test_the_demo_events_are_valid_and_the_same_every_time() -> None:
     D.run_demo(OpenLineageClient(transport=first))
     D.run_demo(OpenLineageClient(transport=second))
     assert first.sent == second.sent
-    assert len(first.sent) == 60
+    assert len(first.sent) == 70
     assert facets_named(first.sent) == {"lineage_model", "lineage_deployment", "lineage_drift"}
     times = sorted(e["eventTime"] for e in first.sent)
     assert (times[0], times[-1]) == ("2026-11-23T02:00:00+00:00", "2026-11-26T10:01:00+00:00")
@@ -50,7 +51,11 @@ def test_the_demo_has_exactly_its_datasets_with_their_types(demo: tuple[GraphSto
         D.STG_ORDERS: None,
         D.STG_CUSTOMERS: None,
         D.STG_EVENTS: None,
-        D.CHURN_FEATURES: None,
+        D.CHURN_FEATURES: "TABLE",  # Feast's source (PostgreSQLSource)
+        D.ENTITY: "ENTITY",
+        D.FEATURE_VIEW: "FEATURE_VIEW",
+        D.FEATURE_SERVICE: "FEATURE_SERVICE",
+        D.ONLINE_STORE: "TABLE",
         D.MODEL: "MODEL",
         D.ENDPOINT: "ENDPOINT",
     }
@@ -166,7 +171,29 @@ def test_which_churn_version_served_prod_is_an_as_of_answer(
     assert [n["name"] for n in nodes if n["kind"] == "DATASET" and n["type"] == "MODEL"] == ["churn"]
     nodes = gql.data(AS_OF, at=at, granularity="RUN")["lineage"]["nodes"]
     versions = {(n["dataset"]["name"], n["version"]) for n in nodes if n["kind"] == "DATASET_VERSION"}
-    assert versions == {("churn-scorer", result.runs[f"deploy:{model_version}"]), ("churn", model_version)}
+    assert versions == {
+        ("churn-scorer", result.runs[f"deploy:{model_version}"]),
+        ("churn", model_version),
+        ("churn_service", "run:" + result.runs["feast_apply:service"]),  # read online
+    }
+
+
+def test_each_materialization_reads_the_features_table_as_dbt_last_built_it(
+    demo: tuple[GraphStore, D.DemoResult, GraphQL],
+) -> None:
+    store, result, _ = demo
+    read = {}
+    for day in (1, 2, 3, 4):
+        run = run_node(result.runs[f"materialize:{day}"])
+        edges = store.edges_of([run], Direction.DOWNSTREAM, [EdgeKind.READ])
+        nodes = store.get_nodes([e.dst for e in edges])
+        read[day] = {
+            n.props["version"] for n in nodes.values() if n.props["dataset"] == dataset_id(*D.CHURN_FEATURES)
+        }
+    assert read == {1: {"2026-11-23"}, 2: {"2026-11-24"}, 3: {"2026-11-24"}, 4: {"2026-11-24"}}
+    # feast apply defined the view over the day-1 table.
+    apply = store.edges_of([run_node(result.runs["feast_apply:views"])], Direction.DOWNSTREAM, [EdgeKind.READ])
+    assert version_id(*D.CHURN_FEATURES, "2026-11-23") in {e.dst for e in apply}
 
 
 def test_the_story_opens_exactly_its_incidents(demo: tuple[GraphStore, D.DemoResult, GraphQL]) -> None:

@@ -52,12 +52,15 @@ def test_the_drift_on_the_endpoint_names_the_raw_type_change_first(store: GraphS
     assert {e.kind for e in second.evidence} >= {EvidenceKind.FAILED_ASSERTION}
     assert "an upstream suspect came first" in second.why
     assert sorted(n.split("\x1f")[-1] for n in report.raw_sources) == [
-        "app/events", "shop.public.customers", "shop.public.orders",
+        "app/events", "customer", "shop.public.customers", "shop.public.orders",
     ]  # fmt: skip
     assert [n.split("\x1f")[-1] for n in report.blast_radius] == [
         "analytics.raw.orders",
         "analytics.staging.stg_orders",
         "analytics.features.churn_features",
         "churn",
+        "customer_churn",
+        "online_store_customer_churn",  # materialized from the day-2 features
         "churn-scorer",
+        "churn_service",
     ]

@@ -172,9 +172,10 @@ def test_model_page_compares_versions_side_by_side(demo_served: Server, page: An
     auc = table.locator("tr", has=page.locator("th", has_text="auc"))
     assert auc.locator("td").all_inner_texts() == ["0.86", "0.84 \u22120.02"]
     trained_on = table.locator("tr", has=page.locator("th", has_text="trained on"))
-    assert [t.strip() for t in trained_on.locator("td").all_inner_texts()] == [
-        "analytics.features.churn_features@2026-11-23",
-        "analytics.features.churn_features@2026-11-24",
+    # Each version was trained on the feature service and that day's features table.
+    assert [t.strip().split("\n") for t in trained_on.locator("td").all_inner_texts()] == [
+        ["analytics.features.churn_features@2026-11-23", "churn_service@run:01a2\u2026"],
+        ["analytics.features.churn_features@2026-11-24", "churn_service@run:01a2\u2026"],
     ]
     deployed = table.locator("tr", has=page.locator("th", has_text="deployed to")).locator("td")
     assert (
