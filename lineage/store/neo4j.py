@@ -157,13 +157,18 @@ LEDGER_UPSERT: Final = (
     "UNWIND $rows AS row MERGE (l:LedgerEntry {ledger: row.ledger, key: row.key}) "
     "ON CREATE SET l.at = row.at, l.body = row.body"
 )
+# Each branch seeks an index on the ledger's name: an OR of "no start" and "from the
+# start on" in one branch cannot use one, and the planner then scans every entry.
 LEDGER_READ: Final = (
     "UNWIND $wanted AS w CALL (w) { "
     "MATCH (l:LedgerEntry {ledger: w.ledger}) WHERE w.since IS NOT NULL AND l.at < w.since "
     "RETURN l ORDER BY l.at DESC, l.key DESC LIMIT 1 "
     "UNION "
-    "MATCH (l:LedgerEntry {ledger: w.ledger}) WHERE w.since IS NULL OR l.at >= w.since "
-    "RETURN l } "
+    "MATCH (l:LedgerEntry) USING INDEX l:LedgerEntry(ledger, at) "
+    "WHERE w.since IS NOT NULL AND l.ledger = w.ledger AND l.at >= w.since RETURN l "
+    "UNION "
+    "MATCH (l:LedgerEntry) USING INDEX l:LedgerEntry(ledger, key) "
+    "WHERE w.since IS NULL AND l.ledger = w.ledger AND l.key IS NOT NULL RETURN l } "
     "RETURN w.ledger AS ledger, l.key AS key, l.at AS at, l.body AS body"
 )
 # An event is stored once, whatever number of times it arrives (a producer's retry, a Kafka
