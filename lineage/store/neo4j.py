@@ -108,21 +108,26 @@ def _connectivity(exc: BaseException) -> bool:
 # Labels and relationship types come from our enums only; every value is a parameter.
 
 
-def _node_upsert(kind: NodeKind) -> str:
-    columns = ", ".join(f"n.{c} = row.{c}" for c in NODE_COLUMNS)
-    return (
-        f"UNWIND $rows AS row MERGE (n:Entity:{LABELS[kind]} {{id: row.id}}) "
-        f"SET n.props = row.props, n.ats = row.ats, {columns}"
-    )
+def _node_write(kind: NodeKind, *, new: bool) -> str:
+    """``new``: for nodes the write transaction read and did not find, created outright."""
+    names = ("props", "ats", *NODE_COLUMNS)
+    node = f"n:Entity:{LABELS[kind]}"
+    if new:
+        columns = ", ".join(f"{c}: row.{c}" for c in names)
+        return f"UNWIND $rows AS row CREATE ({node} {{id: row.id, {columns}}})"
+    columns = ", ".join(f"n.{c} = row.{c}" for c in names)
+    return f"UNWIND $rows AS row MERGE ({node} {{id: row.id}}) SET {columns}"
 
 
-def _edge_upsert(kind: EdgeKind) -> str:
-    columns = ", ".join(f"r.{c} = row.{c}" for c in EDGE_COLUMNS)
-    return (
-        "UNWIND $rows AS row MATCH (a:Entity {id: row.src}) MATCH (b:Entity {id: row.dst}) "
-        f"MERGE (a)-[r:{kind.value} {{id: row.id}}]->(b) "
-        f"SET r.key = row.key, r.props = row.props, r.ats = row.ats, {columns}"
-    )
+def _edge_write(kind: EdgeKind, *, new: bool) -> str:
+    """``new``: for relationships the write transaction read and did not find."""
+    names = ("key", "props", "ats", *EDGE_COLUMNS)
+    ends = "UNWIND $rows AS row MATCH (a:Entity {id: row.src}) MATCH (b:Entity {id: row.dst}) "
+    if new:
+        columns = ", ".join(f"{c}: row.{c}" for c in names)
+        return f"{ends}CREATE (a)-[r:{kind.value} {{id: row.id, {columns}}}]->(b)"
+    columns = ", ".join(f"r.{c} = row.{c}" for c in names)
+    return f"{ends}MERGE (a)-[r:{kind.value} {{id: row.id}}]->(b) SET {columns}"
 
 
 def _edge_delete(kind: EdgeKind) -> str:
@@ -134,8 +139,11 @@ def _edge_delete(kind: EdgeKind) -> str:
     )
 
 
-NODE_UPSERT: Final = {kind: _node_upsert(kind) for kind in NodeKind}
-EDGE_UPSERT: Final = {kind: _edge_upsert(kind) for kind in EdgeKind}
+NODE_UPSERT: Final = {kind: _node_write(kind, new=False) for kind in NodeKind}
+EDGE_UPSERT: Final = {kind: _edge_write(kind, new=False) for kind in EdgeKind}
+#: For records the write transaction read and did not find: no lookup, no MERGE lock.
+NODE_CREATE: Final = {kind: _node_write(kind, new=True) for kind in NodeKind}
+EDGE_CREATE: Final = {kind: _edge_write(kind, new=True) for kind in EdgeKind}
 EDGE_DELETE: Final = {kind: _edge_delete(kind) for kind in EdgeKind}
 NODE_DELETE: Final = "MATCH (n:Entity) USING INDEX n:Entity(id) WHERE n.id IN $ids DETACH DELETE n"
 LOCK: Final = "MATCH (c:Counter {name: $name}) SET c.value = c.value + $n"
@@ -191,6 +199,8 @@ def write_statements() -> list[str]:
         *EDGE_DELETE.values(),
         *NODE_UPSERT.values(),
         *EDGE_UPSERT.values(),
+        *NODE_CREATE.values(),
+        *EDGE_CREATE.values(),
         REPORT_UPSERT,
         RUN_STATE_UPSERT,
         LEDGER_UPSERT,
@@ -585,10 +595,10 @@ class Neo4jStore:
                 tx.run(EDGE_DELETE[kind], ids=ids).consume()
             if working.deleted_nodes:
                 tx.run(NODE_DELETE, ids=sorted(working.deleted_nodes)).consume()
-            for nkind, rows in sorted(working.node_rows().items()):
-                tx.run(NODE_UPSERT[nkind], rows=rows).consume()
-            for ekind, rows in sorted(working.edge_rows().items()):
-                tx.run(EDGE_UPSERT[ekind], rows=rows).consume()
+            for (nkind, new), rows in sorted(working.node_rows().items()):
+                tx.run((NODE_CREATE if new else NODE_UPSERT)[nkind], rows=rows).consume()
+            for (ekind, new), rows in sorted(working.edge_rows().items()):
+                tx.run((EDGE_CREATE if new else EDGE_UPSERT)[ekind], rows=rows).consume()
             if report_rows := working.report_rows():
                 tx.run(REPORT_UPSERT, rows=report_rows).consume()
             if state_rows := working.run_state_rows():
