@@ -108,26 +108,35 @@ def _connectivity(exc: BaseException) -> bool:
 # Labels and relationship types come from our enums only; every value is a parameter.
 
 
-def _node_write(kind: NodeKind, *, new: bool) -> str:
-    """``new``: for nodes the write transaction read and did not find, created outright."""
-    names = ("props", "ats", *NODE_COLUMNS)
-    node = f"n:Entity:{LABELS[kind]}"
-    if new:
-        columns = ", ".join(f"{c}: row.{c}" for c in names)
-        return f"UNWIND $rows AS row CREATE ({node} {{id: row.id, {columns}}})"
-    columns = ", ".join(f"n.{c} = row.{c}" for c in names)
-    return f"UNWIND $rows AS row MERGE ({node} {{id: row.id}}) SET {columns}"
+def _node_upsert(kind: NodeKind) -> str:
+    columns = ", ".join(f"n.{c} = row.{c}" for c in NODE_COLUMNS)
+    return (
+        f"UNWIND $rows AS row MERGE (n:Entity:{LABELS[kind]} {{id: row.id}}) "
+        f"SET n.props = row.props, n.ats = row.ats, {columns}"
+    )
 
 
-def _edge_write(kind: EdgeKind, *, new: bool) -> str:
-    """``new``: for relationships the write transaction read and did not find."""
-    names = ("key", "props", "ats", *EDGE_COLUMNS)
-    ends = "UNWIND $rows AS row MATCH (a:Entity {id: row.src}) MATCH (b:Entity {id: row.dst}) "
-    if new:
-        columns = ", ".join(f"{c}: row.{c}" for c in names)
-        return f"{ends}CREATE (a)-[r:{kind.value} {{id: row.id, {columns}}}]->(b)"
-    columns = ", ".join(f"r.{c} = row.{c}" for c in names)
-    return f"{ends}MERGE (a)-[r:{kind.value} {{id: row.id}}]->(b) SET {columns}"
+def _edge_upsert(kind: EdgeKind) -> str:
+    columns = ", ".join(f"r.{c} = row.{c}" for c in EDGE_COLUMNS)
+    return (
+        "UNWIND $rows AS row MATCH (a:Entity {id: row.src}) MATCH (b:Entity {id: row.dst}) "
+        f"MERGE (a)-[r:{kind.value} {{id: row.id}}]->(b) "
+        f"SET r.key = row.key, r.props = row.props, r.ats = row.ats, {columns}"
+    )
+
+
+def _node_create(kind: NodeKind) -> str:
+    # A row holds exactly what the upsert sets (a null is not set): the node is the row.
+    return f"UNWIND $rows AS row CREATE (n:Entity:{LABELS[kind]}) SET n = row"
+
+
+def _edge_create(kind: EdgeKind) -> str:
+    # The row without its ends: what the upsert sets. (A SET from a map would plan an Eager.)
+    kept = ", ".join(f"{c}: row.{c}" for c in ("id", "key", "props", "ats", *EDGE_COLUMNS))
+    return (
+        "UNWIND $rows AS row MATCH (a:Entity {id: row.src}) MATCH (b:Entity {id: row.dst}) "
+        f"CREATE (a)-[r:{kind.value} {{{kept}}}]->(b)"
+    )
 
 
 def _edge_delete(kind: EdgeKind) -> str:
@@ -139,11 +148,11 @@ def _edge_delete(kind: EdgeKind) -> str:
     )
 
 
-NODE_UPSERT: Final = {kind: _node_write(kind, new=False) for kind in NodeKind}
-EDGE_UPSERT: Final = {kind: _edge_write(kind, new=False) for kind in EdgeKind}
+NODE_UPSERT: Final = {kind: _node_upsert(kind) for kind in NodeKind}
+EDGE_UPSERT: Final = {kind: _edge_upsert(kind) for kind in EdgeKind}
 #: For records the write transaction read and did not find: no lookup, no MERGE lock.
-NODE_CREATE: Final = {kind: _node_write(kind, new=True) for kind in NodeKind}
-EDGE_CREATE: Final = {kind: _edge_write(kind, new=True) for kind in EdgeKind}
+NODE_CREATE: Final = {kind: _node_create(kind) for kind in NodeKind}
+EDGE_CREATE: Final = {kind: _edge_create(kind) for kind in EdgeKind}
 EDGE_DELETE: Final = {kind: _edge_delete(kind) for kind in EdgeKind}
 NODE_DELETE: Final = "MATCH (n:Entity) USING INDEX n:Entity(id) WHERE n.id IN $ids DETACH DELETE n"
 LOCK: Final = "MATCH (c:Counter {name: $name}) SET c.value = c.value + $n"
