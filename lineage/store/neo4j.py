@@ -130,6 +130,20 @@ def _edge_upsert(kind: EdgeKind) -> str:
     )
 
 
+def _node_create(kind: NodeKind) -> str:
+    # A row holds exactly what the upsert sets (a null is not set): the node is the row.
+    return f"UNWIND $rows AS row CREATE (n:Entity:{LABELS[kind]}) SET n = row"
+
+
+def _edge_create(kind: EdgeKind) -> str:
+    # The row without its ends: what the upsert sets. (A SET from a map would plan an Eager.)
+    kept = ", ".join(f"{c}: row.{c}" for c in ("id", "key", "props", "ats", *EDGE_COLUMNS))
+    return (
+        "UNWIND $rows AS row MATCH (a:Entity {id: row.src}) MATCH (b:Entity {id: row.dst}) "
+        f"CREATE (a)-[r:{kind.value} {{{kept}}}]->(b)"
+    )
+
+
 def _edge_delete(kind: EdgeKind) -> str:
     # The hint keeps the unique-index seek whatever the statistics say: with a scan and a
     # filter instead (chosen once a kind has many edges), the planner puts an Eager before
@@ -141,6 +155,9 @@ def _edge_delete(kind: EdgeKind) -> str:
 
 NODE_UPSERT: Final = {kind: _node_upsert(kind) for kind in NodeKind}
 EDGE_UPSERT: Final = {kind: _edge_upsert(kind) for kind in EdgeKind}
+#: For records the write transaction read and did not find: no lookup, no MERGE lock.
+NODE_CREATE: Final = {kind: _node_create(kind) for kind in NodeKind}
+EDGE_CREATE: Final = {kind: _edge_create(kind) for kind in EdgeKind}
 EDGE_DELETE: Final = {kind: _edge_delete(kind) for kind in EdgeKind}
 NODE_DELETE: Final = "MATCH (n:Entity) USING INDEX n:Entity(id) WHERE n.id IN $ids DETACH DELETE n"
 LOCK: Final = "MATCH (c:Counter {name: $name}) SET c.value = c.value + $n"
@@ -162,13 +179,18 @@ LEDGER_UPSERT: Final = (
     "UNWIND $rows AS row MERGE (l:LedgerEntry {ledger: row.ledger, key: row.key}) "
     "ON CREATE SET l.at = row.at, l.body = row.body"
 )
+# Each branch seeks an index on the ledger's name: an OR of "no start" and "from the
+# start on" in one branch cannot use one, and the planner then scans every entry.
 LEDGER_READ: Final = (
     "UNWIND $wanted AS w CALL (w) { "
     "MATCH (l:LedgerEntry {ledger: w.ledger}) WHERE w.since IS NOT NULL AND l.at < w.since "
     "RETURN l ORDER BY l.at DESC, l.key DESC LIMIT 1 "
     "UNION "
-    "MATCH (l:LedgerEntry {ledger: w.ledger}) WHERE w.since IS NULL OR l.at >= w.since "
-    "RETURN l } "
+    "MATCH (l:LedgerEntry) USING INDEX l:LedgerEntry(ledger, at) "
+    "WHERE w.since IS NOT NULL AND l.ledger = w.ledger AND l.at >= w.since RETURN l "
+    "UNION "
+    "MATCH (l:LedgerEntry) USING INDEX l:LedgerEntry(ledger, key) "
+    "WHERE w.since IS NULL AND l.ledger = w.ledger AND l.key IS NOT NULL RETURN l } "
     "RETURN w.ledger AS ledger, l.key AS key, l.at AS at, l.body AS body"
 )
 # An event is stored once, whatever number of times it arrives (a producer's retry, a Kafka
@@ -191,6 +213,8 @@ def write_statements() -> list[str]:
         *EDGE_DELETE.values(),
         *NODE_UPSERT.values(),
         *EDGE_UPSERT.values(),
+        *NODE_CREATE.values(),
+        *EDGE_CREATE.values(),
         REPORT_UPSERT,
         RUN_STATE_UPSERT,
         LEDGER_UPSERT,
@@ -613,10 +637,10 @@ class Neo4jStore:
                 tx.run(EDGE_DELETE[kind], ids=ids).consume()
             if working.deleted_nodes:
                 tx.run(NODE_DELETE, ids=sorted(working.deleted_nodes)).consume()
-            for nkind, rows in sorted(working.node_rows().items()):
-                tx.run(NODE_UPSERT[nkind], rows=rows).consume()
-            for ekind, rows in sorted(working.edge_rows().items()):
-                tx.run(EDGE_UPSERT[ekind], rows=rows).consume()
+            for (nkind, new), rows in sorted(working.node_rows().items()):
+                tx.run((NODE_CREATE if new else NODE_UPSERT)[nkind], rows=rows).consume()
+            for (ekind, new), rows in sorted(working.edge_rows().items()):
+                tx.run((EDGE_CREATE if new else EDGE_UPSERT)[ekind], rows=rows).consume()
             if report_rows := working.report_rows():
                 tx.run(REPORT_UPSERT, rows=report_rows).consume()
             if state_rows := working.run_state_rows():

@@ -158,6 +158,8 @@ class WorkingSet(MergeState):
         self._nodes: dict[str, NodeRec | None] = {}
         self._not_stored: set[str] = set()
         self._edges: dict[str, EdgeRec | None] = {}
+        # Edges read and not found: like nodes in ``_not_stored``, written with a CREATE.
+        self._absent_edges: set[str] = set()
         self._adjacency_loaded: set[tuple[str, EdgeKind, str]] = set()
         self._written_loaded: set[str] = set()
         self._reads_since: dict[str, float] = {}
@@ -198,6 +200,7 @@ class WorkingSet(MergeState):
             {"ids": wanted},
         ):
             nid = row["id"]
+            absent.discard(nid)
             try:
                 kind, _ = split_id(nid)
             except ValueError:
@@ -205,7 +208,6 @@ class WorkingSet(MergeState):
             rec = NodeRec(kind, orjson.loads(row["props"]), orjson.loads(row["ats"]))
             self._nodes[nid] = rec
             self._index_node(nid, rec)
-            absent.discard(nid)
         # No stored relationship can touch a node that is not stored.
         self._not_stored.update(absent)
 
@@ -235,6 +237,7 @@ class WorkingSet(MergeState):
             parts = eid.split("\x1e")
             if len(parts) == 4 and (parts[1] in self._not_stored or parts[2] in self._not_stored):
                 self._edges[eid] = None
+                self._absent_edges.add(eid)
                 continue
             by_kind.setdefault(edge_kind_of(eid), []).append(eid)
         for kind, wanted in sorted(by_kind.items()):
@@ -245,8 +248,11 @@ class WorkingSet(MergeState):
                 {"ids": wanted},
             )
             self._add_edge_rows(rows)
+            found = {row["id"] for row in rows}
             for eid in wanted:
                 self._edges.setdefault(eid, None)
+                if eid not in found:
+                    self._absent_edges.add(eid)
 
     def _load_adjacency(self, ids: Iterable[str], kind: EdgeKind, direction: str) -> None:
         ids = {i for i in ids if (i, kind, direction) not in self._adjacency_loaded}
@@ -591,20 +597,26 @@ class WorkingSet(MergeState):
             if rec is not None and rec.kind is NodeKind.FIELD and nid not in self.deleted_nodes
         }
 
-    def node_rows(self) -> dict[NodeKind, list[dict[str, Any]]]:
-        rows: dict[NodeKind, list[dict[str, Any]]] = {}
+    # Rows are keyed by kind and by whether the record is new: one this transaction read
+    # and did not find (every writer holds the same lock from before its reads to its
+    # commit) is created outright, without the lookup and lock a MERGE takes.
+
+    def node_rows(self) -> dict[tuple[NodeKind, bool], list[dict[str, Any]]]:
+        rows: dict[tuple[NodeKind, bool], list[dict[str, Any]]] = {}
         for nid in sorted(self.dirty_nodes):
             rec = self._nodes.get(nid)
             if rec is not None:
-                rows.setdefault(rec.kind, []).append(node_row(nid, rec.props, rec.ats))
+                new = nid in self._not_stored
+                rows.setdefault((rec.kind, new), []).append(node_row(nid, rec.props, rec.ats))
         return rows
 
-    def edge_rows(self) -> dict[EdgeKind, list[dict[str, Any]]]:
-        rows: dict[EdgeKind, list[dict[str, Any]]] = {}
+    def edge_rows(self) -> dict[tuple[EdgeKind, bool], list[dict[str, Any]]]:
+        rows: dict[tuple[EdgeKind, bool], list[dict[str, Any]]] = {}
         for eid in sorted(self.dirty_edges):
             rec = self._edges.get(eid)
             if rec is not None:
-                rows.setdefault(rec.kind, []).append(
+                new = eid in self._absent_edges
+                rows.setdefault((rec.kind, new), []).append(
                     edge_row(eid, rec.src, rec.dst, rec.key, rec.props, rec.ats)
                 )
         return rows
