@@ -46,6 +46,10 @@ T = TypeVar("T", bound=BaseModel)
 
 _ABSENT: Any = object()
 
+#: Objects an entry of :class:`SharedFacets` holds that other entries may hold too, each
+#: with its size as JSON.
+Parts = tuple[tuple[object, int], ...]
+
 
 class FacetMap(dict[str, dict[str, Any]]):
     """A ``dict`` of facets as received, plus a cache of their typed models.
@@ -80,7 +84,13 @@ class SharedFacets:
     with its model). Only JSON that validated is stored, and only JSON without ``null``:
     then the compact JSON text identifies the content exactly (NaN and infinities, which
     ``orjson`` writes as ``null``, cannot alias it). Memory is bounded by the total JSON
-    size of the entries, ``max_bytes``; the objects take roughly ten times that.
+    size of what the entries hold, ``max_bytes``; the objects take roughly ten times that.
+
+    An entry may hold objects that other entries hold too (a facet map's entry holds the
+    typed facets that are entries of their own): each such ``part`` is counted once, for
+    as long as some entry holds it. Counting it twice would make a working set of facet
+    maps and their big facets look twice its size, and an LRU over a working set bigger
+    than itself serves almost nothing.
 
     Typed facets are frozen, so sharing them is safe as long as nobody mutates the lists
     and dicts inside them, which no reader should.
@@ -88,7 +98,11 @@ class SharedFacets:
 
     def __init__(self, *, max_bytes: int = 4 << 20) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple[Hashable, bytes], object] = OrderedDict()
+        self._entries: OrderedDict[tuple[Hashable, bytes], tuple[object, int, Parts]] = (
+            OrderedDict()
+        )
+        #: id of each part held -> (the part, its size, how many entries hold it).
+        self._parts: dict[int, tuple[object, int, int]] = {}
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -106,24 +120,47 @@ class SharedFacets:
         """What was stored for content ``key`` under ``tag``, if anything."""
         with self._lock:
             found = self._entries.get((tag, key))
-            if found is not None:
-                self._entries.move_to_end((tag, key))
-            return found
+            if found is None:
+                return None
+            self._entries.move_to_end((tag, key))
+            return found[0]
 
-    def put(self, tag: Hashable, key: bytes, value: object) -> None:
-        """Store ``value`` for content ``key`` under ``tag``, evicting the oldest entries."""
+    def put(
+        self, tag: Hashable, key: bytes, value: object, parts: Parts = (), size: int | None = None
+    ) -> None:
+        """Store ``value`` for content ``key`` under ``tag``, evicting the oldest entries.
+
+        ``parts`` are objects ``value`` holds that other entries may hold too, each with
+        its JSON size; ``size`` is that of the rest of ``value`` (by default, of ``key``).
+        """
         with self._lock:
             if (tag, key) in self._entries:
                 return
-            self._entries[(tag, key)] = value
-            self._bytes += len(key)
-            while self._bytes > self.max_bytes:
-                (_, evicted), _ = self._entries.popitem(last=False)
-                self._bytes -= len(evicted)
+            own = len(key) if size is None else size
+            self._entries[(tag, key)] = (value, own, parts)
+            self._bytes += own
+            for part, part_size in parts:
+                held = self._parts.get(id(part))
+                if held is None:
+                    self._parts[id(part)] = (part, part_size, 1)
+                    self._bytes += part_size
+                else:
+                    self._parts[id(part)] = (part, held[1], held[2] + 1)
+            while self._bytes > self.max_bytes and self._entries:
+                _, (_, own, parts) = self._entries.popitem(last=False)
+                self._bytes -= own
+                for part, _ in parts:
+                    part, part_size, count = self._parts[id(part)]
+                    if count == 1:
+                        del self._parts[id(part)]
+                        self._bytes -= part_size
+                    else:
+                        self._parts[id(part)] = (part, part_size, count - 1)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._parts.clear()
             self._bytes = 0
 
     def __len__(self) -> int:
@@ -171,6 +208,7 @@ def facet_map_validator(
                 result._typed = dict(known)
                 return result
         problems: list[tuple[Loc, str]] = []
+        shared: list[tuple[object, int]] = []
         for name, facet in value.items():
             if not isinstance(facet, dict):
                 problems.append(((name,), "expected an object (a facet)"))
@@ -182,7 +220,7 @@ def facet_map_validator(
             if model is None or deleted is True:
                 _check_base(name, facet, problems)
                 continue
-            instance = _typed_facet(model, name, facet, problems)
+            instance = _typed_facet(model, name, facet, problems, shared)
             if instance is not None:
                 result.remember(name, model, instance)
         if problems:
@@ -192,28 +230,38 @@ def facet_map_validator(
                 {"count": len(problems), "problems": problems},
             )
         if key is not None:
-            SHARED_FACETS.put(tag, key, dict(result._typed or {}))
+            # The big facets inside are entries of their own: counted once, as parts.
+            rest = len(key) - sum(size for _, size in shared)
+            SHARED_FACETS.put(tag, key, dict(result._typed or {}), tuple(shared), rest)
         return result
 
     return PlainValidator(validate, json_schema_input_type=dict[str, dict[str, Any]])
 
 
 def _typed_facet(
-    model: type[BaseModel], name: str, facet: dict[str, Any], problems: list[tuple[Loc, str]]
+    model: type[BaseModel],
+    name: str,
+    facet: dict[str, Any],
+    problems: list[tuple[Loc, str]],
+    shared: list[tuple[object, int]],
 ) -> BaseModel | None:
+    """``facet`` as a ``model``, or None after adding its problems to ``problems``. A
+    facet shared by content is added to ``shared`` with its size as JSON."""
     shareable = getattr(model, "share_by_content", False)
     key = SHARED_FACETS.key_of(facet, _FACET_MIN_SIZE) if shareable else None
     if key is not None:
-        shared = SHARED_FACETS.get(model, key)
-        if isinstance(shared, model):
-            return shared
+        known = SHARED_FACETS.get(model, key)
+        if isinstance(known, model):
+            shared.append((known, len(key)))
+            return known
     try:
         instance = model.model_validate(facet)
     except ValidationError as exc:
         problems.extend(located_problems(exc, (name,)))
         return None
     if key is not None:
-        SHARED_FACETS.put(model, key, instance)
+        SHARED_FACETS.put(model, key, instance, ((instance, len(key)),), 0)
+        shared.append((instance, len(key)))
     return instance
 
 

@@ -530,3 +530,19 @@ def test_the_process_wide_cache_can_be_cleared() -> None:
 
     assert len(SHARED_FACETS) == 0
     run_event(b.dbt_run_event())
+
+
+def test_a_facet_held_by_several_entries_counts_once_against_the_budget() -> None:
+    model = facets.SchemaDatasetFacet
+    instance = model.model_validate(b.schema_facet("a"))
+    key = SharedFacets().key_of(b.schema_facet("a"))
+    assert key is not None and len(key) > 100
+    # Room for the facet and the rest of the map once, not for the facet twice.
+    cache = SharedFacets(max_bytes=len(key) + 100)
+    facet_map = b'{"schema":' + key + b"}"
+
+    cache.put(model, key, instance, ((instance, len(key)),), 0)
+    cache.put("facet map", facet_map, {"schema": instance}, ((instance, len(key)),), 11)
+
+    assert len(cache) == 2
+    assert cache.get(model, key) is instance
