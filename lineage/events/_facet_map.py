@@ -292,12 +292,13 @@ def get_facet(facets: Mapping[str, Any], name: str, model: type[T]) -> T | None:
     raw = facets.get(name)
     if raw is None:
         return None
-    if isinstance(raw, Mapping) and raw.get("_deleted") is True:
-        return None
     if isinstance(facets, FacetMap):
+        # Only facets that are not deletion markers are ever typed and remembered.
         found = facets.cached(name, model)
         if found is not None:
             return found
+    if isinstance(raw, (dict, Mapping)) and raw.get("_deleted") is True:
+        return None
     try:
         instance = model.model_validate(raw)
     except ValidationError as exc:

@@ -59,7 +59,10 @@ _SCHEMA_URL: Final = (
 
 def _facet(facets: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
     value = facets.get(name)
-    if isinstance(value, Mapping) and value.get("_deleted") is not True:
+    if value is None:
+        return None
+    # dict first: the facets of a parsed event are dicts, and an ABC check costs more.
+    if isinstance(value, (dict, Mapping)) and value.get("_deleted") is not True:
         return value
     return None
 

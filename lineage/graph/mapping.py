@@ -10,15 +10,16 @@ the resulting graph.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import orjson
 
 from lineage.events import (
     DatasetEvent,
+    FacetMap,
     InputDataset,
     Job,
     JobEvent,
@@ -53,6 +54,9 @@ from lineage.graph.model import (
     version_id,
 )
 from lineage.graph.sql import SqlLineage, Statement, analyze, dialect_for
+
+M = TypeVar("M")
+V = TypeVar("V")
 
 #: Job kinds this project gives its own meaning to; any other ``jobType`` is ETL.
 ML_JOB_KINDS = frozenset(
@@ -260,7 +264,9 @@ def _input(
         dataset=dsid,
         at=at,
         version=version_id(ds.namespace, ds.name, version.datasetVersion) if version else None,
-        observed=observed_version_id(ds.namespace, ds.name, schema),
+        observed=version_id(
+            ds.namespace, ds.name, "observed:" + _observed_digest(ds.facets, schema)
+        ),
         observed_props=observed_props,
         observed_known=schema is not None,
         edge_props=edge_props,
@@ -394,9 +400,17 @@ def _column_lineage(
     and the other names its query may call them by; ``implied``: the lineage the producer's
     own definitions imply where it sent none (``lineage.graph.feast``)."""
     lineage = get_facet(ds.facets, "columnLineage", F.ColumnLineageDatasetFacet)
-    raw: Any = ds.facets.get("columnLineage") if lineage is not None else None
-    if lineage is None and implied is not None:
-        lineage, raw = implied, implied.model_dump(mode="json")
+    key: bytes | None = None
+    if lineage is not None:
+        raw = ds.facets["columnLineage"]
+        # The typed facet of a parsed event stands for its JSON content: digest it once.
+        key = (
+            _derived(lineage, "key", lambda _: _content_key(raw))
+            if isinstance(ds.facets, FacetMap)
+            else _content_key(raw)
+        )
+    elif implied is not None:
+        lineage, key = implied, _content_key(implied.model_dump(mode="json"))
     if lineage is None and statement is None:
         return
     schema = get_facet(ds.facets, "schema", F.SchemaDatasetFacet)
@@ -404,7 +418,7 @@ def _column_lineage(
         ds.namespace,
         ds.name,
         lineage,
-        hashlib.blake2b(orjson.dumps(raw), digest_size=16).digest() if raw else None,
+        key,
         tuple(f.name for f in schema.fields) if schema is not None else (),
         statement,
         datasets,
@@ -415,6 +429,10 @@ def _column_lineage(
         at,
         aliases=aliases,
     )
+
+
+def _content_key(raw: Any) -> bytes:
+    return hashlib.blake2b(orjson.dumps(raw), digest_size=16).digest()
 
 
 def _output_lineage(
@@ -1053,20 +1071,28 @@ def _assertions(
             )
 
 
-_PATHS: dict[int, tuple[F.SchemaDatasetFacet, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
-
-
 def _schema_paths(schema: F.SchemaDatasetFacet) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Every field's dotted path, nested fields included, and its own name (planned once
     per shared facet)."""
-    cached = _PATHS.get(id(schema))
-    if cached is not None and cached[0] is schema:
-        return cached[1]
-    if len(_PATHS) >= _PLANS_MAX:
-        _PATHS.clear()
-    paths = _walk_schema(schema)
-    _PATHS[id(schema)] = (schema, paths)
-    return paths
+    return _derived(schema, "paths", _walk_schema)
+
+
+_DERIVED: dict[tuple[int, str], tuple[object, Any]] = {}
+
+
+def _derived(facet: M, what: str, compute: Callable[[M], V]) -> V:
+    """``compute(facet)``, computed once per typed facet instance: the facet parser shares
+    one instance per content (a schema, column lineage) between events. ``what`` names the
+    computation. Values keep their facet alive, so an id cannot be reused while cached."""
+    found = _DERIVED.get((id(facet), what))
+    if found is not None and found[0] is facet:
+        value: V = found[1]
+        return value
+    if len(_DERIVED) >= _PLANS_MAX:
+        _DERIVED.clear()
+    value = compute(facet)
+    _DERIVED[(id(facet), what)] = (facet, value)
+    return value
 
 
 def _walk_schema(schema: F.SchemaDatasetFacet) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -1103,6 +1129,15 @@ def schema_fields(facets: Mapping[str, Any]) -> list[Any] | None:
     return _schema_fields(facets)
 
 
+def _observed_digest(facets: Mapping[str, Any], fields: list[Any] | None) -> str:
+    """``_schema_digest(fields)``, ``fields`` being those of ``facets``' schema facet:
+    computed once per typed schema of a parsed event, which stands for its JSON content."""
+    typed = facets.cached("schema", F.SchemaDatasetFacet) if isinstance(facets, FacetMap) else None
+    if fields is None or typed is None:
+        return _schema_digest(fields)
+    return _derived(typed, "digest", lambda _: _schema_digest(fields))
+
+
 def _schema_digest(fields: list[Any] | None) -> str:
     if fields is None:
         return "unknown"
@@ -1118,14 +1153,15 @@ def _identity(namespace: str, name: str) -> dict[str, Prop]:
 
 def _has_facet(facets: Mapping[str, Any], name: str) -> bool:
     value = facets.get(name)
-    return isinstance(value, Mapping) and not value.get("_deleted")
+    # dict first: the facets of a parsed event are dicts, and an ABC check costs more.
+    return isinstance(value, (dict, Mapping)) and not value.get("_deleted")
 
 
 def _facet_props(facets: Mapping[str, Any], at: float) -> dict[str, Prop]:
     """Every facet, verbatim, as its own last-writer-wins property (None deletes it)."""
     props: dict[str, Prop] = {}
     for name, value in facets.items():
-        if isinstance(value, Mapping) and value.get("_deleted") is True:
+        if isinstance(value, (dict, Mapping)) and value.get("_deleted") is True:
             props[FACET_PREFIX + name] = Prop(None, at=at)
         else:
             props[FACET_PREFIX + name] = Prop(value, at=at)
