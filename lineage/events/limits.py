@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from functools import lru_cache
+from typing import Annotated, Any, Final
 
+import msgspec
 import orjson
 
 from lineage.events.errors import EventValidationError, Loc, Problem, format_path
@@ -84,8 +86,10 @@ def check_limits(raw: Any, limits: EventLimits = DEFAULT_LIMITS) -> None:
     check_facets(raw, limits)
 
 
-def check_shape(raw: Any, limits: EventLimits = DEFAULT_LIMITS) -> None:
-    """The limits on counts (inputs, outputs, schema fields): cheap, checked first."""
+def check_shape(raw: Any, limits: EventLimits = DEFAULT_LIMITS, body: bytes | None = None) -> None:
+    """The limits on counts (inputs, outputs, schema fields) and on names: cheap, checked
+    first. ``body``, when given, is ``raw`` as JSON (the bytes it was decoded from): names
+    are then looked for in it first, in C, and walked only when one may be too long."""
     if not isinstance(raw, dict):
         return
     for key, limit in (("inputs", limits.max_inputs), ("outputs", limits.max_outputs)):
@@ -98,9 +102,80 @@ def check_shape(raw: Any, limits: EventLimits = DEFAULT_LIMITS) -> None:
                 f"({name}: raise {SETTINGS[name]} to accept more, or send them in several events)",
                 name,
             )
-    for loc, dataset in _datasets(raw):
-        _check_schema(loc, dataset, limits.max_schema_fields)
-    _check_names(raw, limits.max_name_bytes)
+    # A list of n items holds n - 1 commas: no schema in a body with fewer commas and
+    # lists than the limit can hold more fields.
+    if body is None or body.count(b",") + body.count(b"[") > limits.max_schema_fields:
+        for loc, dataset in _datasets(raw):
+            _check_schema(loc, dataset, limits.max_schema_fields)
+    if body is None or not _names_are_short(body, limits.max_name_bytes):
+        _check_names(raw, limits.max_name_bytes)
+
+
+def _names_are_short(body: bytes, limit: int) -> bool:
+    """True when no name :func:`_long_names` looks at in event ``body`` is longer than
+    ``limit / 4`` characters, so that none can be over ``limit`` bytes; False when one may
+    be, or when the event is not shaped as the quick test expects (the walk then decides).
+    """
+    try:
+        _names_decoder(limit).decode(body)
+    except (msgspec.MsgspecError, RecursionError):
+        return False
+    return True
+
+
+# Types built at run time, as values (mypy would read list[...] of a variable as a type).
+_LIST: Any = list
+_DICT: Any = dict
+
+#: Levels of nested schema fields the quick name test reads; a deeper schema is walked.
+_SCHEMA_LEVELS: Final = 4
+
+
+def _struct(name: str, fields: list[tuple[str, Any, Any]]) -> Any:
+    # Untracked by the garbage collector: they hold only strings and each other.
+    return msgspec.defstruct(name, fields, gc=False)
+
+
+@lru_cache(maxsize=8)
+def _names_decoder(limit: int) -> msgspec.json.Decoder[Any]:
+    """Decodes an event keeping only the names :func:`_long_names` checks, each at most
+    ``limit / 4`` characters: what is not one of them is skipped, in C."""
+    short = Annotated[str, msgspec.Meta(max_length=limit // 4)]
+    name = short | None
+    level: Any = None  # the deepest level read: nested fields there go to the walk
+    for _ in range(_SCHEMA_LEVELS):
+        level = _struct(
+            "SchemaField", [("name", name, None), ("fields", _LIST[level] | None, None)]
+        )
+    schema = _struct("Schema", [("fields", _LIST[level] | None, None)])
+    source = _struct(
+        "InputField", [("namespace", name, None), ("name", name, None), ("field", name, None)]
+    )
+    column = _struct("ColumnLineageField", [("inputFields", _LIST[source] | None, None)])
+    lineage = _struct("ColumnLineage", [("fields", _DICT[short, column] | None, None)])
+    facets = _struct(
+        "DatasetFacets", [("schema", schema | None, None), ("columnLineage", lineage | None, None)]
+    )
+    dataset = _struct(
+        "Dataset",
+        [("namespace", name, None), ("name", name, None), ("facets", facets | None, None)],
+    )
+    job = _struct("Job", [("namespace", name, None), ("name", name, None)])
+    root = _struct("ParentRoot", [("job", job | None, None)])
+    parent = _struct("Parent", [("job", job | None, None), ("root", root | None, None)])
+    run_facets = _struct("RunFacets", [("parent", parent | None, None)])
+    run = _struct("Run", [("facets", run_facets | None, None)])
+    event = _struct(
+        "Event",
+        [
+            ("job", job | None, None),
+            ("run", run | None, None),
+            ("inputs", _LIST[dataset] | None, None),
+            ("outputs", _LIST[dataset] | None, None),
+            ("dataset", dataset | None, None),
+        ],
+    )
+    return msgspec.json.Decoder(event)
 
 
 def _check_names(raw: dict[str, Any], limit: int) -> None:

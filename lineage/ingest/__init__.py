@@ -57,7 +57,7 @@ def prepare(
     ``limits``; counts are checked before the event is parsed, so a too wide event is
     refused before it costs anything.
     """
-    check_shape(raw, limits)
+    check_shape(raw, limits, body)
     event = parse_event(raw)
     if body is None:
         body = orjson.dumps(raw)
