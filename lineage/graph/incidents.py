@@ -30,7 +30,7 @@ import orjson
 
 from lineage.events import DatasetEvent, EventValidationError, LineageEvent, RunEvent, get_facet
 from lineage.events import facets as F
-from lineage.graph.mapping import error_message, observed_version_id, schema_fields, statement_of
+from lineage.graph.mapping import derived, error_message, observed_version_of, statement_of
 from lineage.graph.model import dataset_id, field_id, job_id, run_id, version_id
 
 DRIFT_FACET: Final = "lineage_drift"
@@ -136,7 +136,7 @@ def observations_for(event: LineageEvent) -> tuple[Observation, ...]:
         vid = (
             version_id(ds.namespace, ds.name, version.datasetVersion)
             if version
-            else observed_version_id(ds.namespace, ds.name, schema_fields(ds.facets))
+            else observed_version_of(ds.namespace, ds.name, ds.facets)
         )
         found.extend(
             _dataset_checks(
@@ -268,7 +268,7 @@ def _dataset_checks(
                 at,
                 f"schema of {name}",
                 run,
-                _flatten(schema.fields),
+                derived(schema, "flat", lambda s: _flatten(s.fields)),
                 version,
                 observed,
             )

@@ -264,9 +264,7 @@ def _input(
         dataset=dsid,
         at=at,
         version=version_id(ds.namespace, ds.name, version.datasetVersion) if version else None,
-        observed=version_id(
-            ds.namespace, ds.name, "observed:" + _observed_digest(ds.facets, schema)
-        ),
+        observed=observed_version_of(ds.namespace, ds.name, ds.facets),
         observed_props=observed_props,
         observed_known=schema is not None,
         edge_props=edge_props,
@@ -405,7 +403,7 @@ def _column_lineage(
         raw = ds.facets["columnLineage"]
         # The typed facet of a parsed event stands for its JSON content: digest it once.
         key = (
-            _derived(lineage, "key", lambda _: _content_key(raw))
+            derived(lineage, "key", lambda _: _content_key(raw))
             if isinstance(ds.facets, FacetMap)
             else _content_key(raw)
         )
@@ -1074,16 +1072,17 @@ def _assertions(
 def _schema_paths(schema: F.SchemaDatasetFacet) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Every field's dotted path, nested fields included, and its own name (planned once
     per shared facet)."""
-    return _derived(schema, "paths", _walk_schema)
+    return derived(schema, "paths", _walk_schema)
 
 
 _DERIVED: dict[tuple[int, str], tuple[object, Any]] = {}
 
 
-def _derived(facet: M, what: str, compute: Callable[[M], V]) -> V:
+def derived(facet: M, what: str, compute: Callable[[M], V]) -> V:
     """``compute(facet)``, computed once per typed facet instance: the facet parser shares
-    one instance per content (a schema, column lineage) between events. ``what`` names the
-    computation. Values keep their facet alive, so an id cannot be reused while cached."""
+    one instance per content (a schema, column lineage) between events, so what depends
+    only on the facet is worked out once for all of them. ``what`` names the computation.
+    Values keep their facet alive, so an id cannot be reused while cached."""
     found = _DERIVED.get((id(facet), what))
     if found is not None and found[0] is facet:
         value: V = found[1]
@@ -1129,13 +1128,15 @@ def schema_fields(facets: Mapping[str, Any]) -> list[Any] | None:
     return _schema_fields(facets)
 
 
-def _observed_digest(facets: Mapping[str, Any], fields: list[Any] | None) -> str:
-    """``_schema_digest(fields)``, ``fields`` being those of ``facets``' schema facet:
-    computed once per typed schema of a parsed event, which stands for its JSON content."""
+def observed_version_of(namespace: str, name: str, facets: Mapping[str, Any]) -> str:
+    """``observed_version_id`` of a dataset with these facets; its schema's digest is
+    worked out once per typed schema of a parsed event, which stands for its JSON content."""
+    fields = _schema_fields(facets)
     typed = facets.cached("schema", F.SchemaDatasetFacet) if isinstance(facets, FacetMap) else None
     if fields is None or typed is None:
-        return _schema_digest(fields)
-    return _derived(typed, "digest", lambda _: _schema_digest(fields))
+        return observed_version_id(namespace, name, fields)
+    digest = derived(typed, "digest", lambda _: _schema_digest(fields))
+    return version_id(namespace, name, "observed:" + digest)
 
 
 def _schema_digest(fields: list[Any] | None) -> str:
