@@ -353,6 +353,27 @@ def test_a_prune_after_the_snapshot_is_replayed(path: Path) -> None:
         store.close()
 
 
+def test_a_replay_patches_the_indexes_to_what_a_rebuild_builds(tmp_path: Path) -> None:
+    """After the snapshot: runs it holds as started complete (indexed properties change),
+    new runs add jobs, datasets, versions and reads, and a prune deletes the oldest runs.
+    The replayed memory, indexes included, is the one a rebuild from the rows gives."""
+    path = tmp_path / "store" / "l.db"
+    items = [prepare(e) for e in Warehouse(12, seed=7).events(200)]
+    store = EmbeddedStore(path)
+    _write(store, [i for n, i in enumerate(items[:300]) if n < 200 or i.event_type == "START"])
+    store.close()
+    _killed_after(
+        path,
+        """
+        items = [prepare(e) for e in Warehouse(12, seed=7).events(200)]
+        store.write([i for i in items[200:300] if i.event_type != "START"])
+        store.write(items[300:])
+        assert store.prune(before=items[100].event_time).runs > 0
+        """,
+    )
+    _replayed(path).close()
+
+
 def test_a_migration_after_the_snapshot_is_replayed(tmp_path: Path) -> None:
     path = tmp_path / "old" / "l.db"
     store = EmbeddedStore(path)
