@@ -274,8 +274,8 @@ def _derived_edge(nid: str, node: _NodeRec) -> tuple[EdgeKind, str, str] | None:
     return None
 
 
-#: The kinds of node a VERSION_OF or RUN_OF edge is derived from, and leads to.
-_DERIVED_SOURCES: Final = frozenset({NodeKind.DATASET_VERSION, NodeKind.RUN})
+#: The kinds of node a VERSION_OF or RUN_OF edge leads to (from a version's
+#: ``dataset``, a run's ``job``).
 _DERIVED_TARGETS: Final = frozenset({NodeKind.DATASET, NodeKind.JOB})
 
 
@@ -548,13 +548,14 @@ class EmbeddedStore(MemoryState):
             and rec.kind in _DERIVED_TARGETS
         }
         if targets:
-            derive.update(
-                nid
-                for nid, rec in nodes.items()
-                if rec.kind in _DERIVED_SOURCES
-                and (derived := _derived_edge(nid, rec)) is not None
-                and derived[2] in targets
-            )
+            version, run = NodeKind.DATASET_VERSION, NodeKind.RUN
+            for nid, rec in nodes.items():
+                node_kind = rec.kind
+                if node_kind is version:
+                    if rec.props.get("dataset") in targets:
+                        derive.add(nid)
+                elif node_kind is run and rec.props.get("job") in targets:
+                    derive.add(nid)
         for nid in derive:
             if (rec := nodes.get(nid)) is not None:
                 self._index_derived(nid, rec)
