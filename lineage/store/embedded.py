@@ -13,7 +13,6 @@ import sqlite3
 import sys
 import threading
 import time
-from bisect import insort
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -537,7 +536,8 @@ class EmbeddedStore(MemoryState):
                 self._index_edge(eid, erec)
         for nid in changed["nodes"]:
             if (rec := nodes.get(nid)) is not None:
-                self._index_node_entries(nid, rec)
+                # Its old entries are out: indexed as a write indexes it, as a rebuild does.
+                self._index_node(nid, rec)
         # A target node that is new makes the derived edges of the nodes leading to it:
         # only a look at every node finds those.
         targets = {
@@ -601,19 +601,6 @@ class EmbeddedStore(MemoryState):
             del self._edges[eid]
             self._unindex_edge_entries(eid, erec)
 
-    def _index_node_entries(self, nid: str, rec: _NodeRec) -> None:
-        props = rec.props
-        kind = rec.kind
-        if kind is NodeKind.DATASET_VERSION:
-            if props.get("run") and "created_at" in props:
-                insort(self._written.setdefault(props["dataset"], []), (props["created_at"], nid))
-        elif kind is NodeKind.RUN:
-            if props.get("completed_at") is not None:
-                self._first_completion(props["job"], nid, props["completed_at"])
-        elif kind is NodeKind.JOB:
-            for at in props.get("static_completions") or ():
-                self._first_completion(nid, f"static:{at!r}", at)
-
     def _unindex_node_entries(self, nid: str, rec: _NodeRec) -> None:
         props = rec.props
         kind = rec.kind
@@ -630,12 +617,6 @@ class EmbeddedStore(MemoryState):
         elif kind is NodeKind.JOB:
             for at in props.get("static_completions") or ():
                 self._drop_completion(nid, f"static:{at!r}")
-
-    def _first_completion(self, job: str, key: str, at: float) -> None:
-        """A completion as a rebuild indexes it: the first one of a key is kept."""
-        if (job, key) not in self._completion_at:
-            self._completion_at[(job, key)] = at
-            insort(self._completions.setdefault(job, []), (at, key))
 
     def _drop_completion(self, job: str, key: str) -> None:
         at = self._completion_at.pop((job, key), None)
