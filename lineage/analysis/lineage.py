@@ -435,8 +435,8 @@ def _graph_of(found: Traversal, granularity: Granularity) -> LineageGraph:
         starts=list(found.starts),
         nodes=dict(found.nodes),
         edges=[
-            _lineage_edge(h.edge.id, _KIND_NAMES[h.edge.kind], h.source, h.target, h.edge.props, ())
-            for h in found.hops
+            _lineage_edge(edge.id, _KIND_NAMES[edge.kind], source, target, edge.props, ())
+            for edge, source, target in found.hops
         ],
         truncated=found.truncated,
         truncated_at=list(found.truncated_at),

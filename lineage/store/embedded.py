@@ -273,6 +273,36 @@ def _derived_edge(nid: str, node: _NodeRec) -> tuple[EdgeKind, str, str] | None:
     return None
 
 
+#: The kinds of node a VERSION_OF or RUN_OF edge leads to (from a version's
+#: ``dataset``, a run's ``job``).
+_DERIVED_TARGETS: Final = frozenset({NodeKind.DATASET, NodeKind.JOB})
+
+
+def _discard(
+    index: dict[str, dict[EdgeKind, set[str]]], nid: str, kind: EdgeKind, eid: str
+) -> None:
+    """Take ``eid`` out of an adjacency index, and the entries it leaves empty."""
+    by_kind = index.get(nid)
+    if by_kind is None:
+        return
+    ids = by_kind.get(kind)
+    if ids is None:
+        return
+    ids.discard(eid)
+    if not ids:
+        del by_kind[kind]
+        if not by_kind:
+            del index[nid]
+
+
+def _discard_key(index: dict[str, set[str]], name: str, key: str) -> None:
+    keys = index.get(name)
+    if keys is not None:
+        keys.discard(key)
+        if not keys:
+            del index[name]
+
+
 class EmbeddedStore(MemoryState):
     """A :class:`~lineage.store.base.GraphStore` on one SQLite file.
 
@@ -425,60 +455,182 @@ class EmbeddedStore(MemoryState):
         return tuple(getattr(self, name) for name in (*_RECORDS, *_INDEXES))
 
     def _load_snapshot(self, state: tuple[Any, ...], seq: int) -> None:
-        """The memory a snapshot of sequence ``seq`` holds, and then the rows changed since
-        read again (and every index built again from the records)."""
-        db = self._db
-        for name, held in zip(_RECORDS, state, strict=False):
+        """The memory a snapshot of sequence ``seq`` holds, with the rows changed since
+        replayed into it (:meth:`_replay`)."""
+        for name, held in zip((*_RECORDS, *_INDEXES), state, strict=True):
             setattr(self, name, held)
         changed = self._snapshots.changed_keys(seq)
         self._snapshots.seq = seq
         if any(changed.values()):
-            nodes, edges = self._nodes, self._edges
-            for nid in changed["nodes"]:
-                nodes.pop(nid, None)
-            for nid in changed["cold"]:
-                if (node := nodes.get(nid)) is not None:
-                    node.cold = None
-            for eid in changed["edges"]:
-                edges.pop(eid, None)
-            for eid in [eid for eid, rec in edges.items() if rec.kind in DERIVED_EDGES]:
-                del edges[eid]
-            for key in changed["reports"]:
-                self._reports.pop(key, None)
-            for run in changed["unresolved"]:
-                self._unresolved.pop(run, None)
-            since = self._snapshots.changed_since(seq)
-            self._read_nodes(
-                db.execute(f"SELECT id, kind, props, ats FROM nodes WHERE id IN ({since['nodes']})")
-            )
-            self._read_cold(
-                db.execute(
-                    "SELECT node, name, digest FROM cold "
-                    f"WHERE node IN ({since['nodes']} UNION {since['cold']})"
-                )
-            )
-            self._read_edges(
-                db.execute(
-                    f"SELECT id, kind, src, dst, key, data FROM edges WHERE id IN ({since['edges']})"
-                )
-            )
-            self._read_reports(
-                db.execute(
-                    f"SELECT {_REPORT_COLUMNS} FROM reports WHERE key IN ({since['reports']})"
-                )
-            )
-            self._read_unresolved(
-                db.execute(f"SELECT run, body FROM unresolved WHERE run IN ({since['unresolved']})")
-            )
-            self._index_records()
+            self._replay(changed, self._snapshots.changed_since(seq))
             self.loaded_from = f"snapshot and {sum(map(len, changed.values()))} changed rows"
             log.info("read %s: %s", self._snapshots.file, self.loaded_from)
         else:
-            for name, held in zip(_INDEXES, state[len(_RECORDS) :], strict=True):
-                setattr(self, name, held)
             self.loaded_from = "snapshot"
         self._rows_loaded = self._rows_to_load = len(self._nodes) + len(self._edges)
-        (self._event_count,) = db.execute("SELECT count(*) FROM events").fetchone()
+        (self._event_count,) = self._db.execute("SELECT count(*) FROM events").fetchone()
+
+    def _replay(self, changed: Mapping[str, set[str]], since: Mapping[str, str]) -> None:
+        """Bring the records and indexes of a snapshot up to the rows ``changed`` names
+        (table -> keys; ``since``: the subqueries naming them): each changed record's
+        index entries are taken out, its row read again, and the new record's entries put
+        in, so that the indexes are those :meth:`_index_records` would build from the
+        records, at the cost of the changes rather than of the whole graph."""
+        db = self._db
+        nodes, edges, reports = self._nodes, self._edges, self._reports
+        # A VERSION_OF or RUN_OF edge is derived only while its target node exists:
+        # the nodes whose derived edge leads to a changed node are derived again too.
+        into = self._in
+        derive = set(changed["nodes"])
+        for nid in changed["nodes"]:
+            by_kind = into.get(nid)
+            if by_kind:
+                for kind in (EdgeKind.VERSION_OF, EdgeKind.RUN_OF):
+                    derive.update(edges[eid].src for eid in by_kind.get(kind, ()))
+        targets_before = {
+            nid
+            for nid in changed["nodes"]
+            if (rec := nodes.get(nid)) is not None and rec.kind in _DERIVED_TARGETS
+        }
+        for nid in derive:
+            if (rec := nodes.get(nid)) is not None:
+                self._unindex_derived(nid, rec)
+        for nid in changed["nodes"]:
+            if (rec := nodes.pop(nid, None)) is not None:
+                self._unindex_node_entries(nid, rec)
+        for nid in changed["cold"]:
+            if (rec := nodes.get(nid)) is not None:
+                rec.cold = None
+        for eid in changed["edges"]:
+            if (erec := edges.pop(eid, None)) is not None:
+                self._unindex_edge_entries(eid, erec)
+        for key in changed["reports"]:
+            if (report := reports.pop(key, None)) is not None:
+                self._unindex_report_entries(key, report)
+        for run in changed["unresolved"]:
+            self._unresolved.pop(run, None)
+
+        self._read_nodes(
+            db.execute(f"SELECT id, kind, props, ats FROM nodes WHERE id IN ({since['nodes']})")
+        )
+        self._read_cold(
+            db.execute(
+                "SELECT node, name, digest FROM cold "
+                f"WHERE node IN ({since['nodes']} UNION {since['cold']})"
+            )
+        )
+        self._read_edges(
+            db.execute(
+                f"SELECT id, kind, src, dst, key, data FROM edges WHERE id IN ({since['edges']})"
+            )
+        )
+        self._read_reports(
+            db.execute(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE key IN ({since['reports']})")
+        )
+        self._read_unresolved(
+            db.execute(f"SELECT run, body FROM unresolved WHERE run IN ({since['unresolved']})")
+        )
+
+        for eid in changed["edges"]:
+            if (erec := edges.get(eid)) is not None:
+                self._index_edge(eid, erec)
+        for nid in changed["nodes"]:
+            if (rec := nodes.get(nid)) is not None:
+                # Its old entries are out: indexed as a write indexes it, as a rebuild does.
+                self._index_node(nid, rec)
+        # A target node that is new makes the derived edges of the nodes leading to it:
+        # only a look at every node finds those.
+        targets = {
+            nid
+            for nid in changed["nodes"]
+            if nid not in targets_before
+            and (rec := nodes.get(nid)) is not None
+            and rec.kind in _DERIVED_TARGETS
+        }
+        if targets:
+            version, run = NodeKind.DATASET_VERSION, NodeKind.RUN
+            for nid, rec in nodes.items():
+                node_kind = rec.kind
+                if node_kind is version:
+                    if rec.props.get("dataset") in targets:
+                        derive.add(nid)
+                elif node_kind is run and rec.props.get("job") in targets:
+                    derive.add(nid)
+        for nid in derive:
+            if (rec := nodes.get(nid)) is not None:
+                self._index_derived(nid, rec)
+        for key in changed["reports"]:
+            if (report := reports.get(key)) is not None:
+                self._index_report(key, report)
+
+    # A replay's index patches: each takes out, or puts in, exactly what _index_records
+    # builds for one record, and leaves no empty entry behind (a rebuild makes none).
+
+    def _unindex_edge_entries(self, eid: str, rec: _EdgeRec) -> None:
+        kind = rec.kind
+        _discard(self._out, rec.src, kind, eid)
+        _discard(self._in, rec.dst, kind, eid)
+        if kind is EdgeKind.READ:
+            dataset: str = rec.props["dataset"]
+            if self._read_of.get((rec.src, dataset)) == eid:
+                del self._read_of[(rec.src, dataset)]
+            reads = self._reads.get(dataset)
+            if reads is not None:
+                reads.pop(eid, None)
+                if not reads:
+                    del self._reads[dataset]
+
+    def _index_derived(self, nid: str, rec: _NodeRec) -> None:
+        derived = _derived_edge(nid, rec)
+        if derived is None:
+            return
+        kind, src, dst = derived
+        eid = edge_id(kind, src, dst)
+        if eid not in self._edges and dst in self._nodes:
+            erec = _EdgeRec(kind, src, dst, "", {}, {})
+            self._edges[eid] = erec
+            self._index_edge(eid, erec)
+
+    def _unindex_derived(self, nid: str, rec: _NodeRec) -> None:
+        derived = _derived_edge(nid, rec)
+        if derived is None:
+            return
+        eid = edge_id(*derived)
+        erec = self._edges.get(eid)
+        if erec is not None and erec.kind in DERIVED_EDGES:
+            del self._edges[eid]
+            self._unindex_edge_entries(eid, erec)
+
+    def _unindex_node_entries(self, nid: str, rec: _NodeRec) -> None:
+        props = rec.props
+        kind = rec.kind
+        if kind is NodeKind.DATASET_VERSION:
+            dataset: Any = props.get("dataset")
+            versions = self._written.get(dataset)
+            if versions is not None:
+                versions[:] = [v for v in versions if v[1] != nid]
+                if not versions:
+                    del self._written[dataset]
+        elif kind is NodeKind.RUN:
+            if props.get("job") is not None:
+                self._drop_completion(props["job"], nid)
+        elif kind is NodeKind.JOB:
+            for at in props.get("static_completions") or ():
+                self._drop_completion(nid, f"static:{at!r}")
+
+    def _drop_completion(self, job: str, key: str) -> None:
+        at = self._completion_at.pop((job, key), None)
+        if at is None:
+            return
+        entries = self._completions[job]
+        entries.remove((at, key))
+        if not entries:
+            del self._completions[job]
+
+    def _unindex_report_entries(self, key: str, report: _Report) -> None:
+        _discard_key(self._reports_of_job, report.job, key)
+        for eid in report.feeds:
+            _discard_key(self._reports_of_feed, eid, key)
 
     # Rows to records. Built in bulk rather than row by row through _index_node and
     # _index_edge (the same indexes, with sorted lists sorted once at the end): names are

@@ -119,16 +119,26 @@ class MemoryView:
         if as_of is None:  # the edges valid now, kept per node
             adjacent = cache.adjacent
             shape = tuple(kinds)
+            now: list[Edge] = []
             for index in indexes:
-                out = index is graph._out
-                for nid in ids:
+                key = (index is graph._out, shape)
+                # An edge has one end in each index: one direction meets it once per
+                # distinct id.
+                for nid in dict.fromkeys(ids):
                     lists = adjacent.get(nid)
-                    current = lists.get((out, shape)) if lists is not None else None
+                    current = lists.get(key) if lists is not None else None
                     if current is None:
                         current = self._current(index, nid, timed)
-                        adjacent.setdefault(nid, {})[(out, shape)] = current
-                    for now in current:
-                        found.setdefault(now.id, now)
+                        if lists is None:
+                            adjacent[nid] = {key: current}
+                        else:
+                            lists[key] = current
+                    now += current
+            if len(indexes) == 1:
+                return now
+            # Both ways: an edge between two of ``ids`` was met from each end.
+            for edge in now:
+                found.setdefault(edge.id, edge)
             return list(found.values())
         for index in indexes:
             for nid in ids:

@@ -62,6 +62,7 @@ LIGHT_PROPS: Final = (
 )
 
 _PROJECTION: Final = (EdgeKind.INPUT_TO, EdgeKind.PRODUCES)
+_FEEDS: Final = (EdgeKind.FEEDS,)
 
 
 class Hop(NamedTuple):
@@ -165,6 +166,8 @@ class _Walk:
         self.indirect = indirect
         self.starts: set[str] = set()
         self.canonical: dict[str, str] = {}
+        #: Merged nodes' members, by the id each is shown under (a node shown as itself
+        #: alone has none).
         self.members: dict[str, set[str]] = {}
         self.fetched: dict[str, Node] = {}
         self.excluded: set[str] = set()
@@ -194,75 +197,103 @@ class _Walk:
         frontier = {way: set(answer.starts) for way in ways}
         visited = {way: set(answer.starts) for way in ways}
         canonical, members, shown = self.canonical, self.members, answer.nodes
-        hops: dict[tuple[str, str, str, str], Hop] = {}
+        fetched, depths = self.fetched, answer.depths
+        # (kind, source, target, job) -> the hop kept, as (source, target, kind, edge id,
+        # edge): the order answers list hops in, compared without a key function.
+        hops: dict[tuple[str, str, str, str], tuple[str, str, str, str, Edge]] = {}
         truncated_at: set[str] = set()
         read = EdgeKind.READ
         at = 0
         while at < depth and any(frontier.values()):
-            found: list[tuple[Edge, Direction, str, str]] = []
+            # Per way, the edges one hop on: (way, edges, whether each leads from its dst).
+            found: list[tuple[Direction, list[Edge], bool]] = []
             for way in ways:
-                ids = sorted(m for c in frontier[way] for m in members[c])
-                if ids:
+                if frontier[way]:
+                    ids = self._members(frontier[way])
                     self._step(ids, way, found)
-            self._group({f[3] for f in found if f[3] not in canonical})
+            met: set[str] = set()
+            for _, edges, backward in found:
+                met.update([e.src for e in edges] if backward else [e.dst for e in edges])
+            self._group(met)
             candidates = sorted(
-                {
-                    as_shown
-                    for f in found
-                    if (as_shown := canonical.get(f[3])) is not None and as_shown not in shown
-                }
+                {as_shown for m in met if (as_shown := canonical.get(m)) is not None}.difference(
+                    shown
+                )
             )
             room = max(self.budget - len(shown), 0)
-            fetched = self.fetched
             for cid in candidates[:room]:
                 shown[cid] = fetched[cid]
-                answer.depths[cid] = at + 1
+                depths[cid] = at + 1
             if len(candidates) > room:
                 answer.truncated = True
             nxt: dict[Direction, set[str]] = {way: set() for way in ways}
-            for edge, way, here, other in found:
-                b = canonical.get(other)
-                if b is None:
-                    continue
-                a = canonical[here]
-                if b not in shown:
-                    truncated_at.add(a)
-                    continue
-                if a != b:
-                    # The way data flows: a run READ a version, the version fed the run.
-                    if edge.kind is read:
-                        source, target = canonical[edge.dst], canonical[edge.src]
+            for way, edges, backward in found:
+                seen, ahead = visited[way], nxt[way]
+                for edge in edges:
+                    if backward:
+                        here, other = edge.dst, edge.src
                     else:
-                        source, target = canonical[edge.src], canonical[edge.dst]
-                    props = edge.props
-                    job = props.get("job") or props.get("key") or ""
-                    key = (edge.kind, source, target, str(job))
-                    kept = hops.get(key)
-                    if kept is None or edge.id < kept.edge.id:
-                        hops[key] = Hop(edge, source, target)
-                seen = visited[way]
-                if b not in seen:
-                    seen.add(b)
-                    nxt[way].add(b)
+                        here, other = edge.src, edge.dst
+                    b = canonical.get(other)
+                    if b is None:
+                        continue
+                    a = canonical[here]
+                    if b not in shown:
+                        truncated_at.add(a)
+                        continue
+                    if a != b:
+                        # The way data flows: a run READ a version, the version fed the
+                        # run; every other edge's source feeds its target.
+                        kind = edge.kind
+                        if backward is (kind is not read):
+                            source, target = b, a
+                        else:
+                            source, target = a, b
+                        props = edge.props
+                        job = props.get("job") or props.get("key") or ""
+                        key = (kind, source, target, job if job.__class__ is str else str(job))
+                        kept = hops.get(key)
+                        if kept is None or edge.id < kept[3]:
+                            hops[key] = (source, target, kind, edge.id, edge)
+                    if b not in seen:
+                        seen.add(b)
+                        ahead.add(b)
             frontier = nxt
             at += 1
-        answer.hops = sorted(
-            hops.values(), key=lambda h: (h.source, h.target, h.edge.kind, h.edge.id)
-        )
+        # Edge ids are unique: sorting never compares two edges.
+        answer.hops = [_new_tuple(Hop, (e, s, t)) for s, t, _, _, e in sorted(hops.values())]
         answer.truncated_at = sorted(truncated_at)
         answer.canonical = {m: c for m, c in self.canonical.items() if c in answer.nodes}
-        answer.aliases = {
-            c: sorted(self.members[c] - {c}) for c in answer.nodes if len(self.members[c]) > 1
-        }
+        if members:
+            answer.aliases = {
+                c: sorted(group - {c})
+                for c in answer.nodes
+                if (group := members.get(c)) is not None and len(group) > 1
+            }
         return answer
+
+    def _members(self, shown: set[str]) -> list[str]:
+        """Every id the nodes ``shown`` stand for, sorted."""
+        members = self.members
+        if not members:
+            return sorted(shown)
+        ids: list[str] = []
+        for c in shown:
+            group = members.get(c)
+            if group is None:
+                ids.append(c)
+            else:
+                ids.extend(group)
+        ids.sort()
+        return ids
 
     # One hop ---------------------------------------------------------------------------
 
     def _step(
-        self, ids: list[str], way: Direction, found: list[tuple[Edge, Direction, str, str]]
+        self, ids: list[str], way: Direction, found: list[tuple[Direction, list[Edge], bool]]
     ) -> None:
-        """Adds the edges one hop from ``ids`` in ``way`` to ``found``, each with the way,
-        its near and its far end."""
+        """Adds the edges one hop from ``ids`` in ``way`` to ``found``: the way, the edges,
+        and whether they lead from their ``dst`` to their ``src``."""
         graph, up = self.graph, way is Direction.UPSTREAM
         if self.level is Level.RUN:
             runs = [i for i in ids if self.fetched[i].kind is NodeKind.RUN]
@@ -274,33 +305,33 @@ class _Walk:
             if runs:
                 self.check()
                 edges = graph.edges(runs, Direction.DOWNSTREAM, [from_runs], None)
-                found.extend((e, way, e.src, e.dst) for e in edges)
+                found.append((way, edges, False))
             if versions:
                 self.check()
                 edges = graph.edges(versions, Direction.UPSTREAM, [from_versions], None)
-                found.extend((e, way, e.dst, e.src) for e in edges)
+                found.append((way, edges, True))
             return
-        kinds = _PROJECTION if self.level is Level.DATASET else (EdgeKind.FEEDS,)
+        kinds = _PROJECTION if self.level is Level.DATASET else _FEEDS
         self.check()
         edges = graph.edges(ids, way, kinds, self.as_of)
         if not self.indirect:
             edges = [e for e in edges if e.props.get("type") != "INDIRECT"]
-        if up:
-            found.extend((e, way, e.dst, e.src) for e in edges)
-        else:
-            found.extend((e, way, e.src, e.dst) for e in edges)
+        found.append((way, edges, up))
 
     # Identity: fetching nodes, merging aliases -------------------------------------------
 
     def _group(self, ids: set[str]) -> None:
         """Fetch ``ids`` and their aliases, and give each the id it is shown under."""
         canonical, excluded, fetched = self.canonical, self.excluded, self.fetched
-        ids = {i for i in ids if i not in canonical and i not in excluded}
+        # set.difference(dict) looks each of ``ids`` up; ``set - dict.keys()`` would walk
+        # the whole dict.
+        ids = ids.difference(canonical).difference(excluded)
         if not ids:
             return
         wanted = set(ids)
         if self.level is Level.DATASET:
-            datasets = {i for i in ids if _is_dataset(i)}
+            # A dataset's id, as ``split_id`` reads it, without its cost.
+            datasets = {i for i in ids if i.startswith(_DATASET_PREFIX) or i == _DATASET}
             self._alias_closure(datasets)
             alias_of = self.alias_of
             for d in datasets:
@@ -313,13 +344,17 @@ class _Walk:
             for fid, owner in owners.items():
                 if owner in alias_of:  # else the field is its only alias
                     wanted |= alias_fields(fid, self._component(owner))
-        missing = [w for w in wanted if w not in fetched]
+        missing = wanted.difference(fetched)
         if missing:
             self.check()
-            missing.sort()
-            fetched.update(self.graph.nodes(missing))
+            fetched.update(self.graph.nodes(sorted(missing)))
         keep_all = self.level is not Level.RUN or self.as_of is None
         may_alias = bool(self.alias_of) and self.level is not Level.RUN
+        if keep_all and not may_alias:  # most walks: every node is shown as itself
+            kept = sorted(ids & fetched.keys())
+            canonical.update(zip(kept, kept, strict=True))
+            excluded.update(ids.difference(kept))
+            return
         members = self.members
         for nid in sorted(ids):
             if nid in canonical:
@@ -329,13 +364,13 @@ class _Walk:
                 excluded.add(nid)
                 continue
             if not (may_alias and self._aliased(nid)):  # most nodes: shown as themselves
-                members[nid] = {nid}
                 canonical[nid] = nid
                 continue
             group = self._group_of(nid)
             known = sorted({canonical[m] for m in group if m in canonical})
             shown = known[0] if known else self._pick(group)
-            members.setdefault(shown, set()).update(group)
+            # A node shown as itself has no entry: it is its only member.
+            members.setdefault(shown, {shown}).update(group)
             for member in group:
                 canonical[member] = shown
 
@@ -403,12 +438,8 @@ class _Walk:
 
 _SEP: Final = "\x1f"
 _DATASET: Final = NodeKind.DATASET.value
+_DATASET_PREFIX: Final = _DATASET + _SEP
 _FIELD: Final = NodeKind.FIELD.value
-
-
-def _is_dataset(nid: str) -> bool:
-    """Whether ``nid`` is a dataset's id (as ``split_id`` reads it, without its cost)."""
-    return nid.partition(_SEP)[0] == _DATASET
 
 
 def _field_owner(fid: str) -> str | None:
@@ -443,6 +474,8 @@ def alias_fields(fid: str, datasets: Iterable[str]) -> set[str]:
 # frozen objects by setting their slots directly.
 
 _new = object.__new__
+#: ``Hop(edge, source, target)`` without its Python-level ``__new__``.
+_new_tuple: Final = tuple.__new__
 _NODE_SLOTS: Final = tuple(Node.__dict__[n].__set__ for n in ("id", "kind", "props"))
 _EDGE_SLOTS: Final = tuple(Edge.__dict__[n].__set__ for n in ("id", "kind", "src", "dst", "props"))
 

@@ -353,6 +353,68 @@ def test_a_prune_after_the_snapshot_is_replayed(path: Path) -> None:
         store.close()
 
 
+def test_a_replay_patches_the_indexes_to_what_a_rebuild_builds(tmp_path: Path) -> None:
+    """After the snapshot: runs it holds as started complete (indexed properties change),
+    new runs add jobs, datasets, versions and reads, and a prune deletes the oldest runs.
+    The replayed memory, indexes included, is the one a rebuild from the rows gives."""
+    path = tmp_path / "store" / "l.db"
+    items = [prepare(e) for e in Warehouse(12, seed=7).events(200)]
+    store = EmbeddedStore(path)
+    _write(store, [i for n, i in enumerate(items[:300]) if n < 200 or i.event_type == "START"])
+    store.close()
+    _killed_after(
+        path,
+        """
+        items = [prepare(e) for e in Warehouse(12, seed=7).events(200)]
+        store.write([i for i in items[200:300] if i.event_type != "START"])
+        store.write(items[300:])
+        assert store.prune(before=items[100].event_time).runs > 0
+        """,
+    )
+    _replayed(path).close()
+
+
+def test_a_replay_derives_the_edges_to_a_node_that_comes_back(path: Path, tmp_path: Path) -> None:
+    """A job's row deleted after the snapshot takes its runs' RUN_OF edges with it; written
+    again after the next snapshot, it brings them back: each replay gives the memory a
+    rebuild from the rows gives."""
+    saved = tmp_path / "job.pickle"
+    _killed_after(
+        path,
+        f"""
+        import pickle
+        from lineage.graph.model import NodeKind
+        db = store._db
+        job = next(
+            r.props["job"] for r in store._nodes.values()
+            if r.kind is NodeKind.RUN and r.props.get("job")
+        )
+        rows = (
+            db.execute("SELECT * FROM nodes WHERE id = ?", (job,)).fetchall(),
+            db.execute("SELECT * FROM cold WHERE node = ?", (job,)).fetchall(),
+        )
+        pickle.dump(rows, open({str(saved)!r}, "wb"))
+        db.execute("DELETE FROM cold WHERE node = ?", (job,))
+        db.execute("DELETE FROM nodes WHERE id = ?", (job,))
+        """,
+    )
+    store = _replayed(path)
+    try:
+        assert store.snapshot()
+    finally:
+        store.close()
+    _killed_after(
+        path,
+        f"""
+        import pickle
+        nodes, cold = pickle.load(open({str(saved)!r}, "rb"))
+        store._db.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?)", nodes)
+        store._db.executemany("INSERT INTO cold VALUES (?, ?, ?, ?)", cold)
+        """,
+    )
+    _replayed(path).close()
+
+
 def test_a_migration_after_the_snapshot_is_replayed(tmp_path: Path) -> None:
     path = tmp_path / "old" / "l.db"
     store = EmbeddedStore(path)
