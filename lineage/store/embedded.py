@@ -101,13 +101,12 @@ SEARCH_UPSERT: Final = (
 )
 
 
-def _add_search_index(db: sqlite3.Connection, schema: str = "main") -> None:
+def _add_search_index(db: sqlite3.Connection) -> None:
     """Stores made before search had an index gain one, filled from the nodes they hold,
-    in one transaction (a store opened read-only builds it in ``temp``, for itself)."""
-    if _has_search_index(db, schema):
+    in one transaction, when a writer opens them."""
+    if _has_search_index(db):
         return
-    begin = "BEGIN IMMEDIATE" if schema == "main" else "BEGIN"
-    db.executescript(f"{begin};" + SEARCH_SCHEMA.format(schema=schema))
+    db.executescript("BEGIN IMMEDIATE;" + SEARCH_SCHEMA.format(schema="main"))
     try:
         descriptions = {
             node: orjson.loads(value)
@@ -126,8 +125,8 @@ def _add_search_index(db: sqlite3.Connection, schema: str = "main") -> None:
         raise
 
 
-def _has_search_index(db: sqlite3.Connection, schema: str) -> bool:
-    found = db.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE name = 'search_text'")
+def _has_search_index(db: sqlite3.Connection) -> bool:
+    found = db.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'search_text'")
     return found.fetchone() is not None
 
 
@@ -312,8 +311,6 @@ class EmbeddedStore(MemoryState):
                     check_same_thread=False,
                     isolation_level=None,
                 )
-                if not _has_search_index(self._db, "main"):
-                    _add_search_index(self._db, "temp")
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 if str(path) != ":memory:":  # a private in-memory store has no one to share with
@@ -342,6 +339,8 @@ class EmbeddedStore(MemoryState):
         self._lock = threading.RLock()
         self._reset_memory()
         self._decisions = 0
+        #: Whether the file has the search index (a read-only store may open one without).
+        self._indexed = False
         self.loaded = False
         self.load_seconds = 0.0
         #: Where the last load read the graph from: "rows", "snapshot", or "snapshot and
@@ -1015,28 +1014,16 @@ class EmbeddedStore(MemoryState):
     ) -> list[Node]:
         """Candidates from the trigram index (a text of one or two characters, which no
         trigram holds, reads every row of ``search_text`` instead), ranked by
-        :func:`lineage.store.search.match_rank`."""
+        :func:`lineage.store.search.match_rank`. A store opened read-only before any
+        writer gave it the index looks at every node instead, with the same answers."""
         needle = text.lower()
         wanted = sorted(set(kinds) if kinds else {NodeKind.DATASET, NodeKind.JOB})
-        marks = ",".join("?" * len(wanted))
-        where = f"t.kind IN ({marks}) AND (? IS NULL OR t.namespace = ?)"
-        params: list[Any] = [*(k.value for k in wanted), namespace, namespace]
-        if len(needle) >= 3:
-            sql = (
-                "SELECT t.node, t.name, t.space, t.description FROM search_index "
-                "JOIN search_text AS t ON t.rowid = search_index.rowid "
-                f"WHERE search_index MATCH ? AND {where}"
-            )
-            params.insert(0, fts5_phrase(needle))
-        else:
-            sql = (
-                "SELECT t.node, t.name, t.space, t.description FROM search_text AS t "
-                f"WHERE {where} AND (instr(t.name, ?) OR instr(t.space, ?) "
-                "OR instr(t.description, ?))"
-            )
-            params += [needle] * 3
         with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
+            self._indexed = self._indexed or _has_search_index(self._db)
+            if self._indexed:
+                rows = self._indexed_rows(needle, wanted, namespace)
+            else:
+                rows = self._scanned_rows(wanted, namespace)
             scored = [
                 (score, nid)
                 for nid, name, space, description in rows
@@ -1055,6 +1042,50 @@ class EmbeddedStore(MemoryState):
             scored.sort()
             found = self.get_nodes(nid for _, nid in scored[:limit])
             return [found[nid] for _, nid in scored[:limit] if nid in found]
+
+    def _indexed_rows(
+        self, needle: str, wanted: list[NodeKind], namespace: str | None
+    ) -> list[tuple[str, str, str, str]]:
+        """The ``search_text`` rows that may match ``needle``."""
+        marks = ",".join("?" * len(wanted))
+        where = f"t.kind IN ({marks}) AND (? IS NULL OR t.namespace = ?)"
+        params: list[Any] = [*(k.value for k in wanted), namespace, namespace]
+        if len(needle) >= 3:
+            sql = (
+                "SELECT t.node, t.name, t.space, t.description FROM search_index "
+                "JOIN search_text AS t ON t.rowid = search_index.rowid "
+                f"WHERE search_index MATCH ? AND {where}"
+            )
+            params.insert(0, fts5_phrase(needle))
+        else:
+            sql = (
+                "SELECT t.node, t.name, t.space, t.description FROM search_text AS t "
+                f"WHERE {where} AND (instr(t.name, ?) OR instr(t.space, ?) "
+                "OR instr(t.description, ?))"
+            )
+            params += [needle] * 3
+        return self._db.execute(sql, params).fetchall()
+
+    def _scanned_rows(
+        self, wanted: list[NodeKind], namespace: str | None
+    ) -> list[tuple[str, str, str, str]]:
+        """The rows ``search_text`` would hold for the nodes in memory, made from them and
+        their stored descriptions: what a store without the index is searched by."""
+        descriptions = dict(
+            self._db.execute("SELECT node, value FROM cold WHERE name = 'description'")
+        )
+        rows = []
+        for nid, rec in self._nodes.items():
+            if rec.kind not in wanted or (
+                namespace is not None and rec.props.get("namespace") != namespace
+            ):
+                continue
+            stored = descriptions.get(nid)
+            description = orjson.loads(stored) if stored is not None else ""
+            row = _search_row(nid, rec.kind.value, rec.props, description)
+            if row is not None:
+                rows.append((nid, row[3], row[4], row[5] or ""))
+        return rows
 
     def nodes_of_kind(self, kind: NodeKind, limit: int = 100, offset: int = 0) -> list[Node]:
         with self._lock:
