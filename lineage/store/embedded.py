@@ -51,7 +51,7 @@ from lineage.store.base import (
 from lineage.store.memory_view import LightCache, MemoryView
 from lineage.store.owner import WriterLock
 from lineage.store.prune import PruneReport, prune_embedded
-from lineage.store.search import fts5_phrase, match_rank, searchable
+from lineage.store.search import Hit, fts5_phrase, hit, match_rank, searchable
 from lineage.store.snapshot import Snapshots
 from lineage.store.traversal import Level, Traversal, walk
 
@@ -1012,6 +1012,17 @@ class EmbeddedStore(MemoryState):
         namespace: str | None = None,
         limit: int = 20,
     ) -> list[Node]:
+        hits = self.search_hits(text, kinds, namespace, limit)
+        found = self.get_nodes(h.node.id for h in hits)
+        return [found[h.node.id] for h in hits if h.node.id in found]
+
+    def search_hits(
+        self,
+        text: str,
+        kinds: Collection[NodeKind] | None = None,
+        namespace: str | None = None,
+        limit: int = 20,
+    ) -> list[Hit]:
         """Candidates from the trigram index (a text of one or two characters, which no
         trigram holds, reads every row of ``search_text`` instead), ranked by
         :func:`lineage.store.search.match_rank`. A store opened read-only before any
@@ -1040,8 +1051,10 @@ class EmbeddedStore(MemoryState):
                     and (namespace is None or rec.props.get("namespace") == namespace)
                 ]
             scored.sort()
-            found = self.get_nodes(nid for _, nid in scored[:limit])
-            return [found[nid] for _, nid in scored[:limit] if nid in found]
+            nodes = self._nodes
+            return [
+                hit(nid, nodes[nid].kind, nodes[nid].props, rank) for rank, nid in scored[:limit]
+            ]
 
     def _indexed_rows(
         self, needle: str, wanted: list[NodeKind], namespace: str | None
