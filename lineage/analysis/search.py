@@ -9,7 +9,7 @@ from lineage.analysis.errors import InvalidArgument
 from lineage.analysis.jobs import listed
 from lineage.graph.model import NodeKind, split_id
 from lineage.store.base import GraphStore, Node
-from lineage.store.search import Hit, match_rank, searchable
+from lineage.store.search import Hit, match_rank, read_whole, searchable
 
 #: What a search looks at unless told otherwise: datasets, jobs and field names.
 DEFAULT_KINDS: Final = (NodeKind.DATASET, NodeKind.JOB, NodeKind.FIELD)
@@ -67,7 +67,7 @@ def search(
     >>> [n.props["name"] for n in search(store, "orders")]  # doctest: +SKIP
     ['orders', 'raw_orders', 'build_orders', 'order_id']
     """
-    return _whole(store, _ranked(store, text, kinds, namespace, limit))
+    return read_whole(store, _ranked(store, text, kinds, namespace, limit))
 
 
 def search_page(
@@ -86,13 +86,8 @@ def search_page(
     """
     ranked = _ranked(store, text, kinds, namespace, SEARCH_LIMIT)
     return Found(
-        _whole(store, ranked[max(offset, 0) : max(offset, 0) + max(count, 0)]), len(ranked)
+        read_whole(store, ranked[max(offset, 0) : max(offset, 0) + max(count, 0)]), len(ranked)
     )
-
-
-def _whole(store: GraphStore, light: list[Node]) -> list[Node]:
-    found = store.get_nodes(n.id for n in light)
-    return [found[n.id] for n in light if n.id in found]
 
 
 def _ranked(

@@ -43,7 +43,7 @@ from lineage.store.base import (
     StoredEvent,
     Subgraph,
 )
-from lineage.store.search import Hit
+from lineage.store.search import Hit, read_whole
 from lineage.store.traversal import Level, Traversal, walk
 
 if TYPE_CHECKING:
@@ -355,9 +355,7 @@ class VisibleStore:
         namespace: str | None = None,
         limit: int = 20,
     ) -> list[Node]:
-        hits = self.search_hits(text, kinds, namespace, limit)
-        found = self.get_nodes(h.node.id for h in hits)
-        return [found[h.node.id] for h in hits if h.node.id in found]
+        return read_whole(self, (h.node for h in self.search_hits(text, kinds, namespace, limit)))
 
     def search_hits(
         self,

@@ -51,7 +51,7 @@ from lineage.store.base import (
 from lineage.store.memory_view import LightCache, MemoryView
 from lineage.store.owner import WriterLock
 from lineage.store.prune import PruneReport, prune_embedded
-from lineage.store.search import Hit, fts5_phrase, hit, match_rank, searchable
+from lineage.store.search import Hit, fts5_phrase, hit, match_rank, read_whole, searchable
 from lineage.store.snapshot import Snapshots
 from lineage.store.traversal import Level, Traversal, walk
 
@@ -1012,9 +1012,7 @@ class EmbeddedStore(MemoryState):
         namespace: str | None = None,
         limit: int = 20,
     ) -> list[Node]:
-        hits = self.search_hits(text, kinds, namespace, limit)
-        found = self.get_nodes(h.node.id for h in hits)
-        return [found[h.node.id] for h in hits if h.node.id in found]
+        return read_whole(self, (h.node for h in self.search_hits(text, kinds, namespace, limit)))
 
     def search_hits(
         self,

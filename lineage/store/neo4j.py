@@ -78,7 +78,15 @@ from lineage.store.neo4j_apply import (
 )
 from lineage.store.neo4j_walk import IdentityView
 from lineage.store.prune import PruneReport, prune_neo4j
-from lineage.store.search import OVERLAP, Hit, hit, lucene_substring, match_rank, searchable
+from lineage.store.search import (
+    OVERLAP,
+    Hit,
+    hit,
+    lucene_substring,
+    match_rank,
+    read_whole,
+    searchable,
+)
 from lineage.store.traversal import LIGHT_PROPS, Level, LightGraph, Traversal, walk
 
 log = logging.getLogger(__name__)
@@ -837,9 +845,7 @@ class Neo4jStore:
         namespace: str | None = None,
         limit: int = 20,
     ) -> list[Node]:
-        hits = self.search_hits(text, kinds, namespace, limit)
-        found = self.get_nodes(h.node.id for h in hits)
-        return [found[h.node.id] for h in hits if h.node.id in found]
+        return read_whole(self, (h.node for h in self.search_hits(text, kinds, namespace, limit)))
 
     def search_hits(
         self,

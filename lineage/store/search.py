@@ -12,11 +12,11 @@ The user's text never becomes query syntax: :func:`fts5_phrase` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, NamedTuple
 
 from lineage.graph.model import NodeKind
-from lineage.store.base import Node
+from lineage.store.base import GraphStore, Node
 
 #: Lucene refuses a term over 32,766 bytes (and a Neo4j index holding one fails): text is
 #: indexed in windows of this many characters (4 bytes at most each), overlapping by
@@ -41,6 +41,14 @@ def hit(nid: str, kind: NodeKind, props: Mapping[str, Any], rank: int) -> Hit:
     """A :class:`Hit` from a node's properties (any of them; only :data:`HIT_PROPS` kept)."""
     kept = {k: v for k in HIT_PROPS if (v := props.get(k)) is not None}
     return Hit(Node(nid, kind, kept), rank)
+
+
+def read_whole(store: GraphStore, nodes: Iterable[Node]) -> list[Node]:
+    """``nodes`` (light ones, such as hits') read whole from ``store``, in the same order;
+    any gone since are left out."""
+    wanted = list(nodes)
+    found = store.get_nodes(n.id for n in wanted)
+    return [found[n.id] for n in wanted if n.id in found]
 
 
 def searchable(props: Mapping[str, Any]) -> tuple[str, str, str]:
