@@ -43,6 +43,7 @@ from lineage.store.base import (
     StoredEvent,
     Subgraph,
 )
+from lineage.store.search import Hit, read_whole
 from lineage.store.traversal import Level, Traversal, walk
 
 if TYPE_CHECKING:
@@ -354,16 +355,25 @@ class VisibleStore:
         namespace: str | None = None,
         limit: int = 20,
     ) -> list[Node]:
+        return read_whole(self, (h.node for h in self.search_hits(text, kinds, namespace, limit)))
+
+    def search_hits(
+        self,
+        text: str,
+        kinds: Collection[NodeKind] | None = None,
+        namespace: str | None = None,
+        limit: int = 20,
+    ) -> list[Hit]:
         if namespace is not None and namespace not in self.namespaces:
             return []
         if namespace is None and len(self.namespaces) == 1:
             [namespace] = self.namespaces
-        kept: list[Node] = []
+        kept: list[Hit] = []
         for widen in (1, 4, 16, 64):
             asked = limit * widen
-            found = self.base.search(text, kinds, namespace, asked)
-            visible = self._visible(n.id for n in found)
-            kept = [self._node(n) for n in found if n.id in visible]
+            found = self.base.search_hits(text, kinds, namespace, asked)
+            visible = self._visible(h.node.id for h in found)
+            kept = [h._replace(node=self._node(h.node)) for h in found if h.node.id in visible]
             if len(kept) >= limit or len(found) < asked:
                 break
         return kept[:limit]

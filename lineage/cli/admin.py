@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from lineage.cli.options import StoreOption, iso_time, load_settings
-from lineage.cli.render import err, out
+from lineage.cli.render import exits_on, out
 
 
 def migrate(store: StoreOption = None) -> None:
@@ -21,7 +21,7 @@ def migrate(store: StoreOption = None) -> None:
     from lineage.store import StoreError
 
     settings = load_settings(store=store)
-    try:
+    with exits_on(StoreError):
         target = open_to_write(settings.store, settings)
         try:
             apply = getattr(target, "migrate", None)
@@ -29,9 +29,6 @@ def migrate(store: StoreOption = None) -> None:
                 apply()
         finally:
             target.close()
-    except StoreError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
     out.print(f"schema up to date ({settings.store})")
 
 
@@ -65,15 +62,12 @@ def prune(
     when = iso_time(before, "--before")
     assert when is not None
     settings = load_settings(store=store)
-    try:
+    with exits_on(StoreError):
         target = open_to_write(settings.store, settings, read_only=dry_run)
         try:
             report = target.prune(datetime.fromisoformat(when).timestamp(), namespace, dry_run)
         finally:
             target.close()
-    except StoreError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
     verb = "would drop" if dry_run else "dropped"
     scope = f" in namespace {namespace}" if namespace else ""
     out.print(

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from lineage.cli.options import load_settings
-from lineage.cli.render import err
+from lineage.cli.render import err, exits_on
 
 
 def server_to_ask(store: str | None, server: str | None) -> str | None:
@@ -90,24 +90,19 @@ def local_graphql(store: str | None, query: str, variables: dict[str, Any]) -> d
     from lineage.store import StoreError, open_store
 
     settings = load_settings(store=store)
-    try:
+    with exits_on(StoreError):
         graph = open_store(settings.store, read_only=not _is_mutation(query))
-    except StoreError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
     try:
-        context = Context(
-            graph,
-            node_budget=settings.node_budget,
-            max_depth=min(settings.max_depth, MAX_DEPTH),
-            timeout=None,
-        )
-        result = asyncio.run(
-            schema.execute(query, variable_values=variables, context_value=context)
-        )
-    except StoreError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
+        with exits_on(StoreError):
+            context = Context(
+                graph,
+                node_budget=settings.node_budget,
+                max_depth=min(settings.max_depth, MAX_DEPTH),
+                timeout=None,
+            )
+            result = asyncio.run(
+                schema.execute(query, variable_values=variables, context_value=context)
+            )
     finally:
         graph.close()
     return {"data": result.data, "errors": [e.formatted for e in result.errors or ()]}

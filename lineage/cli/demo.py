@@ -8,7 +8,7 @@ import typer
 
 from lineage.cli.client import server_to_ask
 from lineage.cli.options import ServerOption, StoreOption, TokenOption
-from lineage.cli.render import err, out
+from lineage.cli.render import err, exits_on, out
 from lineage.settings import Settings
 
 
@@ -29,17 +29,12 @@ def demo(store: StoreOption = None, server: ServerOption = None, token: TokenOpt
         where = server
     else:
         settings = Settings(store=store) if store else Settings()
-        try:
+        with exits_on(StoreError):
             graph = open_to_write(settings.store, settings)
-        except StoreError as exc:
-            err.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(1) from exc
         try:
-            loaded = load_demo(graph)
-            link = _demo_cause_link(graph)
-        except StoreError as exc:
-            err.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(1) from exc
+            with exits_on(StoreError):
+                loaded = load_demo(graph)
+                link = _demo_cause_link(graph)
         finally:
             graph.close()
         where = settings.store

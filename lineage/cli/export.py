@@ -18,7 +18,7 @@ from lineage.cli.options import (
     iso_time,
     load_settings,
 )
-from lineage.cli.render import err
+from lineage.cli.render import err, exits_on
 from lineage.store.base import Direction
 
 
@@ -107,34 +107,29 @@ def _export_from_store(store: str | None, params: dict[str, Any], sink: TextIO) 
     from lineage.store import StoreError, open_store
 
     settings = load_settings(store=store)
-    try:
+    with exits_on(StoreError):
         graph_store = open_store(settings.store, read_only=True)
-    except StoreError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
     try:
-        begin = parse_public_id(graph_store, params["start"]) if "start" in params else None
-        at = datetime.fromisoformat(params["asOf"]).timestamp() if "asOf" in params else None
-        graph = export_graph(
-            graph_store,
-            begin,
-            Direction(params["direction"]),
-            params["depth"],
-            Granularity(params["granularity"]),
-            at,
-            params.get("limit"),
-        )
-        for chunk in render(graph, Format(params["format"])):
-            sink.write(chunk)
+        with exits_on(StoreError):
+            begin = parse_public_id(graph_store, params["start"]) if "start" in params else None
+            at = datetime.fromisoformat(params["asOf"]).timestamp() if "asOf" in params else None
+            graph = export_graph(
+                graph_store,
+                begin,
+                Direction(params["direction"]),
+                params["depth"],
+                Granularity(params["granularity"]),
+                at,
+                params.get("limit"),
+            )
+            for chunk in render(graph, Format(params["format"])):
+                sink.write(chunk)
     except NotFound as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from exc
     except AnalysisError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
-    except StoreError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
     finally:
         graph_store.close()
     return graph.truncated

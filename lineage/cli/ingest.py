@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from lineage.cli.client import ServerSink, server_to_ask
 from lineage.cli.options import StoreOption, load_settings
-from lineage.cli.render import err, out
+from lineage.cli.render import err, exits_on, out
 from lineage.settings import Settings
 
 
@@ -121,11 +121,8 @@ def consume(
 
     settings = load_settings(store=store, kafka_bootstrap_servers=bootstrap_servers)
     options = kafka_options(settings, topic, group)
-    try:
+    with exits_on(StoreError):
         target = open_to_write(settings.store, settings)
-    except StoreError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
     try:
         consumer = LineageConsumer(
             target,
@@ -148,10 +145,8 @@ def consume(
         f"(group {options.group_id}) into {settings.store}"
     )
     try:
-        consumer.run(max_idle=max_idle)
-    except ConsumeError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
+        with exits_on(ConsumeError):
+            consumer.run(max_idle=max_idle)
     finally:
         consumer.close()
         target.close()
@@ -201,11 +196,8 @@ def ingest(
     if sink is None:
         settings = load_settings(store=store)
         limits = settings.event_limits()
-        try:
+        with exits_on(StoreError):
             target = open_to_write(settings.store)
-        except StoreError as exc:
-            err.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(1) from exc
         outbox = _webhooks(settings, target)
     progress = Progress(
         TextColumn("ingesting"),
@@ -216,7 +208,7 @@ def ingest(
         transient=True,
     )
     try:
-        with progress:
+        with exits_on(StoreError), progress:
             task = progress.add_task("events", total=len(documents))
             for start in range(0, len(documents), batch_size):
                 chunk = documents[start : start + batch_size]
@@ -242,9 +234,6 @@ def ingest(
                         write(target, items, auto_resolve=settings.incident_auto_resolve)
                     accepted += len(items)
                 progress.advance(task, len(chunk))
-    except StoreError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
     finally:
         if outbox is not None and target is not None:
             from lineage.ingest.incidents import watch

@@ -4,10 +4,13 @@ and triage reports as text or markdown (pull-request comments)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
 
 import orjson
+import typer
 from rich.console import Console
 from rich.markup import escape
 
@@ -16,6 +19,17 @@ from lineage.store.base import Direction
 err = Console(stderr=True, soft_wrap=True)
 # Piped output is read by programs and people's pagers: never cut at a terminal's width.
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 100_000)
+
+
+@contextmanager
+def exits_on(*errors: type[Exception]) -> Iterator[None]:
+    """Ends the command with exit code 1, the error's message on stderr, when one of
+    ``errors`` (a store that cannot be opened or answer: ``StoreError``) is raised inside."""
+    try:
+        yield
+    except errors as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
 
 
 class Output(StrEnum):

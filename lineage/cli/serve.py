@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from lineage.cli.ingest import kafka_options, write_consumed
 from lineage.cli.options import StoreOption, load_settings
-from lineage.cli.render import err
+from lineage.cli.render import err, exits_on
 from lineage.settings import Settings, shown_url
 
 
@@ -43,11 +43,9 @@ def serve(
     gc.collect()
     gc.set_threshold(50_000, 50, 100)
     try:
-        # The port opens at once; the store loads on a thread meanwhile (/readyz says how far).
-        application = create_app(settings, load_in_background=True)
-    except StoreError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
+        with exits_on(StoreError):
+            # The port opens at once; the store loads on a thread meanwhile (/readyz says how far).
+            application = create_app(settings, load_in_background=True)
     except WebhookConfigError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
@@ -101,7 +99,7 @@ def _start_consumer(application: Any, settings: Settings) -> Any:
 
     target = application.state.store
     options = kafka_options(settings, None, None)
-    try:
+    with exits_on(ConsumeError):
         consumer = LineageConsumer(
             target,
             options,
@@ -109,9 +107,6 @@ def _start_consumer(application: Any, settings: Settings) -> Any:
             writer=lambda items: write_consumed(target, items, settings),
             limits=settings.event_limits(),
         )
-    except ConsumeError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
     # It writes once the graph is loaded, as ingest over HTTP does.
     application.state.loading.then(
         threading.Thread(target=consumer.run, name="kafka-consumer", daemon=True).start

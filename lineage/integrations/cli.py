@@ -54,6 +54,25 @@ def _time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _online_feature(value: str) -> tuple[str, str, str | None, dict[str, str | None] | None]:
+    """``NAMESPACE/NAME[@VERSION][=FEATURE[:TYPE],...]`` as (namespace, name, version,
+    fields): the name is after the last ``/``, its features after the last ``=``."""
+    body, equals, listed = value.rpartition("=") if "=" in value else (value, "", "")
+    namespace, slash, name = body.rpartition("/")
+    name, _, version = name.partition("@")
+    fields: dict[str, str | None] = {}
+    for feature in listed.split(",") if equals else ():
+        column, _, kind = feature.partition(":")
+        fields[column.strip()] = kind.strip() or None
+    if not (slash and namespace and name) or "" in fields:
+        err.print(
+            "[red]error:[/] --online-feature must look like NAMESPACE/NAME[@VERSION]"
+            f"[=FEATURE[:TYPE],...], e.g. feast://churn/churn_service=order_count:Int64; got {value!r}"
+        )
+        raise typer.Exit(2)
+    return namespace, name, version or None, fields if equals else None
+
+
 def _fail(exc: Exception) -> typer.Exit:
     err.print(f"[red]error:[/] {exc}")
     return typer.Exit(1)
@@ -75,6 +94,15 @@ def deployment(
     api_key: ApiKey = None,
     run_id: RunId = None,
     at: At = None,
+    online_feature: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--online-feature",
+            metavar="NS/NAME[@VERSION][=FEATURE[:TYPE],...]",
+            help="A dataset the endpoint reads features from when it serves (e.g. a feature "
+            "service), repeatable; its features become the endpoint's columns.",
+        ),
+    ] = None,
 ) -> None:
     """Report that a model version now serves an endpoint (a DEPLOYMENT run).
 
@@ -82,7 +110,9 @@ def deployment(
     answers with the model that served then.
     """
     from lineage.integrations.deployment import emit_deployment
+    from lineage.integrations.emit import DatasetRef
 
+    features = [DatasetRef(*_online_feature(value)) for value in online_feature or ()]
     try:
         rid = emit_deployment(
             model,
@@ -95,6 +125,7 @@ def deployment(
             api_key=api_key,
             run_id=run_id,
             deployed_at=_time(at),
+            online_features=features,
         )
     except Exception as exc:  # the client's and our messages say what to fix
         raise _fail(exc) from exc

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from lineage.store.prune import PruneReport
+    from lineage.store.search import Hit
     from lineage.store.traversal import Level, Traversal
 
 
@@ -182,6 +183,16 @@ class GraphStore(Protocol):
         limit: int = 20,
     ) -> list[Node]:
         """Nodes whose name, namespace or description contains ``text``, best first."""
+
+    def search_hits(
+        self,
+        text: str,
+        kinds: Collection[NodeKind] | None = None,
+        namespace: str | None = None,
+        limit: int = 20,
+    ) -> list[Hit]:
+        """What :meth:`search` finds, in the same order, without reading whole nodes: each
+        with the few properties that rank it (see :class:`lineage.store.search.Hit`)."""
 
     def nodes_of_kind(self, kind: NodeKind, limit: int = 100, offset: int = 0) -> list[Node]:
         """Nodes of one kind, in a stable order."""

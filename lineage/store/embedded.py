@@ -51,7 +51,7 @@ from lineage.store.base import (
 from lineage.store.memory_view import LightCache, MemoryView
 from lineage.store.owner import WriterLock
 from lineage.store.prune import PruneReport, prune_embedded
-from lineage.store.search import fts5_phrase, match_rank, searchable
+from lineage.store.search import Hit, fts5_phrase, hit, match_rank, read_whole, searchable
 from lineage.store.snapshot import Snapshots
 from lineage.store.traversal import Level, Traversal, walk
 
@@ -101,13 +101,12 @@ SEARCH_UPSERT: Final = (
 )
 
 
-def _add_search_index(db: sqlite3.Connection, schema: str = "main") -> None:
+def _add_search_index(db: sqlite3.Connection) -> None:
     """Stores made before search had an index gain one, filled from the nodes they hold,
-    in one transaction (a store opened read-only builds it in ``temp``, for itself)."""
-    if _has_search_index(db, schema):
+    in one transaction, when a writer opens them."""
+    if _has_search_index(db):
         return
-    begin = "BEGIN IMMEDIATE" if schema == "main" else "BEGIN"
-    db.executescript(f"{begin};" + SEARCH_SCHEMA.format(schema=schema))
+    db.executescript("BEGIN IMMEDIATE;" + SEARCH_SCHEMA.format(schema="main"))
     try:
         descriptions = {
             node: orjson.loads(value)
@@ -126,8 +125,8 @@ def _add_search_index(db: sqlite3.Connection, schema: str = "main") -> None:
         raise
 
 
-def _has_search_index(db: sqlite3.Connection, schema: str) -> bool:
-    found = db.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE name = 'search_text'")
+def _has_search_index(db: sqlite3.Connection) -> bool:
+    found = db.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'search_text'")
     return found.fetchone() is not None
 
 
@@ -342,8 +341,6 @@ class EmbeddedStore(MemoryState):
                     check_same_thread=False,
                     isolation_level=None,
                 )
-                if not _has_search_index(self._db, "main"):
-                    _add_search_index(self._db, "temp")
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 if str(path) != ":memory:":  # a private in-memory store has no one to share with
@@ -372,6 +369,8 @@ class EmbeddedStore(MemoryState):
         self._lock = threading.RLock()
         self._reset_memory()
         self._decisions = 0
+        #: Whether the file has the search index (a read-only store may open one without).
+        self._indexed = False
         self.loaded = False
         self.load_seconds = 0.0
         #: Where the last load read the graph from: "rows", "snapshot", or "snapshot and
@@ -1165,11 +1164,52 @@ class EmbeddedStore(MemoryState):
         namespace: str | None = None,
         limit: int = 20,
     ) -> list[Node]:
+        return read_whole(self, (h.node for h in self.search_hits(text, kinds, namespace, limit)))
+
+    def search_hits(
+        self,
+        text: str,
+        kinds: Collection[NodeKind] | None = None,
+        namespace: str | None = None,
+        limit: int = 20,
+    ) -> list[Hit]:
         """Candidates from the trigram index (a text of one or two characters, which no
         trigram holds, reads every row of ``search_text`` instead), ranked by
-        :func:`lineage.store.search.match_rank`."""
+        :func:`lineage.store.search.match_rank`. A store opened read-only before any
+        writer gave it the index looks at every node instead, with the same answers."""
         needle = text.lower()
         wanted = sorted(set(kinds) if kinds else {NodeKind.DATASET, NodeKind.JOB})
+        with self._lock:
+            self._indexed = self._indexed or _has_search_index(self._db)
+            if self._indexed:
+                rows = self._indexed_rows(needle, wanted, namespace)
+            else:
+                rows = self._scanned_rows(wanted, namespace)
+            scored = [
+                (score, nid)
+                for nid, name, space, description in rows
+                if nid in self._nodes
+                and (score := match_rank(needle, name, space, description)) is not None
+            ]
+            if not needle:  # every node matches the empty text, those with no text too
+                named = {nid for _, nid in scored}
+                scored += [
+                    (0, nid)
+                    for nid, rec in self._nodes.items()
+                    if rec.kind in wanted
+                    and nid not in named
+                    and (namespace is None or rec.props.get("namespace") == namespace)
+                ]
+            scored.sort()
+            nodes = self._nodes
+            return [
+                hit(nid, nodes[nid].kind, nodes[nid].props, rank) for rank, nid in scored[:limit]
+            ]
+
+    def _indexed_rows(
+        self, needle: str, wanted: list[NodeKind], namespace: str | None
+    ) -> list[tuple[str, str, str, str]]:
+        """The ``search_text`` rows that may match ``needle``."""
         marks = ",".join("?" * len(wanted))
         where = f"t.kind IN ({marks}) AND (? IS NULL OR t.namespace = ?)"
         params: list[Any] = [*(k.value for k in wanted), namespace, namespace]
@@ -1187,26 +1227,28 @@ class EmbeddedStore(MemoryState):
                 "OR instr(t.description, ?))"
             )
             params += [needle] * 3
-        with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
-            scored = [
-                (score, nid)
-                for nid, name, space, description in rows
-                if nid in self._nodes
-                and (score := match_rank(needle, name, space, description)) is not None
-            ]
-            if not needle:  # every node matches the empty text, those with no text too
-                named = {nid for _, nid in scored}
-                scored += [
-                    (0, nid)
-                    for nid, rec in self._nodes.items()
-                    if rec.kind in wanted
-                    and nid not in named
-                    and (namespace is None or rec.props.get("namespace") == namespace)
-                ]
-            scored.sort()
-            found = self.get_nodes(nid for _, nid in scored[:limit])
-            return [found[nid] for _, nid in scored[:limit] if nid in found]
+        return self._db.execute(sql, params).fetchall()
+
+    def _scanned_rows(
+        self, wanted: list[NodeKind], namespace: str | None
+    ) -> list[tuple[str, str, str, str]]:
+        """The rows ``search_text`` would hold for the nodes in memory, made from them and
+        their stored descriptions: what a store without the index is searched by."""
+        descriptions = dict(
+            self._db.execute("SELECT node, value FROM cold WHERE name = 'description'")
+        )
+        rows = []
+        for nid, rec in self._nodes.items():
+            if rec.kind not in wanted or (
+                namespace is not None and rec.props.get("namespace") != namespace
+            ):
+                continue
+            stored = descriptions.get(nid)
+            description = orjson.loads(stored) if stored is not None else ""
+            row = _search_row(nid, rec.kind.value, rec.props, description)
+            if row is not None:
+                rows.append((nid, row[3], row[4], row[5] or ""))
+        return rows
 
     def nodes_of_kind(self, kind: NodeKind, limit: int = 100, offset: int = 0) -> list[Node]:
         with self._lock:

@@ -78,7 +78,15 @@ from lineage.store.neo4j_apply import (
 )
 from lineage.store.neo4j_walk import IdentityView
 from lineage.store.prune import PruneReport, prune_neo4j
-from lineage.store.search import OVERLAP, lucene_substring, match_rank, searchable
+from lineage.store.search import (
+    OVERLAP,
+    Hit,
+    hit,
+    lucene_substring,
+    match_rank,
+    read_whole,
+    searchable,
+)
 from lineage.store.traversal import LIGHT_PROPS, Level, LightGraph, Traversal, walk
 
 log = logging.getLogger(__name__)
@@ -837,6 +845,15 @@ class Neo4jStore:
         namespace: str | None = None,
         limit: int = 20,
     ) -> list[Node]:
+        return read_whole(self, (h.node for h in self.search_hits(text, kinds, namespace, limit)))
+
+    def search_hits(
+        self,
+        text: str,
+        kinds: Collection[NodeKind] | None = None,
+        namespace: str | None = None,
+        limit: int = 20,
+    ) -> list[Hit]:
         """Candidates from the full-text index ``entity_search`` (a wildcard query, every
         character of the text escaped), ranked by :func:`lineage.store.search.match_rank`;
         the empty text, and one longer than the index's windows overlap, are looked for
@@ -850,22 +867,36 @@ class Neo4jStore:
             "WHERE any(label IN labels(node) WHERE label IN $labels) "
             "AND ($namespace IS NULL OR node.namespace = $namespace) "
             "RETURN node.id AS id, node.name AS name, node.path AS path, "
-            "node.namespace AS namespace, node.description AS description",
+            "node.namespace AS namespace, node.description AS description, "
+            # A job's type (in its JSON only) tells whether it is a part of another.
+            "CASE WHEN node:Job THEN node.props END AS job_props",
             query=lucene_substring(needle),
             labels=[LABELS[k] for k in wanted],
             namespace=namespace,
         )
         scored = sorted(
-            (score, row["id"])
-            for row in rows
-            if (score := match_rank(needle, *searchable(row))) is not None
+            (
+                (score, row["id"], row)
+                for row in rows
+                if (score := match_rank(needle, *searchable(row))) is not None
+            ),
+            key=lambda s: s[:2],
         )[:limit]
-        found = self.get_nodes(nid for _, nid in scored)
-        return [found[nid] for _, nid in scored if nid in found]
+        hits = []
+        for score, nid, row in scored:
+            try:
+                kind, _ = split_id(nid)
+            except ValueError:
+                continue
+            props = dict(row)
+            if row["job_props"] is not None:
+                props["job_type"] = orjson.loads(row["job_props"]).get("job_type")
+            hits.append(hit(nid, kind, props, score))
+        return hits
 
     def _search_every_node(
         self, needle: str, wanted: list[NodeKind], namespace: str | None, limit: int
-    ) -> list[Node]:
+    ) -> list[Hit]:
         name = (
             "toLower(toString(CASE WHEN n.name IS NOT NULL AND n.name <> '' THEN n.name "
             "WHEN n.path IS NOT NULL AND n.path <> '' THEN n.path ELSE '' END))"
@@ -891,7 +922,11 @@ class Neo4jStore:
 
         self._execute(READ_ACCESS, work)
         scored.sort()
-        return [n for score, nid, props in scored[:limit] if (n := _node(nid, props))]
+        return [
+            hit(n.id, n.kind, n.props, score)
+            for score, nid, props in scored[:limit]
+            if (n := _node(nid, props))
+        ]
 
     def nodes_of_kind(self, kind: NodeKind, limit: int = 100, offset: int = 0) -> list[Node]:
         rows = self._read(

@@ -12,14 +12,43 @@ The user's text never becomes query syntax: :func:`fts5_phrase` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Iterable, Mapping
+from typing import Any, Final, NamedTuple
+
+from lineage.graph.model import NodeKind
+from lineage.store.base import GraphStore, Node
 
 #: Lucene refuses a term over 32,766 bytes (and a Neo4j index holding one fails): text is
 #: indexed in windows of this many characters (4 bytes at most each), overlapping by
 #: OVERLAP, so a text of up to OVERLAP + 1 characters is found wherever it is.
 WINDOW: Final = 8_000
 OVERLAP: Final = 2_000
+
+
+#: What a :class:`Hit`'s node carries: enough to rank it and to tell a part of a job (no
+#: facets, schemas, SQL or description, which are read only for the nodes an answer shows).
+HIT_PROPS: Final = ("name", "path", "namespace", "job_type")
+
+
+class Hit(NamedTuple):
+    """A node a search matched, with :data:`HIT_PROPS` only, and its :func:`match_rank`."""
+
+    node: Node
+    rank: int
+
+
+def hit(nid: str, kind: NodeKind, props: Mapping[str, Any], rank: int) -> Hit:
+    """A :class:`Hit` from a node's properties (any of them; only :data:`HIT_PROPS` kept)."""
+    kept = {k: v for k in HIT_PROPS if (v := props.get(k)) is not None}
+    return Hit(Node(nid, kind, kept), rank)
+
+
+def read_whole(store: GraphStore, nodes: Iterable[Node]) -> list[Node]:
+    """``nodes`` (light ones, such as hits') read whole from ``store``, in the same order;
+    any gone since are left out."""
+    wanted = list(nodes)
+    found = store.get_nodes(n.id for n in wanted)
+    return [found[n.id] for n in wanted if n.id in found]
 
 
 def searchable(props: Mapping[str, Any]) -> tuple[str, str, str]:

@@ -12,6 +12,24 @@ from pathlib import Path
 
 import httpx
 
+#: How long a server may take to answer, in seconds: generous, as a loaded machine (a CI
+#: runner, several test runs at once) can take a minute to import and open a store.
+START_TIMEOUT_VARIABLE = "LINEAGE_TEST_SERVER_START_TIMEOUT"
+#: How many of the last lines of the server's log a failed start shows.
+LOG_TAIL_LINES = 60
+
+
+def start_timeout() -> float:
+    """Seconds to wait for a server: ``LINEAGE_TEST_SERVER_START_TIMEOUT``, else 120."""
+    return float(os.environ.get(START_TIMEOUT_VARIABLE) or 120)
+
+
+def log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last ``lines`` lines of ``log`` (what tells why a server did not start)."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    kept = text.splitlines()[-lines:]
+    return "\n".join(kept)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -28,10 +46,13 @@ class Server:
         self.env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30, ready: bool = True) -> Server:
+    def start(self, timeout: float | None = None, ready: bool = True) -> Server:
         """Start the server and wait for its port (``/healthz``) and, if ``ready``, for its
         store to be loaded: until then ``/readyz`` answers 503 (with tokens set, a loaded
-        server answers 401 there, which is as good)."""
+        server answers 401 there, which is as good). ``timeout`` defaults to
+        :func:`start_timeout`; past it the server is stopped and the error shows the tail
+        of its log."""
+        timeout = start_timeout() if timeout is None else timeout
         log = self.log.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lineage.cli", "serve", "--store", self.store, "--port", str(self.port)],
@@ -42,7 +63,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log.read_text()}")
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{log_tail(self.log)}")
             try:
                 path = "/readyz" if ready else "/healthz"
                 status = httpx.get(self.url + path, timeout=1).status_code
@@ -51,7 +72,11 @@ class Server:
                 time.sleep(0.05)
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log.read_text()}")
+        self.stop()
+        raise RuntimeError(
+            f"server did not answer within {timeout}s ({START_TIMEOUT_VARIABLE} sets how long); "
+            f"the last lines of its log, {self.log}:\n{log_tail(self.log)}"
+        )
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no flushing, as a crash would."""

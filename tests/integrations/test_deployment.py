@@ -182,6 +182,62 @@ def test_the_cli_reports_a_deployment_to_a_real_server(server: Server, tmp_path:
     assert events[0]["inputs"][0]["facets"]["version"]["datasetVersion"] == "4"
 
 
+ENDPOINT_FIELD = """query($path: String!) {
+  field(namespace: "kserve://prod", name: "churn-scorer", path: $path) {
+    type upstream { field { path dataset { namespace name } } transformation { type subtype } }
+  }
+}"""
+
+
+def test_the_cli_feeds_an_endpoints_columns_from_the_online_features_it_names(server: Server) -> None:
+    service = "feast://churn/churn_service@run:0193a1b2-0000-7000-8000-000000000001"
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "lineage.cli", "emit", "deployment",
+            "--model", MODELS, "churn", "--version", "4",
+            "--endpoint", SERVING, "churn-scorer", "--environment", "prod",
+            "--online-feature", f"{service}=order_count:Int64,tenure_days",
+            "--online-feature", "feast://churn/risk_service=risk_score:Float32",
+        ],
+        env={**os.environ, "OPENLINEAGE_URL": server.url},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    events = httpx.get(server.url + "/api/v1/events/lineage").json()["events"]
+    complete = next(e for e in events if e["eventType"] == "COMPLETE")
+    assert [(i["namespace"], i["name"], i["facets"].get("version", {}).get("datasetVersion")) for i in complete["inputs"]] == [
+        (MODELS, "churn", "4"),
+        ("feast://churn", "churn_service", "run:0193a1b2-0000-7000-8000-000000000001"),
+        ("feast://churn", "risk_service", None),
+    ]
+    gql = GraphQL(httpx.Client(base_url=server.url))  # type: ignore[arg-type]
+    fed = {}
+    for path in ("order_count", "tenure_days", "risk_score"):
+        field = gql.data(ENDPOINT_FIELD, path=path)["field"]
+        fed[path] = (field["type"], [(u["field"]["dataset"]["name"], u["field"]["path"], u["transformation"]["subtype"]) for u in field["upstream"]])
+    assert fed == {
+        "order_count": ("Int64", [("churn_service", "order_count", "IDENTITY")]),
+        "tenure_days": (None, [("churn_service", "tenure_days", "IDENTITY")]),
+        "risk_score": ("Float32", [("risk_service", "risk_score", "IDENTITY")]),
+    }
+
+
+@pytest.mark.parametrize("value", ["churn_service", "feast://churn/", "/churn_service", "feast://churn/s=a,,b", "feast://churn/s="])
+def test_the_cli_refuses_an_online_feature_it_cannot_read(value: str) -> None:
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "lineage.cli", "emit", "deployment",
+            "--model", MODELS, "churn", "--version", "4",
+            "--endpoint", SERVING, "churn-scorer", "--environment", "prod",
+            "--online-feature", value,
+        ],
+        env={**os.environ, "OPENLINEAGE_URL": "http://127.0.0.1:9"},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "--online-feature must look like NAMESPACE/NAME" in done.stderr
+
+
 def test_the_cli_names_a_missing_option() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "lineage.cli", "emit", "deployment", "--model", MODELS, "churn"],

@@ -128,20 +128,65 @@ def drop_search_index(path: Path) -> None:
     db.close()
 
 
-@pytest.mark.parametrize("read_only", [False, True], ids=["to-write", "read-only"])
-def test_an_embedded_store_made_before_the_index_gains_it_when_opened(
-    tmp_path: Path, read_only: bool
+def test_an_embedded_store_made_before_the_index_gains_it_when_opened_to_write(
+    tmp_path: Path,
 ) -> None:
     path = tmp_path / "lineage.db"
     store = EmbeddedStore(path)
     feed(store, [documented("shop.orders", "Every order placed", time=0), dataset_event(NS, "x*y")])
     store.close()
     drop_search_index(path)
-    reopened = EmbeddedStore(path, read_only=read_only)
+    reopened = EmbeddedStore(path)
     assert names(reopened.search("orders")) == ["shop.orders"]
     assert names(reopened.search("placed")) == ["shop.orders"]
     assert names(reopened.search("*")) == ["x*y"]
     reopened.close()
+    assert search_tables(path) == {"search_text", "search_index"}
+
+
+def search_tables(path: Path) -> set[str]:
+    db = sqlite3.connect(path)
+    found = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    db.close()
+    return found & {"search_text", "search_index"}
+
+
+#: Texts a read-only store without the index is asked: every rank, one and two
+#: characters, query syntax, descriptions, the empty text and no match at all.
+ASKED = ["", "o", "or", "ord", "orders", "shop", "placed", "PLACED", "ware", "*", '"', "é-ñ", "zzz"]
+
+
+def test_a_store_made_before_the_index_opened_read_only_answers_the_same_and_builds_nothing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "lineage.db"
+    store = EmbeddedStore(path)
+    feed(store, [dataset_event(NS, name) for name in HOSTILE])
+    feed(store, [documented("shop.orders", "Every order PLACED", time=0), documented("old", "", 1)])
+    feed(store, pipeline_run(("etl", "build_orders"), [dataset(NS, "raw.orders")], [], start=2))
+    kinds = [None, [NodeKind.JOB], [NodeKind.DATASET, NodeKind.JOB, NodeKind.FIELD]]
+    asked = [
+        (text, k, ns, limit)
+        for text in ASKED
+        for k in kinds
+        for ns in (None, NS, "elsewhere")
+        for limit in (2, 50)
+    ]
+    indexed = [[n.id for n in store.search(t, k, ns, limit)] for t, k, ns, limit in asked]
+    assert sum(map(len, indexed)) > 100
+    store.close()
+    drop_search_index(path)
+
+    reader = EmbeddedStore(path, read_only=True)
+    assert [[n.id for n in reader.search(t, k, ns, limit)] for t, k, ns, limit in asked] == indexed
+    temp = reader._db.execute("SELECT name FROM temp.sqlite_master").fetchall()
+    assert temp == []
+    assert search_tables(path) == set()
+
+    EmbeddedStore(path).close()  # a writer opens it: now it has the index
+    assert search_tables(path) == {"search_text", "search_index"}
+    assert [[n.id for n in reader.search(t, k, ns, limit)] for t, k, ns, limit in asked] == indexed
+    reader.close()
 
 
 def test_what_the_embedded_index_holds_follows_the_nodes_through_prune(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from lineage.analysis import (
     NotFound,
 )
 from lineage.analysis.refs import not_found_message
-from lineage.analysis.search import search as search_nodes
+from lineage.analysis.search import search_page
 from lineage.api.graphql.cost import AnswerBudget
 from lineage.api.graphql.errors import ErrorCodes
 from lineage.api.graphql.ids import decode_id
@@ -55,7 +55,7 @@ from lineage.api.graphql.types import (
     lineage_object,
     one,
     page_bounds,
-    paginate,
+    page_of,
     to_object,
 )
 from lineage.graph.model import NodeKind, dataset_id, field_id, job_id, run_id
@@ -219,11 +219,13 @@ class Query:
         first: int | None = DEFAULT_PAGE,
         after: str | None = None,
     ) -> Connection[Node]:
-        page_bounds(first, after)
+        start, count = page_bounds(first, after)
         context = info.context
-        found = await context.offload(lambda: search_nodes(context.store, query, kinds, namespace))
-        context.loaders.prime(found)
-        return paginate([to_object(n) for n in found], first, after)
+        found = await context.offload(
+            lambda: search_page(context.store, query, kinds, namespace, start, count)
+        )
+        context.loaders.prime(found.nodes)
+        return page_of([to_object(n) for n in found.nodes], start, found.total)
 
     @described(
         "What changed in the lineage around a node from `since` to `until` (default now): "

@@ -266,17 +266,21 @@ class Connection(Generic[T]):
 def paginate(items: Sequence[T], first: int | None, after: str | None) -> Connection[T]:
     """One page of ``items``, which must be in a stable order."""
     start, count = page_bounds(first, after)
-    chosen = items[start : start + count]
+    return page_of(items[start : start + count], start, len(items))
+
+
+def page_of(chosen: Sequence[T], start: int, total: int) -> Connection[T]:
+    """The page holding ``chosen``, the items from ``start`` on of a list of ``total``."""
     edges = [PageEdge(cursor=encode_cursor(start + i), node=item) for i, item in enumerate(chosen)]
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=start + len(chosen) < len(items),
+            has_next_page=start + len(chosen) < total,
             has_previous_page=start > 0,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        total_count=len(items),
+        total_count=total,
     )
 
 
