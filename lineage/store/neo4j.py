@@ -179,20 +179,27 @@ LEDGER_UPSERT: Final = (
     "UNWIND $rows AS row MERGE (l:LedgerEntry {ledger: row.ledger, key: row.key}) "
     "ON CREATE SET l.at = row.at, l.body = row.body"
 )
-# Each branch seeks an index on the ledger's name: an OR of "no start" and "from the
-# start on" in one branch cannot use one, and the planner then scans every entry.
-LEDGER_READ: Final = (
+# Ledgers read from a time on, and ledgers read whole, are separate statements: a branch
+# that a filter on ``w.since`` would discard still seeks its index for every ledger. Each
+# branch seeks an index on the ledger's name (an OR of the two cases in one branch cannot
+# use one, and the planner then scans every entry); the two branches are disjoint.
+LEDGER_FROM: Final = (
     "UNWIND $wanted AS w CALL (w) { "
-    "MATCH (l:LedgerEntry {ledger: w.ledger}) WHERE w.since IS NOT NULL AND l.at < w.since "
-    "RETURN l ORDER BY l.at DESC, l.key DESC LIMIT 1 "
-    "UNION "
     "MATCH (l:LedgerEntry) USING INDEX l:LedgerEntry(ledger, at) "
-    "WHERE w.since IS NOT NULL AND l.ledger = w.ledger AND l.at >= w.since RETURN l "
-    "UNION "
-    "MATCH (l:LedgerEntry) USING INDEX l:LedgerEntry(ledger, key) "
-    "WHERE w.since IS NULL AND l.ledger = w.ledger AND l.key IS NOT NULL RETURN l } "
+    "WHERE l.ledger = w.ledger AND l.at < w.since "
+    "RETURN l ORDER BY l.at DESC, l.key DESC LIMIT 1 "
+    "UNION ALL "
+    "MATCH (l:LedgerEntry) USING INDEX l:LedgerEntry(ledger, at) "
+    "WHERE l.ledger = w.ledger AND l.at >= w.since RETURN l } "
     "RETURN w.ledger AS ledger, l.key AS key, l.at AS at, l.body AS body"
 )
+LEDGER_WHOLE: Final = (
+    "UNWIND $names AS name MATCH (l:LedgerEntry) USING INDEX l:LedgerEntry(ledger, key) "
+    "WHERE l.ledger = name AND l.key IS NOT NULL "
+    "RETURN l.ledger AS ledger, l.key AS key, l.at AS at, l.body AS body"
+)
+#: Every statement a ledger read may run (for plan checks).
+LEDGER_READS: Final = (LEDGER_FROM, LEDGER_WHOLE)
 # An event is stored once, whatever number of times it arrives (a producer's retry, a Kafka
 # batch read again after a consumer's crash): its bytes' digest is its identity.
 EVENT_CREATE: Final = (
@@ -931,8 +938,18 @@ class Neo4jStore:
         found: dict[str, list[LedgerEntry]] = {name: [] for name in since}
         if not found:
             return found
-        wanted = [{"ledger": name, "since": at} for name, at in sorted(since.items())]
-        for row in self._read(LEDGER_READ, wanted=wanted):
+        wanted = [{"ledger": n, "since": at} for n, at in sorted(since.items()) if at is not None]
+        whole = sorted(n for n, at in since.items() if at is None)
+
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            rows: list[dict[str, Any]] = []
+            if wanted:
+                rows += tx.run(LEDGER_FROM, wanted=wanted).data()
+            if whole:
+                rows += tx.run(LEDGER_WHOLE, names=whole).data()
+            return rows
+
+        for row in self._execute(READ_ACCESS, work):
             found[row["ledger"]].append(
                 LedgerEntry(row["ledger"], row["key"], row["at"], row["body"].encode())
             )
