@@ -195,7 +195,7 @@ class WorkingSet(MergeState):
             self._nodes[nid] = None
         absent = set(wanted)
         for row in self._query(
-            "UNWIND $ids AS id MATCH (n:Entity {id: id}) USING INDEX n:Entity(id) "
+            "UNWIND $ids AS id MATCH (n:Entity {id: id}) USING INDEX SEEK n:Entity(id) "
             "RETURN n.id AS id, n.props AS props, n.ats AS ats",
             {"ids": wanted},
         ):
@@ -261,9 +261,9 @@ class WorkingSet(MergeState):
         if not wanted:
             return
         pattern = (
-            f"(a:Entity {{id: id}})-[r:{kind.value}]->(b)"
+            f"(a:Entity {{id: id}})-[r:{kind.value}]->(b) USING INDEX SEEK a:Entity(id)"
             if direction == OUT
-            else f"(a)-[r:{kind.value}]->(b:Entity {{id: id}})"
+            else f"(a)-[r:{kind.value}]->(b:Entity {{id: id}}) USING INDEX SEEK b:Entity(id)"
         )
         rows = self._query(
             f"UNWIND $ids AS id MATCH {pattern} {self._EDGE_RETURN}", {"ids": wanted}
