@@ -337,7 +337,8 @@ _OLD_EVENTS: Final = (
     "AND ($namespace IS NULL OR e.job_namespace = $namespace)"
 )
 _EDGES_OF_NODES: Final = (
-    "UNWIND $ids AS id MATCH (n:Entity {id: id})-[r]-() RETURN collect(DISTINCT r.id) AS ids"
+    "UNWIND $ids AS id MATCH (n:Entity {id: id}) USING INDEX SEEK n:Entity(id) "
+    "MATCH (n)-[r]-() RETURN collect(DISTINCT r.id) AS ids"
 )
 _DELETE_EVENTS: Final = _OLD_EVENTS + " WITH e LIMIT $limit DELETE e RETURN count(*) AS n"
 _DELETE_REPORTS: Final = "UNWIND $keys AS key MATCH (r:ColumnLineageReport {key: key}) DELETE r"
