@@ -33,14 +33,10 @@ _EDGE_SEP: Final = "\x1e"
 _NODE_KINDS: Final = {k.value: k for k in NodeKind}
 _EDGE_KINDS: Final = {k.value: k for k in EdgeKind}
 _PROJECTION: Final = sorted(k.value for k in (EdgeKind.INPUT_TO, EdgeKind.PRODUCES, EdgeKind.FEEDS))
-_VALID: Final = (
-    "(NOT type(r) IN $projection OR CASE WHEN $as_of IS NULL THEN r.until IS NULL "
-    "ELSE (r.since IS NULL OR r.since <= $as_of) AND (r.until IS NULL OR $as_of < r.until) END)"
-)
-_RETURN: Final = (
-    "RETURN collect(r.id) AS ids, collect(id) AS near, collect(far.id) AS far, "
-    "collect(r.key) AS keys, collect(r.props) AS props"
-)
+_PROJECTED: Final = frozenset(_PROJECTION)
+_CURRENT: Final = "r.until IS NULL"
+_AT: Final = "(r.since IS NULL OR r.since <= $as_of) AND (r.until IS NULL OR $as_of < r.until)"
+_RETURN: Final = "RETURN collect(r.id) AS ids, collect(id) AS near, collect(r.key) AS keys, collect(r.props) AS props"
 _ALIAS_COUNT: Final = "MATCH ()-[r:ALIAS_OF]->() RETURN count(r) AS n"
 _ALL_ALIASES: Final = (
     "MATCH (a:Entity)-[r:ALIAS_OF]->(b:Entity) "
@@ -50,18 +46,59 @@ _ALL_ALIASES: Final = (
 _NODES: Final = "UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN collect(n.id) AS ids"
 
 
-def _types(kinds: Collection[EdgeKind]) -> str:
-    return "|".join(sorted({EdgeKind(k).value for k in kinds}))
+def _valid(types: Sequence[str], as_of: float | None) -> str:
+    """The validity test of a hop over ``types`` (only the projection's edges have one)."""
+    if not _PROJECTED.intersection(types):
+        return ""
+    test = _CURRENT if as_of is None else _AT
+    if not _PROJECTED.issuperset(types):
+        test = f"(NOT type(r) IN $projection OR {test})"
+    return f" WHERE {test}"
 
 
-def _hop(direction: Direction, types: str) -> str:
+def _hop(direction: Direction, types: Sequence[str], as_of: float | None) -> str:
     """The valid edges of ``types`` one hop from the frontier ``$ids`` in ``direction``
-    (DOWNSTREAM or UPSTREAM), as parallel lists."""
-    if direction is Direction.DOWNSTREAM:
-        pattern = f"(:Entity {{id: id}})-[r:{types}]->(far:Entity)"
-    else:
-        pattern = f"(far:Entity)-[r:{types}]->(:Entity {{id: id}})"
-    return f"UNWIND $ids AS id MATCH {pattern} WHERE {_VALID} {_RETURN}"
+    (DOWNSTREAM or UPSTREAM), as parallel lists; ``$heads`` maps each type to the start of
+    its edges' ids (see :func:`_heads`), ``$sep`` is the separator of an edge id's parts.
+
+    Downstream, a node's edges of a type are the ones whose id starts with the type and
+    the node's id (exactly those: no id holds the separators, events carrying them are
+    refused): a seek in the type's unique index on ids, which never reads the node's other
+    relationships (a dataset's ``HAS_FIELD``s, dozens of them). Upstream there is no such
+    prefix, and the node's relationships are expanded. Either way the far end is read from
+    the edge's id (see :func:`_far`), not from its node."""
+    valid = _valid(types, as_of)
+    if direction is Direction.UPSTREAM:
+        return (
+            f"UNWIND $ids AS id MATCH ()-[r:{'|'.join(types)}]->(:Entity {{id: id}}){valid} "
+            + _RETURN
+        )
+    seeks = [
+        f"MATCH ()-[r:{t}]->() USING INDEX r:{t}(id) "
+        f"WHERE r.id STARTS WITH $heads.{t} + id + $sep RETURN r"
+        for t in types
+    ]
+    if len(seeks) == 1:
+        return f"UNWIND $ids AS id CALL (id) {{ {seeks[0]} }} WITH id, r{valid} {_RETURN}"
+    return (
+        f"UNWIND $ids AS id CALL (id) {{ {' UNION ALL '.join(seeks)} }} WITH id, r{valid} "
+        + _RETURN
+    )
+
+
+def _heads(types: Sequence[str]) -> dict[str, str]:
+    return {t: t + _EDGE_SEP for t in types}
+
+
+def _far(eid: str, near: str, key: str | None, way: Direction) -> str:
+    """The far end of the edge ``eid`` (``kind, src, dst, key`` joined by the edge
+    separator) whose near end is ``near``: what is left once the known parts are cut off,
+    exact whatever the ids hold."""
+    head = eid.index(_EDGE_SEP) + 1
+    tail = len(eid) - len(key or "") - 1
+    if way is Direction.UPSTREAM:
+        return eid[head : tail - len(near) - 1]
+    return eid[head + len(near) + 1 : tail]
 
 
 def _identity(nid: str) -> Node | None:
@@ -92,7 +129,8 @@ class IdentityView:
         self._no_aliases = count == 0
         if 0 < count <= alias_prefetch:
             self._aliases = {}
-            for edge in self._decode(tx.run(_ALL_ALIASES).single(strict=True), None):
+            eids, sources, targets, keys, props = tx.run(_ALL_ALIASES).single(strict=True)
+            for edge in self._decode(eids, sources, targets, keys, props, None):
                 self._aliases.setdefault(edge.src, []).append(edge)
                 self._aliases.setdefault(edge.dst, []).append(edge)
 
@@ -123,13 +161,19 @@ class IdentityView:
             if direction is Direction.BOTH
             else [Direction(direction)]
         )
-        types = _types(kinds)
+        types = sorted({EdgeKind(k).value for k in kinds})
         found: dict[str, Edge] = {}
         for way in ways:
-            row = self._tx.run(
-                _hop(way, types), ids=list(ids), projection=_PROJECTION, as_of=as_of
+            eids, near, keys, props = self._tx.run(
+                _hop(way, types, as_of),
+                ids=list(ids),
+                projection=_PROJECTION,
+                as_of=as_of,
+                heads=_heads(types),
+                sep=_EDGE_SEP,
             ).single(strict=True)
-            for edge in self._decode(row, way):
+            far = [_far(e, n, k, way) for e, n, k in zip(eids, near, keys, strict=True)]
+            for edge in self._decode(eids, near, far, keys, props, way):
                 found.setdefault(edge.id, edge)
         return list(found.values())
 
@@ -146,10 +190,17 @@ class IdentityView:
                     found.setdefault(edge.id, edge)
         return list(found.values())
 
-    def _decode(self, row: Any, way: Direction | None) -> list[Edge]:
-        """Edges from a row of parallel lists; ``way``: which of near and far is the
-        source (None: ``near`` is)."""
-        eids, near, far, keys, props = row
+    def _decode(
+        self,
+        eids: list[str],
+        near: list[str],
+        far: list[str],
+        keys: list[str | None],
+        props: list[str],
+        way: Direction | None,
+    ) -> list[Edge]:
+        """Edges from parallel lists; ``way``: which of near and far is the source (None:
+        ``near`` is)."""
         self._learn(far)
         self._learn(near)
         kinds = _EDGE_KINDS
