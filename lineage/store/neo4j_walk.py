@@ -5,7 +5,7 @@ At these levels a node's identity is all a walk needs of it, and its id holds th
 hop is one query over the whole frontier that reads the edges' ids, keys and ``props``
 (the far ends' ids are cut out of the edges' ids), answered as ONE record of parallel
 lists: the driver's cost is per record (a few tens of microseconds each), and a depth of a
-large walk has thousands of edges. When a hop reaches few nodes (up to
+large walk has thousands of edges. When a hop starts from and reaches few nodes (up to
 :data:`READ_AHEAD`), the same query also reads their edges, the walk's next hop: a walk
 of small hops makes half the round trips, each of which costs a busy machine a few
 milliseconds.
@@ -31,9 +31,10 @@ from lineage.store.traversal import make_edge, make_node
 #: Most ALIAS_OF relationships read whole at the start of a walk.
 ALIAS_PREFETCH: Final = 10_000
 
-#: Most far ends of a hop whose edges are read with it, ahead of the walk's next hop. On
-#: the 10k-job benchmark graph 256 made depth-20 walks slower than none (what a walk
-#: whose budget runs out reads ahead is wasted); 32 keeps the saving of small hops.
+#: Most nodes a hop starts from, and most far ends it reaches, for the edges of these to
+#: be read with it, ahead of the walk's next hop. On the 10k-job benchmark graph 256 made
+#: depth-20 walks slower than none (what a walk whose budget runs out reads ahead is
+#: wasted); 32 keeps the saving of small hops.
 READ_AHEAD: Final = 32
 
 _SEP: Final = "\x1f"
@@ -205,8 +206,8 @@ class IdentityView:
         self, ids: Sequence[str], way: Direction, types: list[str], as_of: float | None
     ) -> list[Edge]:
         """The edges from ``ids``: those read ahead by an earlier hop, and for the other
-        ids a query that also reads the hop after (the walk's next frontier is the far
-        ends of these edges, less the nodes it has seen)."""
+        ids a query that, if they are few, also reads the hop after (the walk's next
+        frontier is the far ends of these edges, less the nodes it has seen)."""
         ahead = self._ahead.setdefault((way, tuple(types), as_of), {})
         edges: list[Edge] = []
         missing = []
@@ -218,6 +219,9 @@ class IdentityView:
                 edges.extend(known)
         if not missing:
             return edges
+        if len(missing) > READ_AHEAD:  # a large hop: its far ends would be read for nothing
+            eids, near, keys, props = self._run(_hop(way, types, as_of), missing, types, as_of)
+            return edges + self._hop_edges(eids, near, keys, props, way)
         row = self._run(_two_hops(way, types, as_of), missing, types, as_of)
         eids, near, keys, props, after, eids2, near2, keys2, props2 = row
         edges.extend(self._hop_edges(eids, near, keys, props, way))
