@@ -603,7 +603,7 @@ class Neo4jStore:
                 # A node written meanwhile already has its own.
                 self._autocommit(
                     "UNWIND $rows AS row MATCH (n:Entity {id: row.id}) "
-                    "WHERE n.search IS NULL SET n.search = row.search",
+                    "USING INDEX SEEK n:Entity(id) WHERE n.search IS NULL SET n.search = row.search",
                     rows=filled,
                 )
         self._autocommit(COUNTER_CREATE, name=_SEARCH_TERMS, start=1)

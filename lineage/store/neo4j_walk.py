@@ -52,7 +52,10 @@ _ALL_ALIASES: Final = (
     "RETURN collect(r.id) AS ids, collect(a.id) AS near, collect(b.id) AS far, "
     "collect(r.key) AS keys, collect(r.props) AS props"
 )
-_NODES: Final = "UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN collect(n.id) AS ids"
+_NODES: Final = (
+    "UNWIND $ids AS id MATCH (n:Entity {id: id}) USING INDEX SEEK n:Entity(id) "
+    "RETURN collect(n.id) AS ids"
+)
 
 
 def _valid(types: Sequence[str], as_of: float | None) -> str:
