@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from bisect import bisect_right, insort
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import orjson
@@ -515,7 +515,11 @@ class Merger:
         self.finish()
 
     def apply(self, m: Mutation) -> None:
-        if isinstance(m, UpsertNode):
+        # By the mutation's exact type first: a batch applies tens of them per event.
+        handler = _HANDLERS.get(type(m))
+        if handler is not None:
+            handler(self, m)
+        elif isinstance(m, UpsertNode):
             self.upsert_node(m.id, m.kind, m.props)
         elif isinstance(m, UpsertEdge):
             self.upsert_edge(m)
@@ -999,3 +1003,17 @@ class Merger:
                     st.report_holds(key, report, eid)
                 self._refresh_feed(eid)
                 st.reference_resolved(run, body)
+
+
+#: How :meth:`Merger.apply` handles each mutation type.
+_HANDLERS: Final[dict[type, Callable[[Merger, Any], Any]]] = {
+    UpsertNode: lambda merger, m: merger.upsert_node(m.id, m.kind, m.props),
+    UpsertEdge: Merger.upsert_edge,
+    EnsureFields: Merger._ensure_fields,
+    Sighting: Merger._sight,
+    ReadDataset: Merger._read_dataset,
+    ColumnLineage: Merger._column_lineage,
+    Completion: Merger._complete,
+    UnresolvedReference: Merger._unresolved_reference,
+    DeleteNode: lambda merger, m: merger._delete_node(m.id),
+}

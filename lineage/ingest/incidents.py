@@ -175,7 +175,7 @@ class Entry:
 
 
 _READ: dict[tuple[str, str, float], Entry] = {}
-_READ_MAX: Final = 16384
+_READ_MAX: Final = 65536
 # A dataset's schema is the same in most of its entries: one tuple for all of them.
 _SCHEMAS: dict[tuple[tuple[str, str | None], ...], tuple[tuple[str, str | None], ...]] = {}
 _SCHEMAS_MAX: Final = 4096

@@ -183,6 +183,10 @@ COLD_PROPS: Final = frozenset(
     {"schema", "metrics", "assertions", "owners", "tags", "description", "sql", "error_message"}
 )
 
+#: The in-memory properties a node's ``search_text`` row is made of (see ``searchable``;
+#: the description is cold): a node none of them changed for keeps its row as it is.
+_SEARCHED_PROPS: Final = frozenset({"name", "path", "namespace"})
+
 
 #: A ledger entry is written once: its key names its content.
 _LEDGER_UPSERT: Final = "INSERT OR IGNORE INTO ledger VALUES (?, ?, ?, ?)"
@@ -207,6 +211,9 @@ ORDER BY 1, 3, 2
 #: Nodes whose cold properties one query reads (SQLite allows 32,766 parameters).
 _COLD_CHUNK: Final = 500
 
+
+#: The writer's SQLite page cache, in KiB.
+_CACHE_KIB: Final = 64 * 1024
 
 #: Rows read from SQLite at a time while loading (the load's progress moves by as many).
 _LOAD_CHUNK: Final = 10_000
@@ -352,6 +359,9 @@ class EmbeddedStore(MemoryState):
                 # FULL syncs the WAL on every commit, so an acknowledged event survives a
                 # crash of the machine, not only of the process.
                 self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'OFF'}")
+                # A batch dirties tens of megabytes of pages: with SQLite's default 2 MB
+                # cache it spills them, and reads back the index pages it needs, mid-write.
+                self._db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
                 self._db.executescript(SCHEMA)
                 _add_event_digests(self._db)
                 _add_search_index(self._db)
@@ -841,7 +851,7 @@ class EmbeddedStore(MemoryState):
         described = {
             nid: value for (nid, name), (value, _) in batch.cold.items() if name == "description"
         }
-        for nid in batch.nodes | described.keys():
+        for nid in batch.searched | described.keys():
             rec = nodes.get(nid)
             if rec is not None:
                 description = (described[nid] or "") if nid in described else None
@@ -926,6 +936,7 @@ class EmbeddedStore(MemoryState):
 
     def put_node(self, nid: str, rec: _NodeRec) -> None:
         super().put_node(nid, rec)
+        self.changes.searched.add(nid)
         if rec.kind is NodeKind.RUN and nid not in self._contributions:
             # A run first seen now has nothing on disk to look up later.
             self._contributions[nid] = set()
@@ -942,6 +953,8 @@ class EmbeddedStore(MemoryState):
         outcome = apply_prop(rec.props, rec.ats, name, prop)
         if outcome is TIME_ONLY:
             self.changes.node_times.add(nid)
+        elif outcome is CHANGED and name in _SEARCHED_PROPS:
+            self.changes.searched.add(nid)
         return outcome is CHANGED
 
     def contributions(self, run: str) -> set[str]:
@@ -1362,10 +1375,12 @@ def _valid(props: Mapping[str, Any], at: float | None) -> bool:
 class _Batch(Changes):
     """What one write changed, to be persisted in one transaction."""
 
-    __slots__ = ("cold", "ledger", "node_times")
+    __slots__ = ("cold", "ledger", "node_times", "searched")
 
     def __init__(self) -> None:
         super().__init__()
         self.node_times: set[str] = set()
+        #: Nodes whose ``search_text`` row may have changed: new, or renamed.
+        self.searched: set[str] = set()
         self.cold: dict[tuple[str, str], tuple[Any, bytes]] = {}
         self.ledger: list[tuple[str, str, float, bytes]] = []
