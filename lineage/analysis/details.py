@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from lineage.store.base import GraphStore, Node
-from lineage.store.traversal import make_node
 
 
 class _Shared:
@@ -38,28 +37,37 @@ class _Shared:
 class LazyProps(Mapping[str, Any]):
     """A node's properties: the light ones at hand, the rest read with the answer's."""
 
-    __slots__ = ("_full", "_id", "_light", "_shared")
+    # ``_props`` holds the light properties until the whole ones are read, then those
+    # (``_shared`` then None).
+    __slots__ = ("_id", "_props", "_shared")
+
+    _id: str
+    _props: Mapping[str, Any]
+    _shared: _Shared | None
 
     def __init__(self, nid: str, light: Mapping[str, Any], shared: _Shared) -> None:
         self._id = nid
-        self._light = light
+        self._props = light
         self._shared = shared
-        self._full: Mapping[str, Any] | None = None
 
     def _whole(self) -> Mapping[str, Any]:
-        if self._full is None:
-            found = self._shared.props(self._id)
+        shared = self._shared
+        if shared is not None:
+            found = shared.props(self._id)
             # A node deleted since the walk keeps what the walk saw of it.
-            self._full = found if found is not None else self._light
-        return self._full
+            if found is not None:
+                self._props = found
+            self._shared = None
+        return self._props
 
     def __getitem__(self, key: str) -> Any:
-        if self._full is None and key in self._light:
-            return self._light[key]
+        props = self._props
+        if key in props:
+            return props[key]
         return self._whole()[key]
 
     def __contains__(self, key: object) -> bool:
-        return (self._full is None and key in self._light) or key in self._whole()
+        return key in self._props or key in self._whole()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._whole())
@@ -71,10 +79,22 @@ class LazyProps(Mapping[str, Any]):
         return repr(dict(self._whole()))
 
 
+#: Setters of a Node's slots, to make one per answer node without the frozen ``__init__``.
+_NODE_SLOTS: Final = tuple(Node.__dict__[n].__set__ for n in ("id", "kind", "props"))
+_new: Final = object.__new__
+
+
 def with_details(store: GraphStore, nodes: Mapping[str, Node]) -> dict[str, Node]:
     """``nodes`` (light) as whole nodes whose heavy properties are read on first use, in
     one ``get_nodes`` call for all of them."""
     shared = _Shared(store, list(nodes))
-    return {
-        nid: make_node(nid, n.kind, LazyProps(nid, n.props, shared)) for nid, n in nodes.items()
-    }
+    set_id, set_kind, set_props = _NODE_SLOTS
+    new = _new
+    made: dict[str, Node] = {}
+    for nid, light in nodes.items():
+        node = new(Node)
+        set_id(node, nid)
+        set_kind(node, light.kind)
+        set_props(node, LazyProps(nid, light.props, shared))
+        made[nid] = node
+    return made

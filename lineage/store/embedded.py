@@ -1158,17 +1158,20 @@ class EmbeddedStore(MemoryState):
     ) -> Traversal:
         """The walk over the in-memory adjacency: no cold property is read."""
         with self._lock:
-            return walk(
-                MemoryView(self, self._light),
-                starts,
-                level,
-                direction,
-                depth,
-                as_of,
-                node_budget,
-                indirect=indirect,
-                check=check,
-            )
+            try:
+                return walk(
+                    MemoryView(self, self._light),
+                    starts,
+                    level,
+                    direction,
+                    depth,
+                    as_of,
+                    node_budget,
+                    indirect=indirect,
+                    check=check,
+                )
+            finally:
+                self._light.trim()
 
     def search(
         self,

@@ -3,9 +3,10 @@
 A walk over a large answer spends most of its time making objects: a light node for every
 id it meets and an edge for every hop. :class:`LightCache` keeps the ones made, so a later
 walk over the same part of the graph reuses them; the store tells it what each write
-changed (:meth:`LightCache.forget`), and drops it whole when its memory is reloaded. It
-holds at most ``limit`` objects and starts again empty when full, so its memory stays
-bounded whatever the graph's size.
+changed (:meth:`LightCache.forget`), and drops it whole when its memory is reloaded. After
+a walk that left it holding more than ``limit`` objects it drops the older ones made until
+half that is left (:meth:`LightCache.trim`), so its memory stays bounded whatever the
+graph's size, and a walk after the trim still finds what the walks just before it made.
 
 Nodes carry their in-memory properties only (cold ones stay on disk); edges are kept
 whatever their validity, which a walk as of a time checks on the record, and a walk of
@@ -16,6 +17,7 @@ any edge of the node changes).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from itertools import islice
 from typing import Any, Final
 
 from lineage.graph.merge import EdgeRec, MemoryState
@@ -55,20 +57,24 @@ class LightCache:
                     adjacent.pop(rec.src, None)
                     adjacent.pop(rec.dst, None)
 
-    def keep_node(self, node: Node) -> None:
-        self._make_room()
-        self.nodes[node.id] = node
-
-    def keep_edge(self, edge: Edge) -> None:
-        self._make_room()
-        self.edges[edge.id] = edge
-
-    def _make_room(self) -> None:
-        """A full cache starts again empty."""
-        if len(self.nodes) + len(self.edges) >= self.limit:
-            self.nodes.clear()
-            self.edges.clear()
-            self.adjacent.clear()
+    def trim(self) -> None:
+        """Over ``limit``, drop the nodes and edges made first until half of it is left,
+        and the lists of edges valid now of both ends of each edge dropped (so that every
+        edge such a list holds is one :meth:`forget` can find). Called between walks: a
+        list a walk is making holds no edge dropped meanwhile."""
+        nodes, edges, adjacent = self.nodes, self.edges, self.adjacent
+        held = len(nodes) + len(edges)
+        if held <= self.limit:
+            return
+        keep = self.limit // 2
+        drop_nodes = len(nodes) - keep * len(nodes) // held
+        drop_edges = len(edges) - keep * len(edges) // held
+        for nid in list(islice(nodes, drop_nodes)):
+            del nodes[nid]
+        for eid in list(islice(edges, drop_edges)):
+            edge = edges.pop(eid)
+            adjacent.pop(edge.src, None)
+            adjacent.pop(edge.dst, None)
 
 
 class MemoryView:
@@ -94,7 +100,7 @@ class MemoryView:
                     continue
                 props = {k: v for k, v in rec.props.items() if v is not None}
                 node = make_node(nid, rec.kind, props)
-                cache.keep_node(node)
+                cached[nid] = node
             found[nid] = node
         return found
 
@@ -182,7 +188,7 @@ class MemoryView:
         if rec.key:
             props.setdefault("key", rec.key)
         edge = make_edge(eid, rec.kind, rec.src, rec.dst, props)
-        self._cache.keep_edge(edge)
+        self._cache.edges[eid] = edge
         return edge
 
 

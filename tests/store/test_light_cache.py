@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from lineage.store.embedded import EmbeddedStore
 from lineage.store.memory_view import LightCache
 from lineage.store.traversal import Traversal
@@ -21,9 +23,14 @@ def whole(found: Traversal) -> dict[str, object]:
     }
 
 
-def test_walks_between_writes_answer_as_a_fresh_store_does(tmp_path: Path) -> None:
+@pytest.mark.parametrize("limit", [None, 60])
+def test_walks_between_writes_answer_as_a_fresh_store_does(
+    tmp_path: Path, limit: int | None
+) -> None:
     events = generated_history(seed=5)
     store = EmbeddedStore(tmp_path / "lineage.db")
+    if limit is not None:  # trimmed after nearly every walk, between writes
+        store._light = LightCache(limit=limit)
     try:
         # Walk after every few writes, so that later writes close, open and change what
         # earlier walks made.
@@ -42,13 +49,20 @@ def test_walks_between_writes_answer_as_a_fresh_store_does(tmp_path: Path) -> No
         fresh.close()
 
 
-def test_a_full_cache_starts_again_empty(tmp_path: Path) -> None:
+def test_a_full_cache_keeps_what_it_made_last(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path / "lineage.db")
     try:
         feed(store, generated_history(seed=3), batch=10)
         store._light = LightCache(limit=20)
-        answers = [whole(store.traverse(**q)) for q in questions(store)]
-        assert len(store._light.nodes) + len(store._light.edges) <= 20
+        answers, held, trims = [], 0, 0
+        for q in questions(store):
+            answers.append(whole(store.traverse(**q)))
+            before, held = held, len(store._light.nodes) + len(store._light.edges)
+            assert held <= 20
+            if held < before:  # trimmed: the half made last is kept
+                trims += 1
+                assert held >= 9
+        assert trims
         store._light = LightCache()
         assert answers == [whole(store.traverse(**q)) for q in questions(store)]
     finally:
