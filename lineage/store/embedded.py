@@ -51,7 +51,15 @@ from lineage.store.base import (
 from lineage.store.memory_view import LightCache, MemoryView
 from lineage.store.owner import WriterLock
 from lineage.store.prune import PruneReport, prune_embedded
-from lineage.store.search import Hit, fts5_phrase, hit, match_rank, read_whole, searchable
+from lineage.store.search import (
+    SEARCHED_PROPS,
+    Hit,
+    fts5_phrase,
+    hit,
+    match_rank,
+    read_whole,
+    searchable,
+)
 from lineage.store.snapshot import Snapshots
 from lineage.store.traversal import Level, Traversal, walk
 
@@ -182,10 +190,6 @@ DERIVED_EDGES: Final = frozenset({EdgeKind.HAS_FIELD, EdgeKind.VERSION_OF, EdgeK
 COLD_PROPS: Final = frozenset(
     {"schema", "metrics", "assertions", "owners", "tags", "description", "sql", "error_message"}
 )
-
-#: The in-memory properties a node's ``search_text`` row is made of (see ``searchable``;
-#: the description is cold): a node none of them changed for keeps its row as it is.
-_SEARCHED_PROPS: Final = frozenset({"name", "path", "namespace"})
 
 
 #: A ledger entry is written once: its key names its content.
@@ -953,7 +957,7 @@ class EmbeddedStore(MemoryState):
         outcome = apply_prop(rec.props, rec.ats, name, prop)
         if outcome is TIME_ONLY:
             self.changes.node_times.add(nid)
-        elif outcome is CHANGED and name in _SEARCHED_PROPS:
+        elif outcome is CHANGED and name in SEARCHED_PROPS:
             self.changes.searched.add(nid)
         return outcome is CHANGED
 

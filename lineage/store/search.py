@@ -51,6 +51,11 @@ def read_whole(store: GraphStore, nodes: Iterable[Node]) -> list[Node]:
     return [found[n.id] for n in wanted if n.id in found]
 
 
+#: The properties :func:`searchable` reads: a write that changes none of them leaves a node's
+#: search text as it was.
+SEARCHED_PROPS: Final = frozenset({"name", "path", "namespace", "description"})
+
+
 def searchable(props: Mapping[str, Any]) -> tuple[str, str, str]:
     """A node's (name, namespace, description), lowercased: what a search looks inside.
 
