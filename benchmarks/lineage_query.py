@@ -64,6 +64,7 @@ import os
 import platform
 import pstats
 import random
+import resource
 import shutil
 import statistics
 import sys
@@ -106,6 +107,28 @@ PROJECTION = (EdgeKind.INPUT_TO, EdgeKind.PRODUCES)
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def rss_mb() -> float:
+    """This process's resident memory now, MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def peak_rss_mb() -> float:
+    """The most resident memory this process has held, MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class OutOfMemoryBudget(Exception):
+    """The build passed ``--max-rss-gb``: what it had done by then is in ``progress``."""
+
+    def __init__(self, progress: dict[str, Any]) -> None:
+        super().__init__(progress["stopped"])
+        self.progress = progress
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -197,14 +220,24 @@ def batches(warehouse: LayeredWarehouse, size: int) -> Iterator[list[dict[str, A
         yield batch
 
 
-def build(name: str, warehouse: LayeredWarehouse, store: GraphStore, size: int) -> dict[str, Any]:
-    """Stream the warehouse's events through prepare() and store.write(), timed."""
+def build(
+    name: str,
+    warehouse: LayeredWarehouse,
+    store: GraphStore,
+    size: int,
+    max_rss_mb: float | None = None,
+) -> dict[str, Any]:
+    """Stream the warehouse's events through prepare() and store.write(), timed, with this
+    process's resident memory sampled after every tenth of the build. Past ``max_rss_mb``
+    it stops and raises :class:`OutOfMemoryBudget` with what was built by then."""
     generate = prepare_s = 0.0
     writes: list[float] = []
     events = 0
     total = 2 * len(warehouse.jobs)
     step = max(1, total // size // 10)
     source = batches(warehouse, size)
+    memory: list[dict[str, float]] = []
+    started = time.perf_counter()
     while True:
         t0 = time.perf_counter()
         raws = next(source, None)
@@ -218,14 +251,36 @@ def build(name: str, warehouse: LayeredWarehouse, store: GraphStore, size: int) 
         store.write(items)
         writes.append(time.perf_counter() - t2)
         events += len(items)
-        if len(writes) % step == 0:
+        if len(writes) % step == 0 or (max_rss_mb and rss_mb() > max_rss_mb):
+            rss = rss_mb()
+            memory.append(
+                {
+                    "events": events,
+                    "seconds": round(time.perf_counter() - started, 1),
+                    "rss_mb": round(rss),
+                }
+            )
             log(
                 f"{name} build: {events}/{total} events "
-                f"(prepare {prepare_s:.0f}s, write {sum(writes):.0f}s)"
+                f"(prepare {prepare_s:.0f}s, write {sum(writes):.0f}s, resident {rss:.0f} MB)"
             )
+            if max_rss_mb and rss > max_rss_mb:
+                raise OutOfMemoryBudget(
+                    {
+                        "events": events,
+                        "of_events": total,
+                        "seconds": round(time.perf_counter() - started, 1),
+                        "memory": memory,
+                        "stopped": f"resident memory {rss:.0f} MB passed --max-rss-gb after "
+                        f"{events} of {total} events",
+                    }
+                )
     spent = sum(writes)
     qs = percentiles(writes)
     return {
+        "memory": memory,
+        "rss_mb_after_build": round(rss_mb()),
+        "peak_rss_mb": round(peak_rss_mb()),
         "events": events,
         "batch_size": size,
         "seconds": round(generate + prepare_s + spent, 1),
@@ -679,6 +734,12 @@ def main() -> None:
         "Neo4j store's query_timeout; a query that runs out counts with the time it took",
     )
     parser.add_argument("--batch", type=int, default=500, help="events per store.write")
+    parser.add_argument(
+        "--max-rss-gb",
+        type=float,
+        help="stop building once this process holds more resident memory (GB), and report "
+        "how far the build got instead of querying (for --scale 10 on a small machine)",
+    )
     parser.add_argument("--queries", type=int, default=100, help="start nodes per series")
     parser.add_argument(
         "--warmup", type=int, default=5, help="unmeasured queries per kind and direction"
@@ -742,17 +803,28 @@ def main() -> None:
             try:
                 if not args.reuse:
                     t0 = time.perf_counter()
-                    report["build"][name] = build(name, warehouse, store, args.batch)
+                    budget = args.max_rss_gb * 1024 if args.max_rss_gb else None
+                    try:
+                        report["build"][name] = build(name, warehouse, store, args.batch, budget)
+                    except OutOfMemoryBudget as stop:
+                        report["build"][name] = stop.progress
+                        log(f"{name} build stopped: {stop}")
+                        continue
                     stages[f"build: {name}"] = time.perf_counter() - t0
                     warehouse.forget_events()
                 if name == "neo4j":  # queries run with their own, shorter timeout
                     store.close()
                     store = open_neo4j(args.neo4j, args.query_timeout)
                 elif args.like_serve and not args.reuse:  # a restart loads what was built
+                    t0 = time.perf_counter()
                     store.close()
+                    closed = time.perf_counter() - t0
                     del store
                     gc.collect()
+                    t0 = time.perf_counter()
                     store = open_store(name, args, workdir, fresh=False)
+                    report["build"][name]["close_seconds"] = round(closed, 1)
+                    report["build"][name]["reopen_seconds"] = round(time.perf_counter() - t0, 1)
                 gc.collect()
                 if args.like_serve or name == "neo4j":
                     # A Neo4j store holds no graph in this process: what is here is the
@@ -765,6 +837,8 @@ def main() -> None:
                 size = report["graph"][name]
                 size["python_objects_in_process"] = len(gc.get_objects()) + gc.get_freeze_count()
                 size["python_objects_frozen"] = gc.get_freeze_count()
+                size["rss_mb"] = round(rss_mb())
+                size["peak_rss_mb"] = round(peak_rss_mb())
                 log(f"{name} graph: {report['graph'][name]}")
                 datasets, fields = sample_starts(
                     warehouse, store, args.queries + args.warmup, args.seed + 1
@@ -793,6 +867,9 @@ def main() -> None:
     report["stage_seconds"] = {k: round(v, 1) for k, v in stages.items()}
     report["slowest_stage"] = max(stages, key=lambda k: stages[k])
     for b in report["build"].values():
+        if "stopped" in b:
+            log(f"build stopped: {b['stopped']}")
+            continue
         steps = {
             "generate": b["generate_seconds"],
             "prepare (parse + mapping)": b["prepare_seconds"],

@@ -104,6 +104,15 @@ COLUMN_LINEAGE_SCHEMA = "https://openlineage.io/spec/facets/1-2-0/ColumnLineageD
 #: Field-level column dependencies: (type, subtype) and how often each occurs.
 _FIELD_TRANSFORMS = (("DIRECT", "IDENTITY"), ("DIRECT", "TRANSFORMATION"), ("DIRECT", "AGGREGATION"))
 _FIELD_TRANSFORM_WEIGHTS = (55, 30, 15)
+#: Most dataset payloads a LayeredWarehouse keeps built (of inputs, and of outputs).
+PAYLOAD_CACHE = 5_000
+
+
+def _bound(cache: dict[int, dict[str, Any]]) -> None:
+    """Make room for one more payload: drop the oldest tenth once the cache is full."""
+    if len(cache) >= PAYLOAD_CACHE:
+        for key in list(cache)[: PAYLOAD_CACHE // 10]:
+            del cache[key]
 
 
 class LayeredWarehouse:
@@ -146,6 +155,8 @@ class LayeredWarehouse:
         raw = max(2 * domains, datasets - sum(fan_out))
         self.tables: list[tuple[str, list[str], int, int]] = []
         self.jobs: list[tuple[str, list[int], list[int]]] = []
+        # Payloads are built again identically when dropped: at 100k jobs, keeping every
+        # table's would hold gigabytes that no server holds.
         self._outputs: dict[int, dict[str, Any]] = {}
         self._inputs: dict[int, dict[str, Any]] = {}
         by_layer: dict[tuple[int, int], list[int]] = {}
@@ -211,6 +222,7 @@ class LayeredWarehouse:
 
     def _input(self, index: int) -> dict[str, Any]:
         if index not in self._inputs:
+            _bound(self._inputs)
             name, columns, _, _ = self.tables[index]
             fields = [{"name": c, "type": "VARCHAR"} for c in columns]
             self._inputs[index] = {
@@ -223,6 +235,7 @@ class LayeredWarehouse:
     def _output(self, index: int, inputs: list[int]) -> dict[str, Any]:
         # A job's code, and so its column lineage, is the same from one run to the next.
         if index not in self._outputs:
+            _bound(self._outputs)
             self._outputs[index] = self._build_output(index, inputs)
         return self._outputs[index]
 
