@@ -1361,8 +1361,12 @@ class EmbeddedStore(MemoryState):
         with self._lock:
             # (A store closed already has no writer lock left.)
             if self.loaded and self._writer is not None and self._snapshots.stale():
+                short = self._snapshots.short_of_memory(forked=False)
                 try:
-                    self._snapshots.write(self._snapshot_state(), self._snapshots.sequence())
+                    if short is not None:
+                        log.warning("no snapshot of %s was written: %s", self.path, short)
+                    else:
+                        self._snapshots.write(self._snapshot_state(), self._snapshots.sequence())
                 except (OSError, sqlite3.Error) as exc:
                     log.warning("no snapshot of %s was written: %s", self.path, exc)
             self._db.close()

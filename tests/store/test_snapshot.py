@@ -426,3 +426,21 @@ def test_a_migration_after_the_snapshot_is_replayed(tmp_path: Path) -> None:
         assert old_quality_incidents(store) == []
     finally:
         store.close()
+
+
+def test_no_snapshot_is_written_when_the_machine_is_short_of_memory(
+    path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshot_module, "EVERY_CHANGES", 1)  # a close would write one
+    # A margin no machine has: writing one would need a million times the graph's memory.
+    store = EmbeddedStore(path)
+    store._snapshots.memory_margin = 1e6
+    with caplog.at_level(logging.WARNING, logger="lineage.store"):
+        _write(store, _items(30, skip=150))
+        assert not store.snapshot()
+        store.close()
+    assert "not writing the snapshot" in caplog.text
+    assert "no snapshot of" in caplog.text and "MB are available" in caplog.text
+    store = _replayed(path)  # the older snapshot and every change since
+    store.close()
+    assert store._snapshots.short_of_memory(forked=True) is None  # this machine has room
