@@ -73,13 +73,16 @@ class Sharing:
             self._lists.clear()
 
     def _list(self, value: list[Any]) -> list[Any]:
+        try:
+            held = self._lists.get(tuple(value))
+        except TypeError:  # an item that is not hashable (so not a string)
+            return value
+        if held is not None:  # equal to strings: strings (or of a kind of str)
+            return held
         for item in value:
             if type(item) is not str:
                 return value
         intern = sys.intern
-        key = tuple([intern(item) for item in value])
-        held = self._lists.get(key)
-        if held is None:
-            value[:] = key
-            held = self._lists[key] = value
-        return held
+        value[:] = [intern(item) for item in value]
+        self._lists[tuple(value)] = value
+        return value
