@@ -28,6 +28,7 @@ from lineage.graph.merge import (
     Changes,
     MemoryState,
     Merger,
+    add_member,
     members,
     remove_member,
 )
@@ -728,23 +729,8 @@ class EmbeddedStore(MemoryState):
         read = EdgeKind.READ
 
         def index(eid: str, kind: EdgeKind, src: str, dst: str) -> None:
-            # add_member, inline: an edge is new to both entries.
-            by_node = out[kind]
-            held = by_node.get(src)
-            if held is None:
-                by_node[src] = eid
-            elif isinstance(held, str):
-                by_node[src] = {held, eid}
-            else:
-                held.add(eid)
-            by_node = into[kind]
-            held = by_node.get(dst)
-            if held is None:
-                by_node[dst] = eid
-            elif isinstance(held, str):
-                by_node[dst] = {held, eid}
-            else:
-                held.add(eid)
+            add_member(out[kind], src, eid)
+            add_member(into[kind], dst, eid)
 
         for eid, rec in edges.items():
             edge_kind = rec.kind

@@ -388,18 +388,7 @@ def test_a_replay_derives_the_edges_to_a_node_that_comes_back(path: Path, tmp_pa
         path,
         f"""
         import pickle
-        from lineage.graph.model import (
-    DeleteNode,
-    EdgeKind,
-    Mutation,
-    NodeKind,
-    Prop,
-    UpsertEdge,
-    UpsertNode,
-    dataset_id,
-    edge_id,
-    node_id,
-)
+        from lineage.graph.model import NodeKind
         db = store._db
         job = next(
             r.props["job"] for r in store._nodes.values()
