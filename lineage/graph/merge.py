@@ -58,21 +58,42 @@ IN: Final = "in"
 _LAST: Final = "\U0010ffff"
 
 
-class NodeRec:
+class _Timed:
+    """A record's last-writer-wins times (property -> time). Most records have none: the
+    dict (64 bytes even when empty) is made when they are first asked for."""
+
+    __slots__ = ("_ats",)
+
+    _ats: dict[str, float] | None
+
+    @property
+    def ats(self) -> dict[str, float]:
+        ats = self._ats
+        if ats is None:
+            ats = self._ats = {}
+        return ats
+
+    @property
+    def times(self) -> dict[str, float] | None:
+        """The times without making any: None when there are none."""
+        return self._ats or None
+
+
+class NodeRec(_Timed):
     """A node as the merge rules see it: its kind, properties and last-writer-wins times."""
 
-    __slots__ = ("ats", "cold", "kind", "props")
+    __slots__ = ("cold", "kind", "props")
 
-    def __init__(self, kind: NodeKind, props: dict[str, Any], ats: dict[str, float]) -> None:
+    def __init__(self, kind: NodeKind, props: dict[str, Any], ats: dict[str, float] | None) -> None:
         self.kind = kind
         self.props = props
-        self.ats = ats
+        self._ats = ats or None
         # A store that keeps some properties out of ``props``: property -> digest.
         self.cold: dict[str, bytes] | None = None
 
 
-class EdgeRec:
-    __slots__ = ("ats", "dst", "key", "kind", "props", "src")
+class EdgeRec(_Timed):
+    __slots__ = ("dst", "key", "kind", "props", "src")
 
     def __init__(
         self,
@@ -81,14 +102,14 @@ class EdgeRec:
         dst: str,
         key: str,
         props: dict[str, Any],
-        ats: dict[str, float],
+        ats: dict[str, float] | None,
     ) -> None:
         self.kind = kind
         self.src = src
         self.dst = dst
         self.key = key
         self.props = props
-        self.ats = ats
+        self._ats = ats or None
 
 
 class Report:
@@ -146,6 +167,52 @@ def job_of(edge: EdgeRec) -> str:
     return edge.key
 
 
+#: What an index holds under one key: its one member as itself (most keys have one, and
+#: a set costs 216 bytes even then), or the set of them once there are more.
+Members = str | set[str]
+
+#: Edges by kind, then by the node at one end: ``_out[kind][src]``, ``_in[kind][dst]``.
+#: (By kind first: a dict per node would cost 224 bytes per node and direction.)
+Adjacency = dict[EdgeKind, dict[str, Members]]
+
+
+def members(held: Members | None) -> Collection[str]:
+    """The members of an index entry (``None``: there is none)."""
+    if held is None:
+        return ()
+    if type(held) is str:
+        return (held,)
+    return held
+
+
+def add_member(index: dict[str, Members], key: str, member: str) -> None:
+    held = index.get(key)
+    if held is None:
+        index[key] = member
+    elif isinstance(held, str):
+        if held != member:
+            index[key] = {held, member}
+    else:
+        held.add(member)
+
+
+def remove_member(index: dict[str, Members], key: str, member: str) -> None:
+    """Take ``member`` out of ``index[key]``, leaving the entry in the form indexing the
+    other members anew would give: one member as itself, none as no entry."""
+    held = index.get(key)
+    if held is None:
+        return
+    if isinstance(held, str):
+        if held == member:
+            del index[key]
+        return
+    held.discard(member)
+    if len(held) == 1:
+        index[key] = held.pop()
+    elif not held:
+        del index[key]
+
+
 class GraphIndexes:
     """What the merge rules look records up by, over the records a store holds."""
 
@@ -153,8 +220,8 @@ class GraphIndexes:
         self._reset_indexes()
 
     def _reset_indexes(self) -> None:
-        self._out: dict[str, dict[EdgeKind, set[str]]] = {}
-        self._in: dict[str, dict[EdgeKind, set[str]]] = {}
+        self._out: Adjacency = {kind: {} for kind in EdgeKind}
+        self._in: Adjacency = {kind: {} for kind in EdgeKind}
         self._written: dict[str, list[tuple[float, str]]] = {}  # dataset -> versions
         self._reads: dict[str, dict[str, float]] = {}  # dataset -> inferred READ edges
         self._read_of: dict[tuple[str, str], str] = {}  # (run, dataset) -> READ edge
@@ -164,7 +231,7 @@ class GraphIndexes:
         self._unresolved: dict[str, set[bytes]] = {}
         self._reports: dict[str, Report] = {}
         self._reports_of_job: dict[str, set[str]] = {}
-        self._reports_of_feed: dict[str, set[str]] = {}
+        self._reports_of_feed: dict[str, Members] = {}
         self._field_paths: dict[str, set[str]] = {}
 
     def _index_node(self, nid: str, rec: NodeRec) -> None:
@@ -186,20 +253,8 @@ class GraphIndexes:
 
     def _index_edge(self, eid: str, rec: EdgeRec) -> None:
         kind = rec.kind
-        by_kind = self._out.get(rec.src)
-        if by_kind is None:
-            self._out[rec.src] = {kind: {eid}}
-        elif kind in by_kind:
-            by_kind[kind].add(eid)
-        else:
-            by_kind[kind] = {eid}
-        by_kind = self._in.get(rec.dst)
-        if by_kind is None:
-            self._in[rec.dst] = {kind: {eid}}
-        elif kind in by_kind:
-            by_kind[kind].add(eid)
-        else:
-            by_kind[kind] = {eid}
+        add_member(self._out[kind], rec.src, eid)
+        add_member(self._in[kind], rec.dst, eid)
         if kind is EdgeKind.READ:
             dataset = rec.props["dataset"]
             self._read_of[(rec.src, dataset)] = eid
@@ -207,8 +262,8 @@ class GraphIndexes:
                 self._reads.setdefault(dataset, {})[eid] = rec.props["at"]
 
     def _unindex_edge(self, eid: str, rec: EdgeRec) -> None:
-        self._out[rec.src][rec.kind].discard(eid)
-        self._in[rec.dst][rec.kind].discard(eid)
+        remove_member(self._out[rec.kind], rec.src, eid)
+        remove_member(self._in[rec.kind], rec.dst, eid)
         if rec.kind is EdgeKind.READ:
             dataset = rec.props["dataset"]
             if self._read_of.get((rec.src, dataset)) == eid:
@@ -219,7 +274,7 @@ class GraphIndexes:
         self._reports[key] = report
         self._reports_of_job.setdefault(report.job, set()).add(key)
         for eid in report.feeds:
-            self._reports_of_feed.setdefault(eid, set()).add(key)
+            add_member(self._reports_of_feed, eid, key)
 
     def _add_completion(self, job: str, key: str, at: float) -> None:
         previous = self._completion_at.get((job, key))
@@ -317,7 +372,7 @@ class MergeState(GraphIndexes, ABC):
 
     def report_holds(self, key: str, report: Report, feed: str) -> None:
         report.feeds.append(feed)
-        self._reports_of_feed.setdefault(feed, set()).add(key)
+        add_member(self._reports_of_feed, feed, key)
         self.mark_report(key)
 
     def field_paths(self, dataset: str) -> set[str]:
@@ -344,15 +399,16 @@ class MergeState(GraphIndexes, ABC):
     def field_exists(self, fid: str) -> bool:
         return self.node(fid) is not None
 
-    def adjacent(self, nid: str, kind: EdgeKind, direction: str) -> set[str]:
+    def adjacent(self, nid: str, kind: EdgeKind, direction: str) -> Collection[str]:
         index = self._out if direction == OUT else self._in
-        return index.get(nid, {}).get(kind, set())
+        return members(index[kind].get(nid))
 
     def projection(self, job: str) -> set[str]:
         """The job-level edges of ``job``: its inputs and its outputs."""
-        return self.adjacent(job, EdgeKind.INPUT_TO, IN) | self.adjacent(
-            job, EdgeKind.PRODUCES, OUT
-        )
+        return {
+            *self.adjacent(job, EdgeKind.INPUT_TO, IN),
+            *self.adjacent(job, EdgeKind.PRODUCES, OUT),
+        }
 
     def read_of(self, run: str, dataset: str) -> str | None:
         return self._read_of.get((run, dataset))
@@ -395,7 +451,7 @@ class MergeState(GraphIndexes, ABC):
 
     def reports_holding(self, feed: str, job: str) -> list[Report]:
         """The reports that hold a FEEDS edge (``job``: the edge's, whose reports they are)."""
-        return [self._reports[key] for key in self._reports_of_feed.get(feed, ())]
+        return [self._reports[key] for key in members(self._reports_of_feed.get(feed))]
 
 
 class Changes:
@@ -457,8 +513,8 @@ class MemoryState(MergeState):
     def delete_node(self, nid: str, *, detach: bool = False) -> None:
         if detach:
             for index in (self._out, self._in):
-                for eids in list(index.get(nid, {}).values()):
-                    for eid in list(eids):
+                for by_node in index.values():
+                    for eid in list(members(by_node.get(nid))):
                         self.drop_edge(eid)
         del self._nodes[nid]
         self.changes.nodes.discard(nid)
@@ -576,9 +632,11 @@ class Merger:
         eid = m.id
         rec = self._st.edge(eid)
         if rec is None:
-            rec = EdgeRec(m.kind, m.src, m.dst, m.key, {}, {})
+            props: dict[str, Any] = {}
+            ats: dict[str, float] = {}
             for name, prop in m.props.items():
-                apply_prop(rec.props, rec.ats, name, prop)
+                apply_prop(props, ats, name, prop)
+            rec = EdgeRec(m.kind, m.src, m.dst, m.key, props, ats)
             self._st.put_edge(eid, rec)
             return eid, rec
         for name, prop in m.props.items():

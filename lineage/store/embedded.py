@@ -23,7 +23,15 @@ from typing import Any, Final
 import orjson
 
 from lineage.graph.mapping import FACET_PREFIX
-from lineage.graph.merge import Changes, MemoryState, Merger
+from lineage.graph.merge import (
+    Adjacency,
+    Changes,
+    MemoryState,
+    Merger,
+    add_member,
+    members,
+    remove_member,
+)
 from lineage.graph.merge import EdgeRec as _EdgeRec
 from lineage.graph.merge import NodeRec as _NodeRec
 from lineage.graph.merge import Report as _Report
@@ -60,6 +68,7 @@ from lineage.store.search import (
     read_whole,
     searchable,
 )
+from lineage.store.shared import WRITE_LIMIT, Sharing
 from lineage.store.snapshot import Snapshots
 from lineage.store.traversal import Level, Traversal, walk
 
@@ -288,23 +297,6 @@ def _derived_edge(nid: str, node: _NodeRec) -> tuple[EdgeKind, str, str] | None:
 _DERIVED_TARGETS: Final = frozenset({NodeKind.DATASET, NodeKind.JOB})
 
 
-def _discard(
-    index: dict[str, dict[EdgeKind, set[str]]], nid: str, kind: EdgeKind, eid: str
-) -> None:
-    """Take ``eid`` out of an adjacency index, and the entries it leaves empty."""
-    by_kind = index.get(nid)
-    if by_kind is None:
-        return
-    ids = by_kind.get(kind)
-    if ids is None:
-        return
-    ids.discard(eid)
-    if not ids:
-        del by_kind[kind]
-        if not by_kind:
-            del index[nid]
-
-
 def _discard_key(index: dict[str, set[str]], name: str, key: str) -> None:
     keys = index.get(name)
     if keys is not None:
@@ -401,6 +393,7 @@ class EmbeddedStore(MemoryState):
         self._reset_indexes()
         self._reset_records()
         self._light = LightCache()
+        self._sharing = Sharing(WRITE_LIMIT)
         self.changes = _Batch()
         self._event_count = 0
 
@@ -454,10 +447,15 @@ class EmbeddedStore(MemoryState):
             db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("nodes", "edges")
         )
-        self._read_nodes(db.execute("SELECT id, kind, props, ats FROM nodes"))
+        sharing = Sharing()
+        self._read_nodes(db.execute("SELECT id, kind, props, ats FROM nodes"), sharing)
         self._read_cold(db.execute("SELECT node, name, digest FROM cold"))
-        self._read_edges(db.execute("SELECT id, kind, src, dst, key, data FROM edges"))
-        self._read_reports(db.execute(f"SELECT {_REPORT_COLUMNS} FROM reports"))
+        # Reports first: an edge a report holds is keyed by the string its feeds name.
+        feeds = self._read_reports(db.execute(f"SELECT {_REPORT_COLUMNS} FROM reports"))
+        self._read_edges(
+            db.execute("SELECT id, kind, src, dst, key, data FROM edges"), sharing, feeds
+        )
+        del feeds, sharing
         self._read_unresolved(db.execute("SELECT run, body FROM unresolved"))
         self._index_records()
         (self._event_count,) = db.execute("SELECT count(*) FROM events").fetchone()
@@ -472,6 +470,10 @@ class EmbeddedStore(MemoryState):
         replayed into it (:meth:`_replay`)."""
         for name, held in zip((*_RECORDS, *_INDEXES), state, strict=True):
             setattr(self, name, held)
+        # The ids a write names are interned (put_node, put_edge): to be these very strings.
+        intern = sys.intern
+        for nid in self._nodes:
+            intern(nid)
         changed = self._snapshots.changed_keys(seq)
         self._snapshots.seq = seq
         if any(changed.values()):
@@ -493,13 +495,11 @@ class EmbeddedStore(MemoryState):
         nodes, edges, reports = self._nodes, self._edges, self._reports
         # A VERSION_OF or RUN_OF edge is derived only while its target node exists:
         # the nodes whose derived edge leads to a changed node are derived again too.
-        into = self._in
+        derived_in = (self._in[EdgeKind.VERSION_OF], self._in[EdgeKind.RUN_OF])
         derive = set(changed["nodes"])
         for nid in changed["nodes"]:
-            by_kind = into.get(nid)
-            if by_kind:
-                for kind in (EdgeKind.VERSION_OF, EdgeKind.RUN_OF):
-                    derive.update(edges[eid].src for eid in by_kind.get(kind, ()))
+            for by_node in derived_in:
+                derive.update(edges[eid].src for eid in members(by_node.get(nid)))
         targets_before = {
             nid
             for nid in changed["nodes"]
@@ -524,7 +524,8 @@ class EmbeddedStore(MemoryState):
             self._unresolved.pop(run, None)
 
         self._read_nodes(
-            db.execute(f"SELECT id, kind, props, ats FROM nodes WHERE id IN ({since['nodes']})")
+            db.execute(f"SELECT id, kind, props, ats FROM nodes WHERE id IN ({since['nodes']})"),
+            self._sharing,
         )
         self._read_cold(
             db.execute(
@@ -535,7 +536,8 @@ class EmbeddedStore(MemoryState):
         self._read_edges(
             db.execute(
                 f"SELECT id, kind, src, dst, key, data FROM edges WHERE id IN ({since['edges']})"
-            )
+            ),
+            self._sharing,
         )
         self._read_reports(
             db.execute(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE key IN ({since['reports']})")
@@ -581,8 +583,8 @@ class EmbeddedStore(MemoryState):
 
     def _unindex_edge_entries(self, eid: str, rec: _EdgeRec) -> None:
         kind = rec.kind
-        _discard(self._out, rec.src, kind, eid)
-        _discard(self._in, rec.dst, kind, eid)
+        remove_member(self._out[kind], rec.src, eid)
+        remove_member(self._in[kind], rec.dst, eid)
         if kind is EdgeKind.READ:
             dataset: str = rec.props["dataset"]
             if self._read_of.get((rec.src, dataset)) == eid:
@@ -600,7 +602,7 @@ class EmbeddedStore(MemoryState):
         kind, src, dst = derived
         eid = edge_id(kind, src, dst)
         if eid not in self._edges and dst in self._nodes:
-            erec = _EdgeRec(kind, src, dst, "", {}, {})
+            erec = _EdgeRec(kind, src, dst, "", {}, None)
             self._edges[eid] = erec
             self._index_edge(eid, erec)
 
@@ -643,26 +645,25 @@ class EmbeddedStore(MemoryState):
     def _unindex_report_entries(self, key: str, report: _Report) -> None:
         _discard_key(self._reports_of_job, report.job, key)
         for eid in report.feeds:
-            _discard_key(self._reports_of_feed, eid, key)
+            remove_member(self._reports_of_feed, eid, key)
 
     # Rows to records. Built in bulk rather than row by row through _index_node and
     # _index_edge (the same indexes, with sorted lists sorted once at the end): names are
     # bound to locals, and nothing is looked up twice. Ids are interned so that every
-    # edge, index and property naming a node shares one string object with the node table.
+    # edge, index and property naming a node shares one string object with the node table,
+    # and equal property values are one object (lineage.store.shared).
 
-    def _read_nodes(self, cursor: sqlite3.Cursor) -> None:
+    def _read_nodes(self, cursor: sqlite3.Cursor, sharing: Sharing) -> None:
         loads = orjson.loads
         intern = sys.intern
+        share = sharing.props
         nodes = self._nodes
         node_rec = _NodeRec
         node_kinds = {k.value: k for k in NodeKind}
         while rows := cursor.fetchmany(_LOAD_CHUNK):
             for nid, kind, props, ats in rows:
                 props = loads(props)
-                for name in ("dataset", "job", "run"):
-                    value = props.get(name)
-                    if value is not None:
-                        props[name] = intern(value)
+                share(props)
                 nodes[intern(nid)] = node_rec(node_kinds[kind], props, loads(ats))
             self._rows_loaded += len(rows)
 
@@ -675,28 +676,37 @@ class EmbeddedStore(MemoryState):
                 node.cold = {}
             node.cold[intern(name)] = digest
 
-    def _read_edges(self, cursor: sqlite3.Cursor) -> None:
+    def _read_edges(
+        self, cursor: sqlite3.Cursor, sharing: Sharing, ids: Mapping[str, str] | None = None
+    ) -> None:
+        """``ids``: the string objects to key edges by (those reports hold)."""
         loads = orjson.loads
         intern = sys.intern
+        share = sharing.props
+        same = (ids or {}).get
         edges = self._edges
         edge_rec = _EdgeRec
         edge_kinds = {k.value: k for k in EdgeKind}
         while rows := cursor.fetchmany(_LOAD_CHUNK):
             for eid, kind_name, src, dst, key, data in rows:
                 props, ats = loads(data)
-                dataset = props.get("dataset")
-                if dataset is not None:
-                    props["dataset"] = intern(dataset)
-                edges[eid] = edge_rec(
+                share(props)
+                edges[same(eid, eid)] = edge_rec(
                     edge_kinds[kind_name], intern(src), intern(dst), intern(key), props, ats
                 )
             self._rows_loaded += len(rows)
 
-    def _read_reports(self, cursor: sqlite3.Cursor) -> None:
+    def _read_reports(self, cursor: sqlite3.Cursor) -> dict[str, str]:
+        """Reads reports; the edge ids they hold, each as one string object."""
         loads = orjson.loads
+        intern = sys.intern
         reports = self._reports
+        ids: dict[str, str] = {}
+        same = ids.setdefault
         for key, job, output, since, last_seen, until, feeds in cursor:
-            reports[key] = _Report(job, output, since, last_seen, until, loads(feeds))
+            held = [same(eid, eid) for eid in loads(feeds)]
+            reports[key] = _Report(intern(job), intern(output), since, last_seen, until, held)
+        return ids
 
     def _read_unresolved(self, cursor: sqlite3.Cursor) -> None:
         unresolved = self._unresolved
@@ -719,20 +729,8 @@ class EmbeddedStore(MemoryState):
         read = EdgeKind.READ
 
         def index(eid: str, kind: EdgeKind, src: str, dst: str) -> None:
-            by_kind = out.get(src)
-            if by_kind is None:
-                out[src] = {kind: {eid}}
-            elif (ids := by_kind.get(kind)) is None:
-                by_kind[kind] = {eid}
-            else:
-                ids.add(eid)
-            by_kind = into.get(dst)
-            if by_kind is None:
-                into[dst] = {kind: {eid}}
-            elif (ids := by_kind.get(kind)) is None:
-                by_kind[kind] = {eid}
-            else:
-                ids.add(eid)
+            add_member(out[kind], src, eid)
+            add_member(into[kind], dst, eid)
 
         for eid, rec in edges.items():
             edge_kind = rec.kind
@@ -775,7 +773,7 @@ class EmbeddedStore(MemoryState):
                 edge_kind, src, dst = derived
                 eid = edge_id(edge_kind, src, dst)
                 if eid not in edges and dst in nodes:
-                    edges[eid] = edge_rec(edge_kind, src, dst, "", {}, {})
+                    edges[eid] = edge_rec(edge_kind, src, dst, "", {}, None)
                     index(eid, edge_kind, src, dst)
         for versions in written.values():
             versions.sort()
@@ -844,9 +842,11 @@ class EmbeddedStore(MemoryState):
             rec = nodes.get(nid)
             if rec is None:
                 continue
-            node_rows.append((nid, rec.kind.value, dumps(rec.props), dumps(rec.ats)))
+            node_rows.append((nid, rec.kind.value, dumps(rec.props), dumps(rec.times or {})))
         ats_rows = [
-            (dumps(nodes[nid].ats), nid) for nid in batch.node_times - batch.nodes if nid in nodes
+            (dumps(nodes[nid].times or {}), nid)
+            for nid in batch.node_times - batch.nodes
+            if nid in nodes
         ]
         for (nid, name), (value, digest) in batch.cold.items():
             if nid in nodes:
@@ -873,7 +873,7 @@ class EmbeddedStore(MemoryState):
                         erec.src,
                         erec.dst,
                         erec.key,
-                        dumps([erec.props, erec.ats]),
+                        dumps([erec.props, erec.times or {}]),
                     )
                 )
         report_rows = []
@@ -939,6 +939,8 @@ class EmbeddedStore(MemoryState):
     # The merge state (lineage.graph.merge): what only this store does --------------
 
     def put_node(self, nid: str, rec: _NodeRec) -> None:
+        nid = sys.intern(nid)
+        self._sharing.props(rec.props)
         super().put_node(nid, rec)
         self.changes.searched.add(nid)
         if rec.kind is NodeKind.RUN and nid not in self._contributions:
@@ -949,16 +951,27 @@ class EmbeddedStore(MemoryState):
         super().delete_node(nid, detach=detach)
         self.changes.node_times.discard(nid)
 
+    def put_edge(self, eid: str, rec: _EdgeRec) -> None:
+        intern = sys.intern
+        rec.src = intern(rec.src)
+        rec.dst = intern(rec.dst)
+        rec.key = intern(rec.key)
+        self._sharing.props(rec.props)
+        super().put_edge(eid, rec)
+
     def merge_node_prop(self, nid: str, rec: _NodeRec, name: str, prop: Prop) -> bool:
         if name in COLD_PROPS or name.startswith(FACET_PREFIX):
             if self._apply_cold(nid, rec, name, prop, self.changes):
                 self.changes.node_times.add(nid)
             return False
-        outcome = apply_prop(rec.props, rec.ats, name, prop)
+        props = rec.props
+        outcome = apply_prop(props, rec.ats, name, prop)
         if outcome is TIME_ONLY:
             self.changes.node_times.add(nid)
-        elif outcome is CHANGED and name in SEARCHED_PROPS:
-            self.changes.searched.add(nid)
+        elif outcome is CHANGED:
+            props[name] = self._sharing.value(props[name])
+            if name in SEARCHED_PROPS:
+                self.changes.searched.add(nid)
         return outcome is CHANGED
 
     def contributions(self, run: str) -> set[str]:
@@ -1090,18 +1103,16 @@ class EmbeddedStore(MemoryState):
     def _neighbours(
         self, nid: str, direction: Direction, kinds: Collection[EdgeKind] | None
     ) -> Iterable[tuple[str, _EdgeRec]]:
-        maps = []
+        indexes: list[Adjacency] = []
         if direction in (Direction.DOWNSTREAM, Direction.BOTH):
-            maps.append(self._out.get(nid))
+            indexes.append(self._out)
         if direction in (Direction.UPSTREAM, Direction.BOTH):
-            maps.append(self._in.get(nid))
-        for by_kind in maps:
-            if not by_kind:
-                continue
-            for kind, eids in by_kind.items():
+            indexes.append(self._in)
+        for index in indexes:
+            for kind, by_node in index.items():
                 if kinds is not None and kind not in kinds:
                     continue
-                for eid in eids:
+                for eid in members(by_node.get(nid)):
                     yield eid, self._edges[eid]
 
     def expand(

@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import islice
 from typing import Any, Final
 
-from lineage.graph.merge import EdgeRec, MemoryState
+from lineage.graph.merge import EdgeRec, Members, MemoryState
 from lineage.graph.model import PROJECTION_EDGES, EdgeKind
 from lineage.store.base import Direction, Edge, Node
 from lineage.store.traversal import make_edge, make_node
@@ -120,7 +120,6 @@ class MemoryView:
             indexes.append(graph._out)
         if direction in (Direction.UPSTREAM, Direction.BOTH):
             indexes.append(graph._in)
-        timed = [(kind, kind in PROJECTION_EDGES) for kind in kinds]
         found: dict[str, Edge] = {}
         if as_of is None:  # the edges valid now, kept per node
             adjacent = cache.adjacent
@@ -128,13 +127,14 @@ class MemoryView:
             now: list[Edge] = []
             for index in indexes:
                 key = (index is graph._out, shape)
+                timed = [(index[kind], kind in PROJECTION_EDGES) for kind in kinds]
                 # An edge has one end in each index: one direction meets it once per
                 # distinct id.
                 for nid in dict.fromkeys(ids):
                     lists = adjacent.get(nid)
                     current = lists.get(key) if lists is not None else None
                     if current is None:
-                        current = self._current(index, nid, timed)
+                        current = self._current(timed, nid)
                         if lists is None:
                             adjacent[nid] = {key: current}
                         else:
@@ -147,12 +147,13 @@ class MemoryView:
                 found.setdefault(edge.id, edge)
             return list(found.values())
         for index in indexes:
+            timed = [(index[kind], kind in PROJECTION_EDGES) for kind in kinds]
             for nid in ids:
-                by_kind = index.get(nid)
-                if not by_kind:
-                    continue
-                for kind, closes in timed:
-                    for eid in by_kind.get(kind, ()):
+                for by_node, closes in timed:
+                    held = by_node.get(nid)
+                    if held is None:
+                        continue
+                    for eid in (held,) if type(held) is str else held:
                         if eid in found:
                             continue
                         rec = records[eid]
@@ -161,21 +162,17 @@ class MemoryView:
                         found[eid] = cached.get(eid) or self._made(eid, rec)
         return list(found.values())
 
-    def _current(
-        self,
-        index: Mapping[str, Mapping[EdgeKind, Collection[str]]],
-        nid: str,
-        timed: list[tuple[EdgeKind, bool]],
-    ) -> list[Edge]:
-        """The edges of ``nid`` in ``index`` of the kinds in ``timed`` valid now."""
-        by_kind = index.get(nid)
-        if not by_kind:
-            return []
+    def _current(self, timed: list[tuple[dict[str, Members], bool]], nid: str) -> list[Edge]:
+        """The edges of ``nid`` valid now in ``timed``: the adjacency of each kind wanted
+        (and whether edges of that kind close)."""
         records = self._graph._edges
         cached = self._cache.edges
         current = []
-        for kind, closes in timed:
-            for eid in by_kind.get(kind, ()):
+        for by_node, closes in timed:
+            held = by_node.get(nid)
+            if held is None:
+                continue
+            for eid in (held,) if type(held) is str else held:
                 rec = records[eid]
                 if closes and rec.props.get("until") is not None:
                     continue

@@ -539,7 +539,7 @@ class WorkingSet(MergeState):
             return True
         return self.node(fid) is not None
 
-    def adjacent(self, nid: str, kind: EdgeKind, direction: str) -> set[str]:
+    def adjacent(self, nid: str, kind: EdgeKind, direction: str) -> Collection[str]:
         self._load_adjacency([nid], kind, direction)
         return super().adjacent(nid, kind, direction)
 

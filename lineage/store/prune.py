@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
+from lineage.graph.merge import members
 from lineage.graph.model import EdgeKind, NodeKind, split_id
 from lineage.store.base import StoreError, StoreUnavailable
 
@@ -258,8 +259,8 @@ def prune_embedded(
         edges = set(chosen.edges)
         for nid in dropped_nodes:
             for index in (store._out, store._in):
-                for ids in index.get(nid, {}).values():
-                    edges.update(ids)
+                for by_node in index.values():
+                    edges.update(members(by_node.get(nid)))
         (events,) = store._db.execute(
             "SELECT count(*) FROM events WHERE event_time < ? AND (? IS NULL OR job_namespace = ?)",
             (before, namespace, namespace),

@@ -43,8 +43,9 @@ from lineage.graph.merge import EdgeRec, NodeRec, Report
 
 log = logging.getLogger("lineage.store.snapshot")
 
-#: Bumped whenever the layout of the header or of the body changes.
-FORMAT: Final = 1
+#: Bumped whenever the layout of the header or of the body changes (2: records without
+#: times hold none, indexes hold a key's one member as itself, adjacency is by kind first).
+FORMAT: Final = 2
 
 _MAGIC: Final = b"LNGSNAP\0"
 # magic, format, code digest, token, sequence, body length, body checksum
@@ -108,7 +109,7 @@ CODE: Final = _code_digest()
 # not carried over.
 
 
-def _node(kind: Any, props: dict[str, Any], ats: dict[str, float], cold: Any) -> NodeRec:
+def _node(kind: Any, props: dict[str, Any], ats: dict[str, float] | None, cold: Any) -> NodeRec:
     rec = NodeRec(kind, props, ats)
     rec.cold = cold
     return rec
@@ -121,11 +122,11 @@ def _report(
 
 
 def _reduce_node(rec: NodeRec) -> tuple[Callable[..., NodeRec], tuple[Any, ...]]:
-    return _node, (rec.kind, rec.props, rec.ats, rec.cold)
+    return _node, (rec.kind, rec.props, rec.times, rec.cold)
 
 
 def _reduce_edge(rec: EdgeRec) -> tuple[type[EdgeRec], tuple[Any, ...]]:
-    return EdgeRec, (rec.kind, rec.src, rec.dst, rec.key, rec.props, rec.ats)
+    return EdgeRec, (rec.kind, rec.src, rec.dst, rec.key, rec.props, rec.times)
 
 
 def _reduce_report(report: Report) -> tuple[Callable[..., Report], tuple[Any, ...]]:

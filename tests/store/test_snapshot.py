@@ -22,11 +22,23 @@ from typing import Any
 import pytest
 
 from benchmarks.synthetic import Warehouse
-from lineage.graph.model import NodeKind
+from lineage.graph.model import (
+    DeleteNode,
+    EdgeKind,
+    Mutation,
+    NodeKind,
+    Prop,
+    UpsertEdge,
+    UpsertNode,
+    dataset_id,
+    edge_id,
+    node_id,
+)
 from lineage.ingest import prepare
 from lineage.ingest.migrations import old_quality_incidents
 from lineage.store import Direction
 from lineage.store import snapshot as snapshot_module
+from lineage.store.base import IngestItem
 from lineage.store.embedded import EmbeddedStore
 from lineage.store.snapshot import _HEADER
 from lineage.store.traversal import Level
@@ -51,25 +63,18 @@ def _write(store: EmbeddedStore, items: list[Any], batch: int = 40) -> None:
 
 def _memory(store: EmbeddedStore) -> dict[str, Any]:
     """Everything a load builds, as plain comparable values (an empty index entry left
-    behind by a deletion counts as none)."""
-
-    def adjacency(index: dict[str, dict[Any, set[str]]]) -> dict[str, dict[Any, set[str]]]:
-        return {
-            nid: {kind: ids for kind, ids in by_kind.items() if ids}
-            for nid, by_kind in index.items()
-            if any(by_kind.values())
-        }
-
+    behind by a deletion counts as none). Adjacency and the reports of each FEEDS edge are
+    compared in the form they are held in: one member as itself, more as a set."""
     return {
         "nodes": {
-            nid: (rec.kind, rec.props, rec.ats, rec.cold) for nid, rec in store._nodes.items()
+            nid: (rec.kind, rec.props, rec.times, rec.cold) for nid, rec in store._nodes.items()
         },
         "edges": {
-            eid: (rec.kind, rec.src, rec.dst, rec.key, rec.props, rec.ats)
+            eid: (rec.kind, rec.src, rec.dst, rec.key, rec.props, rec.times)
             for eid, rec in store._edges.items()
         },
-        "out": adjacency(store._out),
-        "in": adjacency(store._in),
+        "out": store._out,
+        "in": store._in,
         "written": {k: v for k, v in store._written.items() if v},
         "reads": {k: v for k, v in store._reads.items() if v},
         "read_of": store._read_of,
@@ -80,7 +85,7 @@ def _memory(store: EmbeddedStore) -> dict[str, Any]:
             for key, r in store._reports.items()
         },
         "reports_of_job": {k: v for k, v in store._reports_of_job.items() if v},
-        "reports_of_feed": {k: v for k, v in store._reports_of_feed.items() if v},
+        "reports_of_feed": store._reports_of_feed,
         "unresolved": {k: v for k, v in store._unresolved.items() if v},
         "count": dict(store.count()),
     }
@@ -444,3 +449,58 @@ def test_no_snapshot_is_written_when_the_machine_is_short_of_memory(
     store = _replayed(path)  # the older snapshot and every change since
     store.close()
     assert store._snapshots.short_of_memory(forked=True) is None  # this machine has room
+
+
+def _apply(store: EmbeddedStore, *mutations: Mutation) -> None:
+    store.write([IngestItem(b"", 0.0, None, None, None, None, mutations)])
+
+
+def test_an_index_holds_one_member_as_itself_and_more_as_a_set_as_a_rebuild_does(
+    tmp_path: Path,
+) -> None:
+    """A node's edges of one kind: the one edge id as itself, a set once a second comes,
+    the one left as itself again once the other goes (in a write, and in a replay)."""
+    path = tmp_path / "store" / "l.db"
+    target = dataset_id(NS, "orders")
+    first, second = (node_id(NodeKind.INCIDENT, name) for name in ("i1", "i2"))
+    on = [edge_id(EdgeKind.ON, incident, target) for incident in (first, second)]
+    store = EmbeddedStore(path)
+    try:
+        _apply(store, UpsertNode(target, NodeKind.DATASET, {"name": Prop("orders")}))
+        _apply(store, UpsertNode(first, NodeKind.INCIDENT), UpsertEdge(EdgeKind.ON, first, target))
+        assert store._in[EdgeKind.ON][target] == on[0]
+        assert store._out[EdgeKind.ON][first] == on[0]
+        _apply(
+            store, UpsertNode(second, NodeKind.INCIDENT), UpsertEdge(EdgeKind.ON, second, target)
+        )
+        assert store._in[EdgeKind.ON][target] == set(on)
+        _same_as_rebuilt(store)
+    finally:
+        store.close()
+    assert path.with_name("l.db.snapshot").exists()
+    store = EmbeddedStore(path)
+    try:
+        _apply(store, DeleteNode(first))
+        assert store._in[EdgeKind.ON][target] == on[1]
+        assert first not in store._out[EdgeKind.ON]
+        assert [e.id for e in store.edges_of([target], Direction.UPSTREAM)] == [on[1]]
+        _same_as_rebuilt(store)
+    finally:
+        store.close()  # too few changes for a snapshot: the next open replays the deletion
+    _reopens_from_snapshot(path)
+
+
+def test_equal_property_values_are_one_object_however_the_store_is_read(path: Path) -> None:
+    """Column lineage edges repeat a few values (scope, origin, transformations, their
+    job): each is held once, the job as the very string the job node is keyed by."""
+    for store in (EmbeddedStore(path), _rebuilt(path)):
+        try:
+            feeds = [r.props for r in store._edges.values() if r.kind is EdgeKind.FEEDS]
+            jobs = {nid: nid for nid in store._nodes}
+            assert len(feeds) > 100
+            for name in ("scope", "origin", "transformations"):
+                values = [p[name] for p in feeds]
+                assert len({id(v) for v in values}) == len({repr(v) for v in values}), name
+            assert all(p["job"] is jobs[p["job"]] for p in feeds)
+        finally:
+            store.close()
