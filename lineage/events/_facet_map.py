@@ -30,7 +30,7 @@ from typing import Any, Final, TypeVar
 
 import orjson
 from pydantic import BaseModel, PlainValidator, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
 from lineage.events.errors import (
     FACET_PROBLEMS,
@@ -39,8 +39,16 @@ from lineage.events.errors import (
     located_problems,
     problems_from,
 )
+from lineage.events.nesting import encoded_within
 
-__all__ = ["SHARED_FACETS", "FacetMap", "SharedFacets", "facet_map_validator", "get_facet"]
+__all__ = [
+    "NESTING_UNTESTED",
+    "SHARED_FACETS",
+    "FacetMap",
+    "SharedFacets",
+    "facet_map_validator",
+    "get_facet",
+]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -112,6 +120,11 @@ class SharedFacets:
             body = orjson.dumps(value)
         except (TypeError, orjson.JSONEncodeError):
             return None
+        return self.key_from(body, min_size)
+
+    def key_from(self, body: bytes, min_size: int = 0) -> bytes | None:
+        """The cache key of the value ``body`` is ``orjson.dumps`` of, or None when it
+        should not be cached."""
         if len(body) < min_size or len(body) > self.max_bytes or _has_null(body):
             return None
         return body
@@ -178,30 +191,47 @@ def _has_null(body: bytes) -> bool:
 #: The process-wide cache of validated facet maps and typed facets.
 SHARED_FACETS: Final = SharedFacets()
 
+#: The ``context`` under which an event whose nesting was not tested is validated: each
+#: facet map of its own then tests how deep it nests, and one that may nest too deep is
+#: refused with :data:`NESTING_UNTESTED_ERROR` (the caller tests the event then).
+NESTING_UNTESTED: Final = "nesting untested"
+NESTING_UNTESTED_ERROR: Final = "facet_nesting_untested"
+
 # A single facet is worth caching on its own (when its facet map as a whole is new) only
 # when building its model costs clearly more than serialising it to look it up.
 _FACET_MIN_SIZE: Final = 512
 
 
 def facet_map_validator(
-    registry: Mapping[str, type[BaseModel]], *, deletable: bool
+    registry: Mapping[str, type[BaseModel]], *, deletable: bool, depth: int | None = None
 ) -> PlainValidator:
     """Build the validator of one kind of facet map.
 
     ``registry`` maps the standard facet names valid in that place to their typed models;
     ``deletable`` says whether the spec gives facets there a boolean ``_deleted``
     (dataset and job facets) or not (run, input and output facets, where ``_deleted`` is
-    just another property).
+    just another property). ``depth`` is how deep in an event the map is found, at most
+    (``run.facets`` is 2 deep), for a map of the event's own; None for one forwarded
+    inside a facet.
+
+    Validated under :data:`NESTING_UNTESTED`, a map of the event's own encoded to be
+    looked up tests its nesting in the same pass (see :func:`encoded_within`).
     """
     tag = object()  # what this validator's results are cached under
 
-    def validate(value: Any) -> FacetMap:
+    def validate(value: Any, info: core_schema.ValidationInfo) -> FacetMap:
         if not isinstance(value, dict):
             raise PydanticCustomError("dict_type", "expected an object")
         result = FacetMap(value)
         if not value:
             return result
-        key = SHARED_FACETS.key_of(value)
+        if depth is None:
+            key = SHARED_FACETS.key_of(value)
+        else:
+            body = encoded_within(value, depth)
+            if body is None and info.context is NESTING_UNTESTED:
+                raise PydanticCustomError(NESTING_UNTESTED_ERROR, "may nest too deep")
+            key = None if body is None else SHARED_FACETS.key_from(body)
         if key is not None:
             known = SHARED_FACETS.get(tag, key)
             if isinstance(known, dict):

@@ -44,6 +44,7 @@ from tests.events._spec import (
     UUIDS,
     Spec,
 )
+from tests.events.test_parse_paths import assert_both_ways_agree
 
 if not SPEC_DIR.is_dir():
     pytest.skip(MISSING_SPEC, allow_module_level=True)
@@ -73,6 +74,7 @@ GENERATION = settings(
 
 def verdict(doc: Any) -> tuple[bool, list[str]]:
     """Whether parse_event accepts ``doc``, and its problems when it does not."""
+    assert_both_ways_agree(doc)
     try:
         parse_event(doc)
     except EventValidationError as exc:
@@ -347,6 +349,7 @@ REJECTED = [
 @pytest.mark.parametrize(("case", "doc", "path"), REJECTED, ids=[c[0] for c in REJECTED])
 def test_what_the_spec_rejects_is_rejected_with_its_path(case: str, doc: Any, path: str) -> None:
     assert not SPEC.accepts(doc), f"the official schema accepts the '{case}' document"
+    assert_both_ways_agree(doc)
 
     with pytest.raises(EventValidationError) as info:
         parse_event(doc)
@@ -382,7 +385,7 @@ ACCEPTED = [
 def test_what_the_spec_accepts_is_accepted(case: str, doc: Any) -> None:
     assert SPEC.accepts(doc), SPEC.rejection(doc)
 
-    parse_event(doc)
+    assert assert_both_ways_agree(doc) == "accepted"
 
 
 # -- random mutations of realistic events -----------------------------------------------------------
