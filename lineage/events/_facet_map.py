@@ -39,7 +39,7 @@ from lineage.events.errors import (
     located_problems,
     problems_from,
 )
-from lineage.events.nesting import encoded_within
+from lineage.events.nesting import nests_within
 
 __all__ = [
     "NESTING_UNTESTED",
@@ -116,11 +116,8 @@ class SharedFacets:
 
     def key_of(self, value: dict[str, Any], min_size: int = 0) -> bytes | None:
         """The cache key of ``value``, or None when it should not be cached."""
-        try:
-            body = orjson.dumps(value)
-        except (TypeError, orjson.JSONEncodeError):
-            return None
-        return self.key_from(body, min_size)
+        body = _encoded(value)
+        return None if body is None else self.key_from(body, min_size)
 
     def key_from(self, body: bytes, min_size: int = 0) -> bytes | None:
         """The cache key of the value ``body`` is ``orjson.dumps`` of, or None when it
@@ -225,18 +222,17 @@ def facet_map_validator(
         result = FacetMap(value)
         if not value:
             return result
-        if depth is None:
-            key = SHARED_FACETS.key_of(value)
-        else:
-            body = encoded_within(value, depth)
-            if body is None and info.context is NESTING_UNTESTED:
-                raise PydanticCustomError(NESTING_UNTESTED_ERROR, "may nest too deep")
-            key = None if body is None else SHARED_FACETS.key_from(body)
+        body = _encoded(value)
+        key = None if body is None else SHARED_FACETS.key_from(body)
         if key is not None:
             known = SHARED_FACETS.get(tag, key)
             if isinstance(known, dict):
+                # Stored only once it was found to nest shallowly enough for this place.
                 result._typed = dict(known)
                 return result
+        fits = depth is None or (body is not None and nests_within(value, body, depth))
+        if not fits and info.context is NESTING_UNTESTED:
+            raise PydanticCustomError(NESTING_UNTESTED_ERROR, "may nest too deep")
         problems: list[tuple[Loc, str]] = []
         shared: list[tuple[object, int]] = []
         for name, facet in value.items():
@@ -259,13 +255,20 @@ def facet_map_validator(
                 "{count} problem(s) in facets",
                 {"count": len(problems), "problems": problems},
             )
-        if key is not None:
+        if key is not None and fits:
             # The big facets inside are entries of their own: counted once, as parts.
             rest = len(key) - sum(size for _, size in shared)
             SHARED_FACETS.put(tag, key, dict(result._typed or {}), tuple(shared), rest)
         return result
 
     return PlainValidator(validate, json_schema_input_type=dict[str, dict[str, Any]])
+
+
+def _encoded(value: dict[str, Any]) -> bytes | None:
+    try:
+        return orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
 
 
 def _typed_facet(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,7 +9,7 @@ import orjson
 
 from lineage.events.errors import Loc, Problem, format_path
 
-__all__ = ["MAX_NESTING", "encoded_within", "may_nest_deeper", "nesting_problem"]
+__all__ = ["MAX_NESTING", "encoded_within", "may_nest_deeper", "nesting_problem", "nests_within"]
 
 #: Deepest nesting of objects and arrays an event may hold. Real events nest about ten
 #: levels; the raw event is stored re-encoded, and JSON encoders stop near 255 levels.
@@ -45,38 +44,41 @@ def may_nest_deeper(value: Any) -> bool:
     :data:`MAX_NESTING` levels. orjson refuses to encode past 254 levels, in C; wrapped in
     ``254 - MAX_NESTING`` lists, ``value`` fails to encode when it nests that deep (or when
     it cannot be encoded for another reason, which :func:`nesting_problem` then clears)."""
-    return encoded_within(value, 0) is None
-
-
-_WRAP = 254 - MAX_NESTING
-
-# The lists each thread wraps values in, by depth: the outermost and the innermost.
-_wrappers = threading.local()
+    return not _encodes_within(value, 0)
 
 
 def encoded_within(value: Any, depth: int) -> bytes | None:
     """``orjson.dumps(value)``, or None when ``value``, found ``depth`` levels deep in an
     event (``run.facets`` is 2 deep), may nest the event more than :data:`MAX_NESTING`
-    levels, or cannot be encoded. The part of an event's quick test (:func:`may_nest_deeper`)
-    that concerns ``value``, and the value encoded, in one pass."""
-    known: dict[int, tuple[list[Any], list[Any]]] | None = getattr(_wrappers, "by_depth", None)
-    if known is None:
-        known = _wrappers.by_depth = {}
-    wraps = _WRAP + depth
-    found = known.get(wraps)
-    if found is None:
-        outer: list[Any] = []
-        inner = outer
-        for _ in range(wraps - 1):
-            inner.append([])
-            inner = inner[0]
-        found = known[wraps] = (outer, inner)
-    outer, inner = found
-    inner.append(value)
+    levels, or cannot be encoded: the part of :func:`may_nest_deeper` that concerns
+    ``value``."""
     try:
-        body = orjson.dumps(outer)
+        body = orjson.dumps(value)
     except orjson.JSONEncodeError:
         return None
-    finally:
-        inner.pop()
-    return body[wraps:-wraps]
+    return body if nests_within(value, body, depth) else None
+
+
+def nests_within(value: Any, body: bytes, depth: int) -> bool:
+    """Whether ``value``, found ``depth`` levels deep in an event, nests it at most
+    :data:`MAX_NESTING` levels (False also when it cannot be encoded). ``body`` is
+    ``orjson.dumps(value)``, which a value of few objects and arrays is judged by."""
+    # Nesting k levels takes k opening brackets and 2k bytes: fewer is proof enough.
+    room = MAX_NESTING - depth
+    if len(body) <= 2 * room + 1 or body.count(b"{") + body.count(b"[") <= room:
+        return True
+    return _encodes_within(value, depth)
+
+
+def _encodes_within(value: Any, depth: int) -> bool:
+    wrapped = value
+    for _ in range(_WRAP + depth):
+        wrapped = [wrapped]
+    try:
+        orjson.dumps(wrapped)
+    except orjson.JSONEncodeError:
+        return False
+    return True
+
+
+_WRAP = 254 - MAX_NESTING
