@@ -19,6 +19,11 @@ its code or data changes. Validation results are therefore shared between events
 :data:`SHARED_FACETS`, keyed by exact JSON content: a facet map seen before is not
 validated again, and neither is a big facet (a schema, column lineage) seen before in
 another map.
+
+Encoding a map to look it up also tells how deep it nests, which
+:func:`lineage.events.parse_event` relies on instead of encoding each event whole (see
+:data:`NESTING_UNTESTED`): a map is stored only once it is known to nest shallowly enough
+for the deepest place its kind takes in an event, so finding it is proof enough.
 """
 
 from __future__ import annotations

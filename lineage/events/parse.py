@@ -97,20 +97,29 @@ def _check_nesting(raw: dict[str, Any]) -> None:
 
 def _unknown_values_may_nest_deeper(event: LineageEvent) -> bool:
     """Whether a property the models do not know (kept as is) may nest ``event`` too
-    deep: the one part of a validated event its facet maps did not test."""
-    parts: list[tuple[BaseModel, int]] = [(event, 1)]
+    deep: the one part of an event validated under ``NESTING_UNTESTED`` that its facet
+    maps did not test."""
+    if _deep_unknown(event, 1):
+        return True
     if isinstance(event, DatasetEvent):
-        parts.append((event.dataset, 2))
-    else:
-        parts.append((event.job, 2))
-        parts.extend((dataset, 3) for dataset in [*event.inputs, *event.outputs])
-        if isinstance(event, RunEvent):
-            parts.append((event.run, 2))
-    for part, depth in parts:
-        for value in (part.model_extra or {}).values():
-            if isinstance(value, dict | list) and encoded_within(value, depth) is None:
-                return True
-    return False
+        return _deep_unknown(event.dataset, 2)
+    if isinstance(event, RunEvent) and _deep_unknown(event.run, 2):
+        return True
+    return (
+        _deep_unknown(event.job, 2)
+        or any(_deep_unknown(dataset, 3) for dataset in event.inputs)
+        or any(_deep_unknown(dataset, 3) for dataset in event.outputs)
+    )
+
+
+def _deep_unknown(part: BaseModel, depth: int) -> bool:
+    unknown = part.__pydantic_extra__
+    if not unknown:
+        return False
+    return any(
+        isinstance(value, dict | list) and encoded_within(value, depth) is None
+        for value in unknown.values()
+    )
 
 
 def _kind(raw: dict[str, Any]) -> type[LineageEvent] | None:
