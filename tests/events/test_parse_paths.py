@@ -27,7 +27,7 @@ from lineage.events import MAX_NESTING, EventValidationError, FacetMap, parse_ev
 from lineage.events._facet_map import SHARED_FACETS
 from lineage.events.parse import validated
 from tests.events import builders as b
-from tests.events._spec import JSON_VALUES, RFC3339, UUIDS
+from tests.events._spec import JSON_VALUES, RFC3339, SPECIAL_STRINGS, UUIDS, spots
 
 DATA = Path(__file__).parent / "data"
 
@@ -256,20 +256,6 @@ def test_both_ways_reject_what_is_not_an_object(raw: Any) -> None:
 # -- random mutations of real events ---------------------------------------------------------------
 
 
-def spots(node: Any, here: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
-    """Every location in a JSON document."""
-    found: list[tuple[str | int, ...]] = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found.append((*here, key))
-            found.extend(spots(value, (*here, key)))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found.append((*here, i))
-            found.extend(spots(value, (*here, i)))
-    return found
-
-
 # Bases: one event of each captured file, and the builders' events.
 BASES = [
     *{where.split(":")[0]: raw for where, raw in CAPTURED}.values(),
@@ -287,15 +273,8 @@ ODD_VALUES = st.sampled_from(
         math.inf,
         -0.0,
         1e308,
-        "",
         "\ud800",
         "ü🚀",
-        "START",
-        "complete",
-        "2024-05-01T12:00:00",
-        "2024-05-01T12:00:00Z\n",
-        b.RUN_ID.upper(),
-        b.RUN_ID.replace("-", ""),
         [],
         {},
         FACET,
@@ -305,7 +284,7 @@ ODD_VALUES = st.sampled_from(
     ]
 )
 # Copies: a mutation may land inside a value placed by an earlier one.
-VALUES = (JSON_VALUES | RFC3339 | UUIDS | ODD_VALUES).map(copy.deepcopy)
+VALUES = (JSON_VALUES | RFC3339 | UUIDS | SPECIAL_STRINGS | ODD_VALUES).map(copy.deepcopy)
 NAMES = st.sampled_from(
     ["schema", "columnLineage", "sql", "parent", "x", "facets", "inputs", "run", "job", "name"]
 )
@@ -320,7 +299,7 @@ NAMES = st.sampled_from(
 def test_mutated_real_events_parse_the_same_both_ways(data: st.DataObject) -> None:
     doc = copy.deepcopy(data.draw(st.sampled_from(BASES), label="base"))
     for _ in range(data.draw(st.integers(1, 4), label="mutations")):
-        places = spots(doc)
+        places = list(spots(doc))
         if not places:
             break
         where = data.draw(st.sampled_from(places), label="where")
