@@ -48,6 +48,7 @@ from lineage.events.nesting import nests_within
 
 __all__ = [
     "NESTING_UNTESTED",
+    "NESTING_UNTESTED_ERROR",
     "SHARED_FACETS",
     "FacetMap",
     "SharedFacets",
@@ -216,8 +217,9 @@ def facet_map_validator(
     (``run.facets`` is 2 deep), for a map of the event's own; None for one forwarded
     inside a facet.
 
-    Validated under :data:`NESTING_UNTESTED`, a map of the event's own encoded to be
-    looked up tests its nesting in the same pass (see :func:`encoded_within`).
+    Under :data:`NESTING_UNTESTED`, a map of the event's own that is not in the cache
+    tests how deep it nests (:func:`~lineage.events.nesting.nests_within`) before its
+    facets are validated.
     """
     tag = object()  # what this validator's results are cached under
 

@@ -60,9 +60,9 @@ def encoded_within(value: Any, depth: int) -> bytes | None:
 
 
 def nests_within(value: Any, body: bytes, depth: int) -> bool:
-    """Whether ``value``, found ``depth`` levels deep in an event, nests it at most
-    :data:`MAX_NESTING` levels (False also when it cannot be encoded). ``body`` is
-    ``orjson.dumps(value)``, which a value of few objects and arrays is judged by."""
+    """Whether ``value``, found ``depth`` levels deep in an event, keeps the event within
+    :data:`MAX_NESTING` levels. ``body`` is ``orjson.dumps(value)``: a value of few
+    objects and arrays is judged by it alone, any other is encoded again, wrapped."""
     # Nesting k levels takes k opening brackets and 2k bytes: fewer is proof enough.
     room = MAX_NESTING - depth
     if len(body) <= 2 * room + 1 or body.count(b"{") + body.count(b"[") <= room:
