@@ -19,6 +19,11 @@ its code or data changes. Validation results are therefore shared between events
 :data:`SHARED_FACETS`, keyed by exact JSON content: a facet map seen before is not
 validated again, and neither is a big facet (a schema, column lineage) seen before in
 another map.
+
+Encoding a map to look it up also tells how deep it nests, which
+:func:`lineage.events.parse_event` relies on instead of encoding each event whole (see
+:data:`NESTING_UNTESTED`): a map is stored only once it is known to nest shallowly enough
+for the deepest place its kind takes in an event, so finding it is proof enough.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any, Final, TypeVar
 
 import orjson
 from pydantic import BaseModel, PlainValidator, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
 from lineage.events.errors import (
     FACET_PROBLEMS,
@@ -39,8 +44,17 @@ from lineage.events.errors import (
     located_problems,
     problems_from,
 )
+from lineage.events.nesting import nests_within
 
-__all__ = ["SHARED_FACETS", "FacetMap", "SharedFacets", "facet_map_validator", "get_facet"]
+__all__ = [
+    "NESTING_UNTESTED",
+    "NESTING_UNTESTED_ERROR",
+    "SHARED_FACETS",
+    "FacetMap",
+    "SharedFacets",
+    "facet_map_validator",
+    "get_facet",
+]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -108,10 +122,12 @@ class SharedFacets:
 
     def key_of(self, value: dict[str, Any], min_size: int = 0) -> bytes | None:
         """The cache key of ``value``, or None when it should not be cached."""
-        try:
-            body = orjson.dumps(value)
-        except (TypeError, orjson.JSONEncodeError):
-            return None
+        body = _encoded(value)
+        return None if body is None else self.key_from(body, min_size)
+
+    def key_from(self, body: bytes, min_size: int = 0) -> bytes | None:
+        """The cache key of the value ``body`` is ``orjson.dumps`` of, or None when it
+        should not be cached."""
         if len(body) < min_size or len(body) > self.max_bytes or _has_null(body):
             return None
         return body
@@ -178,35 +194,52 @@ def _has_null(body: bytes) -> bool:
 #: The process-wide cache of validated facet maps and typed facets.
 SHARED_FACETS: Final = SharedFacets()
 
+#: The ``context`` under which an event whose nesting was not tested is validated: each
+#: facet map of its own then tests how deep it nests, and one that may nest too deep is
+#: refused with :data:`NESTING_UNTESTED_ERROR` (the caller tests the event then).
+NESTING_UNTESTED: Final = "nesting untested"
+NESTING_UNTESTED_ERROR: Final = "facet_nesting_untested"
+
 # A single facet is worth caching on its own (when its facet map as a whole is new) only
 # when building its model costs clearly more than serialising it to look it up.
 _FACET_MIN_SIZE: Final = 512
 
 
 def facet_map_validator(
-    registry: Mapping[str, type[BaseModel]], *, deletable: bool
+    registry: Mapping[str, type[BaseModel]], *, deletable: bool, depth: int | None = None
 ) -> PlainValidator:
     """Build the validator of one kind of facet map.
 
     ``registry`` maps the standard facet names valid in that place to their typed models;
     ``deletable`` says whether the spec gives facets there a boolean ``_deleted``
     (dataset and job facets) or not (run, input and output facets, where ``_deleted`` is
-    just another property).
+    just another property). ``depth`` is how deep in an event the map is found, at most
+    (``run.facets`` is 2 deep), for a map of the event's own; None for one forwarded
+    inside a facet.
+
+    Under :data:`NESTING_UNTESTED`, a map of the event's own that is not in the cache
+    tests how deep it nests (:func:`~lineage.events.nesting.nests_within`) before its
+    facets are validated.
     """
     tag = object()  # what this validator's results are cached under
 
-    def validate(value: Any) -> FacetMap:
+    def validate(value: Any, info: core_schema.ValidationInfo) -> FacetMap:
         if not isinstance(value, dict):
             raise PydanticCustomError("dict_type", "expected an object")
         result = FacetMap(value)
         if not value:
             return result
-        key = SHARED_FACETS.key_of(value)
+        body = _encoded(value)
+        key = None if body is None else SHARED_FACETS.key_from(body)
         if key is not None:
             known = SHARED_FACETS.get(tag, key)
             if isinstance(known, dict):
+                # Stored only once it was found to nest shallowly enough for this place.
                 result._typed = dict(known)
                 return result
+        fits = depth is None or (body is not None and nests_within(value, body, depth))
+        if not fits and info.context is NESTING_UNTESTED:
+            raise PydanticCustomError(NESTING_UNTESTED_ERROR, "may nest too deep")
         problems: list[tuple[Loc, str]] = []
         shared: list[tuple[object, int]] = []
         for name, facet in value.items():
@@ -229,13 +262,20 @@ def facet_map_validator(
                 "{count} problem(s) in facets",
                 {"count": len(problems), "problems": problems},
             )
-        if key is not None:
+        if key is not None and fits:
             # The big facets inside are entries of their own: counted once, as parts.
             rest = len(key) - sum(size for _, size in shared)
             SHARED_FACETS.put(tag, key, dict(result._typed or {}), tuple(shared), rest)
         return result
 
     return PlainValidator(validate, json_schema_input_type=dict[str, dict[str, Any]])
+
+
+def _encoded(value: dict[str, Any]) -> bytes | None:
+    try:
+        return orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
 
 
 def _typed_facet(

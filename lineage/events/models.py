@@ -56,16 +56,22 @@ EVENT_TYPES: Final[tuple[EventType, ...]] = (
     "OTHER",
 )
 
-RunFacets = Annotated[dict[str, dict[str, Any]], facet_map_validator(RUN_FACETS, deletable=False)]
-JobFacets = Annotated[dict[str, dict[str, Any]], facet_map_validator(JOB_FACETS, deletable=True)]
+# Each map with the deepest place it has in an event: run.facets, job.facets,
+# inputs[i].facets (dataset.facets is less deep), inputs[i].inputFacets, ...
+RunFacets = Annotated[
+    dict[str, dict[str, Any]], facet_map_validator(RUN_FACETS, deletable=False, depth=2)
+]
+JobFacets = Annotated[
+    dict[str, dict[str, Any]], facet_map_validator(JOB_FACETS, deletable=True, depth=2)
+]
 DatasetFacets = Annotated[
-    dict[str, dict[str, Any]], facet_map_validator(DATASET_FACETS, deletable=True)
+    dict[str, dict[str, Any]], facet_map_validator(DATASET_FACETS, deletable=True, depth=3)
 ]
 InputFacets = Annotated[
-    dict[str, dict[str, Any]], facet_map_validator(INPUT_FACETS, deletable=False)
+    dict[str, dict[str, Any]], facet_map_validator(INPUT_FACETS, deletable=False, depth=3)
 ]
 OutputFacets = Annotated[
-    dict[str, dict[str, Any]], facet_map_validator(OUTPUT_FACETS, deletable=False)
+    dict[str, dict[str, Any]], facet_map_validator(OUTPUT_FACETS, deletable=False, depth=3)
 ]
 
 

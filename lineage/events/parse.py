@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-import orjson
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from lineage.events._facet_map import NESTING_UNTESTED, NESTING_UNTESTED_ERROR
 from lineage.events.errors import (
     EventValidationError,
     Loc,
@@ -17,12 +17,9 @@ from lineage.events.errors import (
     problems_from,
 )
 from lineage.events.models import BaseEvent, DatasetEvent, JobEvent, LineageEvent, RunEvent
+from lineage.events.nesting import MAX_NESTING, encoded_within, may_nest_deeper, nesting_problem
 
 __all__ = ["MAX_NESTING", "nesting_problem", "parse_event", "parse_events"]
-
-#: Deepest nesting of objects and arrays an event may hold. Real events nest about ten
-#: levels; the raw event is stored re-encoded, and JSON encoders stop near 255 levels.
-MAX_NESTING = 128
 
 E = TypeVar("E", bound=BaseEvent)
 
@@ -35,47 +32,6 @@ _AMBIGUOUS = (
     "ambiguous event: it is both a valid DatasetEvent (`dataset`) and a valid JobEvent "
     "(`job`); send one of the two"
 )
-
-
-def nesting_problem(value: Any, limit: int = MAX_NESTING) -> Problem | None:
-    """The first place ``value`` (decoded JSON) nests objects and arrays more than ``limit``
-    levels deep, as a problem naming its path; None when it does not. Never recursive."""
-    stack: list[tuple[Any, Loc]] = [(value, ())]
-    while stack:
-        item, loc = stack.pop()
-        if isinstance(item, dict):
-            children: Iterable[tuple[str | int, Any]] = item.items()
-        elif isinstance(item, list):
-            children = enumerate(item)
-        else:
-            continue
-        if len(loc) >= limit:
-            shown = format_path(loc[:6]) + ("..." if len(loc) > 6 else "")
-            return Problem(
-                shown,
-                f"nested more than {limit} levels deep (objects and arrays within each other); "
-                f"send at most {limit} levels",
-            )
-        stack.extend((child, (*loc, key)) for key, child in children)
-    return None
-
-
-def _may_nest_deeper(value: Any) -> bool:
-    """The quick test every event takes: whether ``value`` may nest more than
-    :data:`MAX_NESTING` levels. orjson refuses to encode past 254 levels, in C; wrapped in
-    ``254 - MAX_NESTING`` lists, ``value`` fails to encode when it nests that deep (or when
-    it cannot be encoded for another reason, which :func:`nesting_problem` then clears)."""
-    wrapped = value
-    for _ in range(_WRAP):
-        wrapped = [wrapped]
-    try:
-        orjson.dumps(wrapped)
-    except orjson.JSONEncodeError:
-        return True
-    return False
-
-
-_WRAP = 254 - MAX_NESTING
 
 
 def parse_event(raw: Any) -> LineageEvent:
@@ -95,28 +51,85 @@ def parse_event(raw: Any) -> LineageEvent:
 
     Raises :class:`EventValidationError` listing every problem found, each with its path.
     """
+    model = _kind(raw) if isinstance(raw, dict) else None
+    if model is None:
+        return validated(raw)
+    # Most events are valid: validated first, each facet map testing how deep it nests
+    # while it is encoded to be looked up, instead of encoding the whole event for that.
+    try:
+        event = model.model_validate(raw, context=NESTING_UNTESTED)
+    except ValidationError as exc:
+        if any(error["type"] == NESTING_UNTESTED_ERROR for error in exc.errors()):
+            return validated(raw)
+        # What validated(raw) would find: the same problems, once the nesting is tested.
+        _check_nesting(raw)
+        raise EventValidationError(problems_from(exc)) from None
+    if _unknown_values_may_nest_deeper(event):
+        return validated(raw)
+    return event
+
+
+def validated(raw: Any) -> LineageEvent:
+    """:func:`parse_event` the plain way: the event's nesting tested first, then the
+    event validated. What :func:`parse_event` returns or raises, at a higher cost."""
     if not isinstance(raw, dict):
         raise EventValidationError([Problem("$", _NOT_AN_OBJECT)])
-    if _may_nest_deeper(raw):
-        deep = nesting_problem(raw)
-        if deep is not None:
-            raise EventValidationError([deep])
-    if "run" in raw:
-        if "job" in raw or "dataset" not in raw:
-            return _validate(RunEvent, raw)
-        return _validate(DatasetEvent, raw)
-    if "dataset" in raw:
-        if "job" in raw:
-            return _dataset_or_job_event(raw)
-        return _validate(DatasetEvent, raw)
-    if "job" in raw:
-        return _validate(JobEvent, raw)
+    _check_nesting(raw)
+    model = _kind(raw)
+    if model is not None:
+        return _validate(model, raw)
+    if "dataset" in raw and "job" in raw:
+        return _dataset_or_job_event(raw)
     problems = [Problem("$", _NO_KIND)]
     try:
         BaseEvent.model_validate(raw)
     except ValidationError as exc:
         problems.extend(problems_from(exc))
     raise EventValidationError(problems)
+
+
+def _check_nesting(raw: dict[str, Any]) -> None:
+    if may_nest_deeper(raw):
+        deep = nesting_problem(raw)
+        if deep is not None:
+            raise EventValidationError([deep])
+
+
+def _unknown_values_may_nest_deeper(event: LineageEvent) -> bool:
+    """Whether a property the models do not know (kept as is) may nest ``event`` too
+    deep: the one part of an event validated under ``NESTING_UNTESTED`` that its facet
+    maps did not test."""
+    if _deep_unknown(event, 1):
+        return True
+    if isinstance(event, DatasetEvent):
+        return _deep_unknown(event.dataset, 2)
+    if isinstance(event, RunEvent) and _deep_unknown(event.run, 2):
+        return True
+    return (
+        _deep_unknown(event.job, 2)
+        or any(_deep_unknown(dataset, 3) for dataset in event.inputs)
+        or any(_deep_unknown(dataset, 3) for dataset in event.outputs)
+    )
+
+
+def _deep_unknown(part: BaseModel, depth: int) -> bool:
+    unknown = part.__pydantic_extra__
+    if not unknown:
+        return False
+    return any(
+        isinstance(value, dict | list) and encoded_within(value, depth) is None
+        for value in unknown.values()
+    )
+
+
+def _kind(raw: dict[str, Any]) -> type[LineageEvent] | None:
+    """The model ``raw`` is validated as; None for an event that is neither kind, or
+    that may be a DatasetEvent or a JobEvent (``dataset`` and ``job`` without ``run``)."""
+    if "run" in raw:
+        return RunEvent if "job" in raw or "dataset" not in raw else DatasetEvent
+    if "dataset" in raw:
+        return None if "job" in raw else DatasetEvent
+    return JobEvent if "job" in raw else None
 
 
 def parse_events(raws: Iterable[Any]) -> list[LineageEvent | EventValidationError]:

@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from tests.events.builders import RUN_ID
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = REPO_ROOT.parent / "shared" / "openlineage-spec"
 MISSING_SPEC = (
@@ -369,4 +371,35 @@ JSON_VALUES = st.recursive(
         st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
     ),
     max_leaves=6,
+)
+
+
+def spots(node: Any, here: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    """Every location in a JSON document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield (*here, key)
+            yield from spots(value, (*here, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield (*here, i)
+            yield from spots(value, (*here, i))
+
+
+#: Strings the parser reads specially: event types, date-times, UUIDs and facet names.
+SPECIAL_STRINGS = st.sampled_from(
+    [
+        "",
+        "START",
+        "start",
+        "RENAME",
+        "2024-05-01T12:00:00",
+        "2024-05-01T12:00:00Z\n",
+        "2024-05-01 12:00:00Z",
+        RUN_ID.upper(),
+        RUN_ID.replace("-", ""),
+        "{" + RUN_ID + "}",
+        "schema",
+        "columnLineage",
+    ]
 )

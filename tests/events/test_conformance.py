@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -40,10 +39,13 @@ from tests.events._spec import (
     MISSING_SPEC,
     RFC3339,
     SPEC_DIR,
+    SPECIAL_STRINGS,
     STANDARD_FACETS,
     UUIDS,
     Spec,
+    spots,
 )
+from tests.events.test_parse_paths import assert_both_ways_agree
 
 if not SPEC_DIR.is_dir():
     pytest.skip(MISSING_SPEC, allow_module_level=True)
@@ -73,6 +75,7 @@ GENERATION = settings(
 
 def verdict(doc: Any) -> tuple[bool, list[str]]:
     """Whether parse_event accepts ``doc``, and its problems when it does not."""
+    assert_both_ways_agree(doc)
     try:
         parse_event(doc)
     except EventValidationError as exc:
@@ -347,6 +350,7 @@ REJECTED = [
 @pytest.mark.parametrize(("case", "doc", "path"), REJECTED, ids=[c[0] for c in REJECTED])
 def test_what_the_spec_rejects_is_rejected_with_its_path(case: str, doc: Any, path: str) -> None:
     assert not SPEC.accepts(doc), f"the official schema accepts the '{case}' document"
+    assert_both_ways_agree(doc)
 
     with pytest.raises(EventValidationError) as info:
         parse_event(doc)
@@ -382,40 +386,12 @@ ACCEPTED = [
 def test_what_the_spec_accepts_is_accepted(case: str, doc: Any) -> None:
     assert SPEC.accepts(doc), SPEC.rejection(doc)
 
-    parse_event(doc)
+    assert assert_both_ways_agree(doc) == "accepted"
 
 
 # -- random mutations of realistic events -----------------------------------------------------------
 
 
-def spots(node: Any, here: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
-    """Every location in a JSON document."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield (*here, key)
-            yield from spots(value, (*here, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield (*here, i)
-            yield from spots(value, (*here, i))
-
-
-SPECIAL_STRINGS = st.sampled_from(
-    [
-        "",
-        "START",
-        "start",
-        "RENAME",
-        "2024-05-01T12:00:00",
-        "2024-05-01T12:00:00Z\n",
-        "2024-05-01 12:00:00Z",
-        b.RUN_ID.upper(),
-        b.RUN_ID.replace("-", ""),
-        "{" + b.RUN_ID + "}",
-        "schema",
-        "columnLineage",
-    ]
-)
 FACET_NAMES = st.sampled_from(
     sorted({name for names in STANDARD_FACETS.values() for name in names} | {"dbt_node", "x"})
 )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -18,7 +17,14 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from tests.events import builders as b
-from tests.events._spec import GENERATION_FORMATS, JSON_VALUES, MISSING_SPEC, SPEC_DIR, Spec
+from tests.events._spec import (
+    GENERATION_FORMATS,
+    JSON_VALUES,
+    MISSING_SPEC,
+    SPEC_DIR,
+    Spec,
+    spots,
+)
 from tests.hostile.conftest import SCALE, named_problems
 
 if not SPEC_DIR.is_dir():
@@ -142,18 +148,6 @@ def nested(depth: int, kind: str) -> bytes:
 DEEP = st.builds(
     nested, st.sampled_from([20, 127, 128, 129, 300, 1100, 5000]), st.sampled_from(["list", "dict"])
 )
-
-
-def spots(node: Any, here: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
-    """Every location in a JSON document."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield (*here, key)
-            yield from spots(value, (*here, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield (*here, i)
-            yield from spots(value, (*here, i))
 
 
 def mutate(data: st.DataObject) -> bytes:
