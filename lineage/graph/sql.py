@@ -492,6 +492,7 @@ class _Walker:
     partial: set[str] = field(default_factory=set)
     _memo: dict[tuple[int, str], set[Source] | None] = field(default_factory=dict)
     _busy: set[tuple[int, str]] = field(default_factory=set)
+    _open: dict[int, bool] = field(default_factory=dict)
 
     # What a scope outputs -------------------------------------------------------------
 
@@ -509,10 +510,16 @@ class _Walker:
         return names
 
     def has_open_star(self, scope: Scope) -> bool:
-        if _is_set(scope):
-            return any(self.has_open_star(s) for s in scope.set_operation_scopes)
-        select = scope.expression
-        return isinstance(select, exp.Select) and any(_is_star(p) for p in select.selects)
+        # Asked once per output column of the scope: answered once per scope.
+        found = self._open.get(id(scope))
+        if found is None:
+            if _is_set(scope):
+                found = any(self.has_open_star(s) for s in scope.set_operation_scopes)
+            else:
+                select = scope.expression
+                found = isinstance(select, exp.Select) and any(_is_star(p) for p in select.selects)
+            self._open[id(scope)] = found
+        return found
 
     def projection_at(self, scope: Scope, position: int, used_by: str) -> set[Source] | None:
         """The table columns a scope's output column at ``position`` comes from (two output
