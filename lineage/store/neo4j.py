@@ -74,6 +74,7 @@ from lineage.store.neo4j_apply import (
     NODE_COLUMNS,
     WorkingSet,
     edge_kind_of,
+    loaded_json,
     search_terms,
 )
 from lineage.store.neo4j_walk import IdentityView
@@ -275,8 +276,8 @@ def _node(nid: str, props: str) -> Node | None:
     return Node(nid, kind, {k: v for k, v in values.items() if v is not None})
 
 
-def _edge(eid: str, src: str, dst: str, key: str | None, props: str) -> Edge:
-    values = orjson.loads(props)
+def _edge(eid: str, src: str, dst: str, key: str | None, props: str | None) -> Edge:
+    values = loaded_json(props)
     if key:
         values.setdefault("key", key)
     return Edge(eid, edge_kind_of(eid), src, dst, values)

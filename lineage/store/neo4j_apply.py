@@ -106,11 +106,24 @@ def search_terms(props: Mapping[str, Any]) -> list[str] | None:
     return terms or None
 
 
+def stored_json(value: Mapping[str, Any]) -> str | None:
+    """A record's ``props`` or ``ats`` as stored: its JSON, or None (no property) when
+    empty. Most relationships (``HAS_FIELD``, ``VERSION_OF``, ...) and most nodes' ``ats``
+    hold nothing, and every property a write sets costs the commit and the transaction
+    log, whether it holds ``{}`` or more."""
+    return orjson.dumps(value).decode() if value else None
+
+
+def loaded_json(value: str | None) -> dict[str, Any]:
+    """A stored ``props`` or ``ats``: a missing one is empty (see :func:`stored_json`)."""
+    return orjson.loads(value) if value else {}
+
+
 def node_row(nid: str, props: Mapping[str, Any], ats: Mapping[str, float]) -> dict[str, Any]:
     row: dict[str, Any] = {
         "id": nid,
         "props": orjson.dumps(props).decode(),
-        "ats": orjson.dumps(ats).decode(),
+        "ats": stored_json(ats),
     }
     for name in NODE_COLUMNS:
         row[name] = _column(props.get(name))
@@ -127,9 +140,10 @@ def edge_row(
         "id": eid,
         "src": src,
         "dst": dst,
-        "key": key,
-        "props": orjson.dumps(props).decode(),
-        "ats": orjson.dumps(ats).decode(),
+        # An edge without a key, props or ats has no such property: reads default them.
+        "key": key or None,
+        "props": stored_json(props),
+        "ats": stored_json(ats),
     }
     for name in EDGE_COLUMNS:
         row[name] = _column(props.get(name))
@@ -205,7 +219,7 @@ class WorkingSet(MergeState):
                 kind, _ = split_id(nid)
             except ValueError:
                 continue
-            rec = NodeRec(kind, orjson.loads(row["props"]), orjson.loads(row["ats"]))
+            rec = NodeRec(kind, orjson.loads(row["props"]), loaded_json(row["ats"]))
             self._nodes[nid] = rec
             self._index_node(nid, rec)
         # No stored relationship can touch a node that is not stored.
@@ -221,8 +235,8 @@ class WorkingSet(MergeState):
                 row["src"],
                 row["dst"],
                 row["key"] or "",
-                orjson.loads(row["props"]),
-                orjson.loads(row["ats"]),
+                loaded_json(row["props"]),
+                loaded_json(row["ats"]),
             )
             self._edges[eid] = rec
             self._index_edge(eid, rec)
