@@ -14,6 +14,9 @@ How the graph is laid out
   properties, under uniqueness constraints and indexes (``schema/neo4j``).
 - Every edge is a relationship of its kind's type, with ``id``, ``key``, ``props`` and
   ``ats`` the same way, and ``since`` / ``until`` as real properties for as-of reads.
+- An empty ``key``, ``props`` or ``ats`` is not stored (most edges, and most nodes' ``ats``,
+  hold nothing): reads take a missing one as empty, and read one stored empty (as stores
+  written before kept them) the same.
 - Raw events are ``(:Event {seq, received_at, event_time, run_id, body, ...})``, written in
   the transaction that writes their graph changes.
 
