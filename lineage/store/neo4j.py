@@ -14,6 +14,9 @@ How the graph is laid out
   properties, under uniqueness constraints and indexes (``schema/neo4j``).
 - Every edge is a relationship of its kind's type, with ``id``, ``key``, ``props`` and
   ``ats`` the same way, and ``since`` / ``until`` as real properties for as-of reads.
+- An empty ``key``, ``props`` or ``ats`` is not stored (most edges, and most nodes' ``ats``,
+  hold nothing): reads take a missing one as empty, and read one stored empty (as stores
+  written before kept them) the same.
 - Raw events are ``(:Event {seq, received_at, event_time, run_id, body, ...})``, written in
   the transaction that writes their graph changes.
 
@@ -74,6 +77,7 @@ from lineage.store.neo4j_apply import (
     NODE_COLUMNS,
     WorkingSet,
     edge_kind_of,
+    loaded_json,
     search_terms,
 )
 from lineage.store.neo4j_walk import IdentityView
@@ -275,8 +279,8 @@ def _node(nid: str, props: str) -> Node | None:
     return Node(nid, kind, {k: v for k, v in values.items() if v is not None})
 
 
-def _edge(eid: str, src: str, dst: str, key: str | None, props: str) -> Edge:
-    values = orjson.loads(props)
+def _edge(eid: str, src: str, dst: str, key: str | None, props: str | None) -> Edge:
+    values = loaded_json(props)
     if key:
         values.setdefault("key", key)
     return Edge(eid, edge_kind_of(eid), src, dst, values)

@@ -45,12 +45,16 @@ _PROJECTION: Final = sorted(k.value for k in (EdgeKind.INPUT_TO, EdgeKind.PRODUC
 _PROJECTED: Final = frozenset(_PROJECTION)
 _CURRENT: Final = "r.until IS NULL"
 _AT: Final = "(r.since IS NULL OR r.since <= $as_of) AND (r.until IS NULL OR $as_of < r.until)"
-_RETURN: Final = "RETURN collect(r.id) AS ids, collect(id) AS near, collect(r.key) AS keys, collect(r.props) AS props"
+# A relationship without a key or props has no such property (collect would skip it).
+_RETURN: Final = (
+    "RETURN collect(r.id) AS ids, collect(id) AS near, collect(coalesce(r.key, '')) AS keys, "
+    "collect(coalesce(r.props, '{}')) AS props"
+)
 _ALIAS_COUNT: Final = "MATCH ()-[r:ALIAS_OF]->() RETURN count(r) AS n"
 _ALL_ALIASES: Final = (
     "MATCH (a:Entity)-[r:ALIAS_OF]->(b:Entity) "
     "RETURN collect(r.id) AS ids, collect(a.id) AS near, collect(b.id) AS far, "
-    "collect(r.key) AS keys, collect(r.props) AS props"
+    "collect(coalesce(r.key, '')) AS keys, collect(coalesce(r.props, '{}')) AS props"
 )
 _NODES: Final = (
     "UNWIND $ids AS id MATCH (n:Entity {id: id}) USING INDEX SEEK n:Entity(id) "
@@ -105,12 +109,13 @@ def _two_hops(direction: Direction, types: Sequence[str], as_of: float | None) -
     match, far = _match(direction, types, as_of)
     return (
         f"UNWIND $ids AS id {match} "
-        "WITH collect(r.id) AS ids, collect(id) AS near, collect(r.key) AS keys, "
-        f"collect(r.props) AS props, collect(DISTINCT {far}) AS reached "
+        "WITH collect(r.id) AS ids, collect(id) AS near, collect(coalesce(r.key, '')) AS keys, "
+        f"collect(coalesce(r.props, '{{}}')) AS props, collect(DISTINCT {far}) AS reached "
         "WITH *, CASE WHEN size(reached) <= $ahead THEN reached ELSE [] END AS next "
         f"CALL (next) {{ UNWIND next AS id {match} "
-        "RETURN collect(r.id) AS ids2, collect(id) AS near2, collect(r.key) AS keys2, "
-        "collect(r.props) AS props2 } "
+        "RETURN collect(r.id) AS ids2, collect(id) AS near2, "
+        "collect(coalesce(r.key, '')) AS keys2, "
+        "collect(coalesce(r.props, '{}')) AS props2 } "
         "RETURN ids, near, keys, props, next, ids2, near2, keys2, props2"
     )
 

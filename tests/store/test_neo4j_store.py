@@ -188,6 +188,43 @@ def test_reads_answer_as_the_embedded_store_does(warehouse_pair: tuple[EmbeddedS
     )
 
 
+def test_empty_keys_props_and_ats_are_not_stored_and_a_store_that_kept_them_reads_the_same(
+    url: str, tmp_path: Path
+) -> None:
+    from neo4j import GraphDatabase
+
+    from lineage.store.neo4j import Neo4jStore
+    from tests.store.test_light_cache import whole
+    from tests.store.test_traversal import generated_history, questions
+
+    events = generated_history(seed=4, symlink=True)
+    half = len(events) // 2
+    reference = EmbeddedStore(tmp_path / "reference.db")
+    store = Neo4jStore(url, reset_for_tests=True)
+    feed(reference, events[:half], batch=9)
+    feed(store, events[:half], batch=9)
+    asked = list(questions(store))[::5]
+    walks = [whole(store.traverse(**q)) for q in asked]
+    with GraphDatabase.driver(url) as driver:
+        kept = driver.execute_query("MATCH ()-[r:HAS_FIELD]->() RETURN keys(r) AS k LIMIT 1")
+        assert kept.records and sorted(kept.records[0]["k"]) == ["id"]
+        # As stores written before kept them: every key, props and ats, empty or not.
+        driver.execute_query(
+            "MATCH ()-[r]->() SET r.key = coalesce(r.key, ''), "
+            "r.props = coalesce(r.props, '{}'), r.ats = coalesce(r.ats, '{}')"
+        )
+        driver.execute_query("MATCH (n:Entity) SET n.ats = coalesce(n.ats, '{}')")
+    assert [whole(store.traverse(**q)) for q in asked] == walks
+    differences = graph_diff(snapshot(reference), snapshot(store))
+    assert not differences, "\n".join(differences[:20])
+    feed(reference, events[half:], batch=9)
+    feed(store, events[half:], batch=9)
+    differences = graph_diff(snapshot(reference), snapshot(store))
+    assert not differences, "\n".join(differences[:20])
+    reference.close()
+    store.close()
+
+
 def test_migrating_twice_changes_nothing(url: str) -> None:
     from neo4j import GraphDatabase
 
