@@ -451,6 +451,31 @@ def test_no_snapshot_is_written_when_the_machine_is_short_of_memory(
     assert store._snapshots.short_of_memory(forked=True) is None  # this machine has room
 
 
+def test_a_store_changed_mostly_since_its_snapshot_is_rebuilt_not_replayed(
+    path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reading the snapshot and then replaying most of the store would hold the old graph
+    # and the new one at once: a 100k-job store ran out of memory so.
+    monkeypatch.setattr(snapshot_module, "REPLAY_ALWAYS", 0)  # count even a small store
+    store = EmbeddedStore(path)
+    store._snapshots.memory_margin = 1e6  # no snapshot at close
+    _write(store, _items(150, skip=150))
+    store.close()
+    store, said = _reopened_with_log(path, caplog)
+    try:
+        assert store.loaded_from == "rows", store.loaded_from
+        assert "is not used, the store is rebuilt" in said
+        assert "replaying more than 20% of the store costs more than rebuilding it" in said
+        _same_as_rebuilt(store)
+        store._snapshots.memory_margin = 1e6
+    finally:
+        store.close()
+    # The same changes, under a larger share, are replayed from that snapshot.
+    monkeypatch.setattr(snapshot_module, "REPLAY_SHARE", 1.0)
+    store = _replayed(path)
+    store.close()
+
+
 def _apply(store: EmbeddedStore, *mutations: Mutation) -> None:
     store.write([IngestItem(b"", 0.0, None, None, None, None, mutations)])
 
