@@ -39,6 +39,7 @@ from lineage.store.base import (
     Edge,
     GraphStore,
     IngestItem,
+    LedgerAsk,
     Node,
     StoredEvent,
     Subgraph,
@@ -443,6 +444,15 @@ class VisibleStore:
         return {
             name: (entries if name not in subjects or subjects[name] in visible else [])
             for name, entries in found.items()
+        }
+
+    def ledger_before(self, asks: Mapping[str, LedgerAsk]) -> dict[str, LedgerEntry | None]:
+        found = self.base.ledger_before(asks)
+        subjects = {name: name.rpartition("\x1e")[2] for name in found if "\x1e" in name}
+        visible = self._visible(subjects.values())
+        return {
+            name: (entry if name not in subjects or subjects[name] in visible else None)
+            for name, entry in found.items()
         }
 
     def export(self) -> tuple[list[Node], list[Edge]]:

@@ -74,6 +74,7 @@ from lineage.store.base import (
     Direction,
     GraphStore,
     IngestItem,
+    LedgerAsk,
     Node,
     StoreUnavailable,
 )
@@ -498,11 +499,11 @@ def _recompute(
             continue  # a replay: nothing new to decide
         merged = {n: [e for e in ledgers[n] + fresh[n] if _in_unit(e, check)] for n in names}
         todo.append((unit, start, merged))
-    # The schema ledgers whose window starts under the version before it are read whole, in
-    # one read for the batch.
-    histories = store.ledger(
+    # The schema ledgers whose window starts under the version before it need the entry
+    # that version started after: one read for the batch.
+    baselines = store.ledger_before(
         {
-            name: None
+            name: _baseline_ask(start, merged[name])
             for (subject, kind, _), start, merged in todo
             if kind is IncidentKind.SCHEMA_CHANGE
             for name in _ledgers(subject, kind)[1:]
@@ -515,7 +516,7 @@ def _recompute(
         names = _ledgers(subject, kind)
         if kind is IncidentKind.SCHEMA_CHANGE:
             written, observed = (
-                _with_baseline(histories.get(n, []), start, merged[n]) for n in names[1:]
+                _with_baseline(baselines.get(n), start, merged[n]) for n in names[1:]
             )
             outcomes = [e for e in schema_failures(written, observed) if e.at >= start]
         else:
@@ -606,31 +607,30 @@ def _needs_baseline(start: float, entries: Sequence[Entry]) -> bool:
     return first is not None and window[0].at < start and window[0].version == first.version
 
 
-def _with_baseline(
-    history: Sequence[LedgerEntry], start: float, entries: list[Entry]
-) -> list[Entry]:
+def _baseline_ask(start: float, entries: Sequence[Entry]) -> LedgerAsk:
+    """What :func:`_with_baseline` needs of the stored ledger, whose window (``entries``
+    from ``start`` on, plus the one before it) :func:`_needs_baseline` says begins under the
+    version of its first entry from ``start`` on."""
+    window = sorted(entries, key=lambda e: (e.at, e.key))
+    first = next(e for e in window if e.at >= start)
+    return LedgerAsk(window[0].at, window[0].key, first.version)
+
+
+def _with_baseline(baseline: LedgerEntry | None, start: float, entries: list[Entry]) -> list[Entry]:
     """``entries`` (from ``start`` on, plus the one before it) and, before them, the latest
     earlier entry under another version than the first from ``start`` on (else the earliest
-    entry). ``history``: the whole ledger, oldest first, when :func:`_needs_baseline` says
-    it is needed.
+    entry). ``baseline``: that entry, as the store found it for :func:`_baseline_ask`, when
+    :func:`_needs_baseline` says it is needed.
 
     The entries between that one and the window are under the window's first version: what
     :func:`schema_failures` makes of the window is the same without them (each window entry
     is compared with the same one, and the earliest time is the same), and they are not
-    carried along, so the work does not grow with a dataset's history."""
+    carried along. The store finds the baseline through an index of versions, so neither
+    the read nor the work grows with a dataset's history."""
     window = sorted(entries, key=lambda e: (e.at, e.key))
-    if not _needs_baseline(start, window):
+    if not _needs_baseline(start, window) or baseline is None:
         return window
-    first = next(e for e in window if e.at >= start)
-    bound = (window[0].at, window[0].key)
-    baseline: Entry | None = None
-    for stored in reversed(history):
-        if (stored.at, stored.key) >= bound:
-            continue
-        baseline = Entry.read(stored)
-        if baseline.version != first.version:
-            break
-    return window if baseline is None else [baseline, *window]
+    return [Entry.read(baseline), *window]
 
 
 def _stored_incidents(

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+import orjson
+
 from lineage.graph.model import PROJECTION_EDGES, EdgeKind, LedgerEntry, Mutation, NodeKind
 
 if TYPE_CHECKING:
@@ -106,6 +108,32 @@ class StoredEvent:
     received_at: float
     event_time: float
     body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerAsk:
+    """What :meth:`GraphStore.ledger_before` looks for in one ledger: the entries before
+    (``at``, ``key``), and among them the latest whose body's ``version`` is not
+    ``version``."""
+
+    at: float
+    key: str
+    version: Any
+
+
+def entry_before(entries: Sequence[LedgerEntry], ask: LedgerAsk) -> LedgerEntry | None:
+    """In a whole ledger (oldest first, by ``at`` then ``key``): the latest entry before
+    the ask's (``at``, ``key``) whose body's ``version`` differs from the ask's, else the
+    earliest entry before them; None when none is before them."""
+    bound = (ask.at, ask.key)
+    found: LedgerEntry | None = None
+    for entry in reversed(entries):
+        if (entry.at, entry.key) >= bound:
+            continue
+        found = entry
+        if orjson.loads(entry.body).get("version") != ask.version:
+            break
+    return found
 
 
 @runtime_checkable
@@ -213,6 +241,12 @@ class GraphStore(Protocol):
 
         Every name asked for is in the answer (an empty list for an empty ledger).
         """
+
+    def ledger_before(self, asks: Mapping[str, LedgerAsk]) -> dict[str, LedgerEntry | None]:
+        """For each named ledger, the entry :func:`entry_before` finds in it for its ask:
+        the latest before the ask's time and key under another ``version``, else the
+        earliest before them (None: no entry is before them). Every name asked for is in
+        the answer."""
 
     def export(self) -> tuple[list[Node], list[Edge]]:
         """Every node and edge, sorted by id (for export, and to compare graphs)."""

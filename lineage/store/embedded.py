@@ -50,11 +50,13 @@ from lineage.store.base import (
     Direction,
     Edge,
     IngestItem,
+    LedgerAsk,
     Node,
     StoredEvent,
     StoreError,
     StoreUnavailable,
     Subgraph,
+    entry_before,
 )
 from lineage.store.memory_view import LightCache, MemoryView
 from lineage.store.owner import WriterLock
@@ -188,6 +190,9 @@ CREATE TABLE IF NOT EXISTS unresolved (run TEXT NOT NULL, body BLOB NOT NULL,
 CREATE TABLE IF NOT EXISTS ledger (ledger TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL,
     body BLOB NOT NULL, PRIMARY KEY (ledger, key)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ledger_by_time ON ledger(ledger, at, key);
+CREATE INDEX IF NOT EXISTS ledger_by_version ON ledger(ledger, CASE
+    WHEN json_valid(CAST(body AS TEXT)) THEN json_extract(CAST(body AS TEXT), '$.version') END,
+    at, key);
 """
 
 
@@ -220,6 +225,41 @@ SELECT w.name, l.key, l.at, l.body FROM w JOIN ledger AS l
         ORDER BY at DESC, key DESC LIMIT 1)
 ORDER BY 1, 3, 2
 """
+
+#: A ledger entry's version, as ``ledger_by_version`` indexes it (the same expression,
+#: so that queries can use that index); NULL for a body that is not JSON (an incident
+#: number's entry has none).
+_VERSION: Final = (
+    "CASE WHEN json_valid(CAST(body AS TEXT)) THEN json_extract(CAST(body AS TEXT), '$.version') "
+    "END"
+)
+#: The entries before an ask that :meth:`EmbeddedStore.ledger_before` looks at first, latest
+#: first, each with whether its version differs.
+_BEFORE_RECENT: Final = (
+    f"SELECT key, at, body, {_VERSION} IS NOT ? FROM ledger WHERE ledger = ? "
+    "AND (at, key) < (?, ?) ORDER BY at DESC, key DESC LIMIT ?"
+)
+#: The latest entry before an ask under one version (NULL: under none).
+_BEFORE_UNDER: Final = (
+    f"SELECT key, at, body FROM ledger WHERE ledger = ? AND {_VERSION} IS ? "
+    "AND (at, key) < (?, ?) ORDER BY at DESC, key DESC LIMIT 1"
+)
+#: The next version of a ledger after one (in SQLite's order), through the index.
+_NEXT_VERSION: Final = (
+    f"SELECT {_VERSION} FROM ledger WHERE ledger = ? AND {_VERSION} > ? ORDER BY {_VERSION} LIMIT 1"
+)
+#: The first version after none: every number is at least -infinity, and text sorts after
+#: numbers (a range the index seeks to, past the entries without a version).
+_FIRST_VERSION: Final = (
+    f"SELECT {_VERSION} FROM ledger WHERE ledger = ? AND {_VERSION} >= -9e999 "
+    f"ORDER BY {_VERSION} LIMIT 1"
+)
+_EARLIEST_BEFORE: Final = (
+    "SELECT key, at, body FROM ledger WHERE ledger = ? AND (at, key) < (?, ?) "
+    "ORDER BY at, key LIMIT 1"
+)
+#: How many of the latest entries before an ask are read before the versions are.
+_RECENT: Final = 16
 
 #: Nodes whose cold properties one query reads (SQLite allows 32,766 parameters).
 _COLD_CHUNK: Final = 500
@@ -1330,6 +1370,46 @@ class EmbeddedStore(MemoryState):
                 for name, key, t, body in rows:
                     found[name].append(LedgerEntry(name, key, t, bytes(body)))
         return found
+
+    def ledger_before(self, asks: Mapping[str, LedgerAsk]) -> dict[str, LedgerEntry | None]:
+        with self._lock:
+            return {name: self._entry_before(name, ask) for name, ask in asks.items()}
+
+    def _entry_before(self, name: str, ask: LedgerAsk) -> LedgerEntry | None:
+        """:func:`entry_before` through the indexes: the latest few entries first (a
+        version that changed lately is found there); past them, the latest entry of each
+        other version (``ledger_by_version``), so a long run of one version is not read."""
+        db = self._db
+        if not isinstance(ask.version, str | int | float | None):
+            return entry_before(self.ledger({name: None})[name], ask)
+        recent = db.execute(
+            _BEFORE_RECENT, (ask.version, name, ask.at, ask.key, _RECENT)
+        ).fetchall()
+        for key, at, body, differs in recent:
+            if differs:
+                return LedgerEntry(name, key, at, bytes(body))
+        if len(recent) < _RECENT:  # every entry before the ask is under its version
+            if not recent:
+                return None
+            key, at, body, _ = recent[-1]
+            return LedgerEntry(name, key, at, bytes(body))
+        latest: tuple[Any, ...] | None = None
+        version: Any = None  # each version in turn, in SQLite's order: NULL (none) first
+        while True:
+            if (version is None) != (ask.version is None) or version != ask.version:
+                row = db.execute(_BEFORE_UNDER, (name, version, ask.at, ask.key)).fetchone()
+                if row is not None and (latest is None or (row[1], row[0]) > latest[1::-1]):
+                    latest = row
+            after = db.execute(
+                _FIRST_VERSION if version is None else _NEXT_VERSION,
+                (name,) if version is None else (name, version),
+            ).fetchone()
+            if after is None:
+                break
+            version = after[0]
+        if latest is None:
+            latest = db.execute(_EARLIEST_BEFORE, (name, ask.at, ask.key)).fetchone()
+        return None if latest is None else LedgerEntry(name, latest[0], latest[1], bytes(latest[2]))
 
     def export(self) -> tuple[list[Node], list[Edge]]:
         with self._lock:

@@ -64,11 +64,13 @@ from lineage.store.base import (
     Direction,
     Edge,
     IngestItem,
+    LedgerAsk,
     Node,
     StoredEvent,
     StoreError,
     StoreUnavailable,
     Subgraph,
+    entry_before,
 )
 from lineage.store.breaker import CircuitBreaker
 from lineage.store.neo4j_apply import (
@@ -1007,6 +1009,11 @@ class Neo4jStore:
         for entries in found.values():
             entries.sort(key=lambda e: (e.at, e.key))
         return found
+
+    def ledger_before(self, asks: Mapping[str, LedgerAsk]) -> dict[str, LedgerEntry | None]:
+        # Reads each ledger whole: its length, not what is found, sets the cost here.
+        whole = self.ledger(dict.fromkeys(asks))
+        return {name: entry_before(whole[name], ask) for name, ask in asks.items()}
 
     def export(self) -> tuple[list[Node], list[Edge]]:
         def work(tx: ManagedTransaction) -> tuple[list[Node], list[Edge]]:
