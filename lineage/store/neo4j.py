@@ -19,6 +19,8 @@ How the graph is laid out
   written before kept them) the same.
 - Raw events are ``(:Event {seq, received_at, event_time, run_id, body, ...})``, written in
   the transaction that writes their graph changes.
+- Ledger entries are ``(:LedgerEntry {ledger, key, at, body, version})``: ``version`` is the
+  body's version as JSON text, so that a read seeks one version's entries by time.
 
 Writes are serialised: in this process by a lock, across processes by the first
 statement of every write transaction, which bumps the ``(:Counter {name: 'events'})``
