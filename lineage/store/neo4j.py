@@ -226,10 +226,14 @@ LEDGER_WHOLE: Final = (
     "RETURN l.ledger AS ledger, l.key AS key, l.at AS at, l.body AS body"
 )
 # What ``ledger_before`` reads, for all its asks at once. An entry is before an ask when
-# its (at, key) is: ``l.at <= a.at`` is the part an index seeks. Each ORDER BY starts
-# with the properties the index seeks by equality: only then does the planner take the
-# index's order and stop after LIMIT rows, instead of sorting every entry it seeks.
-_BEFORE: Final = "l.ledger = a.ledger AND l.at <= a.at AND (l.at < a.at OR l.key < a.key)"
+# its (at, key) is: ``l.at <= a.at`` is the part an index seeks, and the rest is a CASE,
+# not an OR, which the planner would split into a union of two seeks whose rows it then
+# sorts. Each ORDER BY starts with the properties the index seeks by equality: only then
+# does the planner take the index's order and stop after LIMIT rows.
+_BEFORE: Final = (
+    "l.ledger = a.ledger AND l.at <= a.at "
+    "AND CASE WHEN l.at < a.at THEN true ELSE l.key < a.key END"
+)
 _ENTRY: Final = "a.ledger AS ledger, l.key AS key, l.at AS at, l.body AS body, l.version AS version"
 #: The latest few entries before each ask.
 LEDGER_RECENT: Final = (
