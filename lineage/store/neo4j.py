@@ -1148,6 +1148,8 @@ class Neo4jStore:
         entries before each ask first (a version that changed lately is found there); past
         them, the latest entry of each other version, a seek per version
         (``ledger_entry_version``), so a long run of one version is not read."""
+        if not asks:
+            return {}
         if not self._schema_ready:  # entries written before they kept a version gain it
             with self._lock:
                 if not self._schema_ready:
