@@ -19,6 +19,8 @@ How the graph is laid out
   written before kept them) the same.
 - Raw events are ``(:Event {seq, received_at, event_time, run_id, body, ...})``, written in
   the transaction that writes their graph changes.
+- Ledger entries are ``(:LedgerEntry {ledger, key, at, body, version})``: ``version`` is the
+  body's version as JSON text, so that a read seeks one version's entries by time.
 
 Writes are serialised: in this process by a lock, across processes by the first
 statement of every write transaction, which bumps the ``(:Counter {name: 'events'})``
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import threading
 import time
@@ -113,6 +116,9 @@ _FIELD_CACHE_MAX: Final = 2_000_000
 #: Counts 1 once every node has the texts search looks inside; nodes filled per page.
 _SEARCH_TERMS: Final = "search_terms"
 _SEARCH_PAGE: Final = 10_000
+#: Counts 1 once every ledger entry has its version (``version``); entries filled per page.
+_LEDGER_VERSIONS: Final = "ledger_versions"
+_LEDGER_PAGE: Final = 10_000
 #: Fresh connections tried after a quick connection error before the server counts as down:
 #: a restarted server leaves broken connections in the pool, and a refused one fails at once.
 _RECONNECTS: Final = 2
@@ -194,10 +200,11 @@ RUN_STATE_UPSERT: Final = (
     "UNWIND $rows AS row MERGE (s:RunState {run: row.run}) "
     "SET s.sighted = row.sighted, s.unresolved = row.unresolved"
 )
-#: A ledger entry is written once: its key names its content.
+#: A ledger entry is written once: its key names its content. Its body's version is kept
+#: beside it (``_version_text``), so that a read seeks one version's entries by time.
 LEDGER_UPSERT: Final = (
     "UNWIND $rows AS row MERGE (l:LedgerEntry {ledger: row.ledger, key: row.key}) "
-    "ON CREATE SET l.at = row.at, l.body = row.body"
+    "ON CREATE SET l.at = row.at, l.body = row.body, l.version = row.version"
 )
 # Ledgers read from a time on, and ledgers read whole, are separate statements: a branch
 # that a filter on ``w.since`` would discard still seeks its index for every ledger. Each
@@ -218,8 +225,72 @@ LEDGER_WHOLE: Final = (
     "WHERE l.ledger = name AND l.key IS NOT NULL "
     "RETURN l.ledger AS ledger, l.key AS key, l.at AS at, l.body AS body"
 )
+# What ``ledger_before`` reads, for all its asks at once. An entry is before an ask when
+# its (at, key) is: ``l.at <= a.at`` is the part an index seeks, and the rest is a CASE,
+# not an OR, which the planner would split into a union of two seeks whose rows it then
+# sorts. Each ORDER BY starts with the properties the index seeks by equality: only then
+# does the planner take the index's order and stop after LIMIT rows.
+_BEFORE: Final = (
+    "l.ledger = a.ledger AND l.at <= a.at "
+    "AND CASE WHEN l.at < a.at THEN true ELSE l.key < a.key END"
+)
+_ENTRY: Final = "a.ledger AS ledger, l.key AS key, l.at AS at, l.body AS body, l.version AS version"
+#: The latest few entries before each ask.
+LEDGER_RECENT: Final = (
+    "UNWIND $asks AS a CALL (a) { "
+    f"MATCH (l:LedgerEntry) USING INDEX l:LedgerEntry(ledger, at) WHERE {_BEFORE} "
+    "RETURN l ORDER BY l.ledger DESC, l.at DESC, l.key DESC LIMIT $recent } "
+    f"RETURN {_ENTRY}"
+)
+#: For each ask, the ledger's next version after ``a.after`` (versions are texts, in text
+#: order) and that version's latest entry before the ask (null when none is before it).
+LEDGER_NEXT_VERSION: Final = (
+    "UNWIND $asks AS a CALL (a) { "
+    "MATCH (v:LedgerEntry) USING INDEX v:LedgerEntry(ledger, version, at) "
+    "WHERE v.ledger = a.ledger AND v.version > a.after AND v.at IS NOT NULL "
+    "RETURN v.version AS next ORDER BY v.ledger, v.version LIMIT 1 } "
+    "CALL (a, next) { "
+    "OPTIONAL MATCH (l:LedgerEntry) USING INDEX l:LedgerEntry(ledger, version, at) "
+    f"WHERE l.version = next AND {_BEFORE} "
+    "RETURN l ORDER BY l.ledger DESC, l.version DESC, l.at DESC, l.key DESC LIMIT 1 } "
+    f"RETURN next, {_ENTRY}"
+)
+#: The earliest entry before each ask.
+LEDGER_EARLIEST: Final = (
+    "UNWIND $asks AS a CALL (a) { "
+    f"MATCH (l:LedgerEntry) USING INDEX l:LedgerEntry(ledger, at) WHERE {_BEFORE} "
+    "RETURN l ORDER BY l.ledger, l.at, l.key LIMIT 1 } "
+    f"RETURN {_ENTRY}"
+)
+#: A page of ledger entries after (``$ledger``, ``$key``), with the body of each that has
+#: no version yet (entries written before they kept one).
+LEDGER_PAGE: Final = (
+    "CALL () { "
+    "MATCH (l:LedgerEntry) USING INDEX l:LedgerEntry(ledger, key) "
+    "WHERE l.ledger = $ledger AND l.key > $key RETURN l ORDER BY l.ledger, l.key LIMIT $page "
+    "UNION ALL "
+    "MATCH (l:LedgerEntry) USING INDEX l:LedgerEntry(ledger, key) "
+    "WHERE l.ledger > $ledger AND l.key IS NOT NULL "
+    "RETURN l ORDER BY l.ledger, l.key LIMIT $page } "
+    "RETURN l.ledger AS ledger, l.key AS key, "
+    "CASE WHEN l.version IS NULL THEN l.body END AS body ORDER BY ledger, key LIMIT $page"
+)
+LEDGER_VERSION_SET: Final = (
+    "UNWIND $rows AS row MATCH (l:LedgerEntry {ledger: row.ledger, key: row.key}) "
+    "USING INDEX SEEK l:LedgerEntry(ledger, key) "
+    "WHERE l.version IS NULL SET l.version = row.version"
+)
 #: Every statement a ledger read may run (for plan checks).
-LEDGER_READS: Final = (LEDGER_FROM, LEDGER_WHOLE)
+LEDGER_READS: Final = (
+    LEDGER_FROM,
+    LEDGER_WHOLE,
+    LEDGER_RECENT,
+    LEDGER_NEXT_VERSION,
+    LEDGER_EARLIEST,
+    LEDGER_PAGE,
+)
+#: How many of the latest entries before an ask are read before the versions are.
+_RECENT: Final = 16
 # An event is stored once, whatever number of times it arrives (a producer's retry, a Kafka
 # batch read again after a consumer's crash): its bytes' digest is its identity.
 EVENT_CREATE: Final = (
@@ -258,6 +329,41 @@ def schema_statements(folder: Path = SCHEMA_DIR) -> list[str]:
         )
         statements += [s.strip() for s in text.split(";") if s.strip()]
     return statements
+
+
+def _version_text(version: Any) -> str | None:
+    """A ledger entry's version as its ``version`` property holds it: JSON text, the same
+    for versions Python counts equal (``1``, ``1.0``, ``true``), so that Cypher's ``=`` on
+    it is Python's ``==``, and ``null`` for none (Cypher's ``=`` with null is null, and a
+    missing property is in no index). None for a version the text cannot compare that way
+    (a list, an object, NaN): an ask under it reads its ledger whole."""
+    if isinstance(version, bool) or (
+        isinstance(version, float) and version.is_integer() and -(2**63) <= version < 2**64
+    ):
+        version = int(version)
+    if not (
+        version is None
+        or isinstance(version, str | int)
+        or (isinstance(version, float) and math.isfinite(version))
+    ):
+        return None
+    try:
+        return orjson.dumps(version).decode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits
+        return None
+
+
+def _entry_version(body: bytes) -> str:
+    """The ``version`` property of an entry with this body: the body's version when it is
+    a JSON object, else none. A list or an object keeps its JSON, which no scalar's text
+    equals (asks under one read the ledger whole)."""
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        value = None
+    version = value.get("version") if isinstance(value, dict) else None
+    text = _version_text(version)
+    return text if text is not None else orjson.dumps(version, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _types(kinds: Collection[EdgeKind] | None) -> str:
@@ -585,6 +691,7 @@ class Neo4jStore:
             self._autocommit(COUNTER_CREATE, name=_COUNTER, start=top[0]["seq"] if top else 0)
         self._autocommit(COUNTER_CREATE, name=_DECISIONS, start=0)
         self._add_search_terms()
+        self._add_ledger_versions()
         self._schema_ready = True
 
     def _add_search_terms(self) -> None:
@@ -614,6 +721,26 @@ class Neo4jStore:
                 )
         self._autocommit(COUNTER_CREATE, name=_SEARCH_TERMS, start=1)
 
+    def _add_ledger_versions(self) -> None:
+        """Ledger entries written before entries kept their version gain it (``version``),
+        a page at a time in (ledger, key) order, once per database (the
+        ``ledger_versions`` counter remembers): ``ledger_before`` seeks versions through an
+        index that holds only entries that have one. Servers starting at once set the same
+        values, in the same order."""
+        if self._autocommit(COUNTER_VALUE, name=_LEDGER_VERSIONS):
+            return
+        ledger, key = "", ""
+        while rows := self._autocommit(LEDGER_PAGE, ledger=ledger, key=key, page=_LEDGER_PAGE):
+            ledger, key = rows[-1]["ledger"], rows[-1]["key"]
+            missing = [
+                {"ledger": row["ledger"], "key": row["key"], "version": _entry_version(body)}
+                for row in rows
+                if (body := row["body"]) is not None
+            ]
+            if missing:
+                self._autocommit(LEDGER_VERSION_SET, rows=missing)
+        self._autocommit(COUNTER_CREATE, name=_LEDGER_VERSIONS, start=1)
+
     # -- writing -----------------------------------------------------------------------
 
     def decisions(self) -> int:
@@ -628,7 +755,13 @@ class Neo4jStore:
             return
         mutations = [m for item in items for m in item.mutations if not isinstance(m, LedgerEntry)]
         ledger = [
-            {"ledger": m.ledger, "key": m.key, "at": m.at, "body": m.body.decode()}
+            {
+                "ledger": m.ledger,
+                "key": m.key,
+                "at": m.at,
+                "body": m.body.decode(),
+                "version": _entry_version(m.body),
+            }
             for item in items
             for m in item.mutations
             if isinstance(m, LedgerEntry)
@@ -1011,9 +1144,74 @@ class Neo4jStore:
         return found
 
     def ledger_before(self, asks: Mapping[str, LedgerAsk]) -> dict[str, LedgerEntry | None]:
-        # Reads each ledger whole: its length, not what is found, sets the cost here.
-        whole = self.ledger(dict.fromkeys(asks))
-        return {name: entry_before(whole[name], ask) for name, ask in asks.items()}
+        """:func:`entry_before` through the indexes, in one transaction: the latest few
+        entries before each ask first (a version that changed lately is found there); past
+        them, the latest entry of each other version, a seek per version
+        (``ledger_entry_version``), so a long run of one version is not read."""
+        if not asks:
+            return {}
+        if not self._schema_ready:  # entries written before they kept a version gain it
+            with self._lock:
+                if not self._schema_ready:
+                    self.migrate()
+        texts = {name: _version_text(ask.version) for name, ask in asks.items()}
+        whole = sorted(name for name, text in texts.items() if text is None)
+        wanted: list[dict[str, Any]] = [
+            {"ledger": name, "at": ask.at, "key": ask.key}
+            for name, ask in sorted(asks.items())
+            if texts[name] is not None
+        ]
+
+        def found(row: Mapping[str, Any]) -> LedgerEntry:
+            return LedgerEntry(row["ledger"], row["key"], row["at"], row["body"].encode())
+
+        def work(tx: ManagedTransaction) -> dict[str, LedgerEntry | None]:
+            answer: dict[str, LedgerEntry | None] = dict.fromkeys(asks)
+            ledgers: dict[str, list[LedgerEntry]] = {name: [] for name in whole}
+            for row in tx.run(LEDGER_WHOLE, names=whole).data() if whole else []:
+                ledgers[row["ledger"]].append(found(row))
+            for name, entries in ledgers.items():
+                entries.sort(key=lambda e: (e.at, e.key))
+                answer[name] = entry_before(entries, asks[name])
+            recent: dict[str, list[dict[str, Any]]] = {w["ledger"]: [] for w in wanted}
+            for row in tx.run(LEDGER_RECENT, asks=wanted, recent=_RECENT).data() if wanted else []:
+                recent[row["ledger"]].append(row)
+            after: dict[str, str] = {}  # the asks a long run of their version ends in
+            for name, rows in recent.items():
+                rows.sort(key=lambda row: (row["at"], row["key"]), reverse=True)
+                other = next((row for row in rows if row["version"] != texts[name]), None)
+                if other is not None:
+                    answer[name] = found(other)
+                elif len(rows) < _RECENT:  # every entry before the ask is under its version
+                    answer[name] = found(rows[-1]) if rows else None
+                else:
+                    after[name] = ""  # every version text sorts after it
+            latest: dict[str, dict[str, Any]] = {}
+            pending = [w for w in wanted if w["ledger"] in after]
+            while pending:
+                for w in pending:
+                    w["after"] = after[w["ledger"]]
+                rows = tx.run(LEDGER_NEXT_VERSION, asks=pending).data()
+                for row in rows:
+                    name = row["ledger"]
+                    after[name] = row["next"]
+                    if row["key"] is None or row["next"] == texts[name]:
+                        continue
+                    best = latest.get(name)
+                    if best is None or (row["at"], row["key"]) > (best["at"], best["key"]):
+                        latest[name] = row
+                returned = {row["ledger"] for row in rows}  # the others have no versions left
+                pending = [w for w in pending if w["ledger"] in returned]
+            for name, row in latest.items():
+                answer[name] = found(row)
+            if earliest := [
+                w for w in wanted if w["ledger"] in after and w["ledger"] not in latest
+            ]:
+                for row in tx.run(LEDGER_EARLIEST, asks=earliest).data():
+                    answer[row["ledger"]] = found(row)
+            return answer
+
+        return self._execute(READ_ACCESS, work)
 
     def export(self) -> tuple[list[Node], list[Edge]]:
         def work(tx: ManagedTransaction) -> tuple[list[Node], list[Edge]]:

@@ -28,6 +28,9 @@ CREATE INDEX event_write IF NOT EXISTS FOR (e:Event) ON (e.write_id);
 
 // Ledger entries (what incidents are recomputed from), by ledger and time.
 CREATE INDEX ledger_entry_at IF NOT EXISTS FOR (l:LedgerEntry) ON (l.ledger, l.at);
+// And by version, then time: the entry before a time under each other version is one seek
+// (`version` is the body's version as JSON text, `null` for none, so every entry has one).
+CREATE INDEX ledger_entry_version IF NOT EXISTS FOR (l:LedgerEntry) ON (l.ledger, l.version, l.at);
 
 // Search by any part of a name, namespace or description: each node's lowercased texts
 // (`search`, in windows short enough for one Lucene term) kept whole by the keyword

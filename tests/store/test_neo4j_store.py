@@ -76,6 +76,94 @@ def test_reading_a_ledger_seeks_an_index_instead_of_scanning_every_entry(url: st
         assert "AllNodesScan" not in operators, operators
 
 
+def test_finding_the_entry_before_an_ask_follows_an_index_instead_of_sorting_a_ledger(
+    url: str,
+) -> None:
+    # A full sort reads every entry the seek finds: a partial one stops at the limit. Planned
+    # from fresh statistics of a store holding a long ledger, where the difference shows.
+    import orjson
+    from neo4j import GraphDatabase
+
+    from lineage.graph.model import LedgerEntry
+    from lineage.store.base import IngestItem
+    from lineage.store.neo4j import LEDGER_EARLIEST, LEDGER_NEXT_VERSION, LEDGER_RECENT, Neo4jStore
+
+    store = Neo4jStore(url, reset_for_tests=True)
+    entries = [
+        LedgerEntry("schema\x1elong", f"k{i:05d}", float(i), orjson.dumps({"version": i // 1000}))
+        for i in range(3000)
+    ]
+    store.write([IngestItem(b"", 0.0, None, None, None, None, entries)])
+    store.close()
+    with GraphDatabase.driver(url) as driver, driver.session() as s:
+        s.run("CALL db.prepareForReplanning()").consume()
+    for statement in (LEDGER_RECENT, LEDGER_NEXT_VERSION, LEDGER_EARLIEST):
+        operators = plan_operators(url, statement)
+        assert "Top" not in operators and "Sort" not in operators, operators
+
+
+def test_ledger_entries_written_before_they_kept_a_version_gain_it_and_are_found(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+    import threading
+
+    import orjson
+    from neo4j import GraphDatabase
+
+    from lineage.graph.model import LedgerEntry
+    from lineage.store import neo4j
+    from lineage.store.base import LedgerAsk, entry_before
+    from tests.store.test_ledger_before import _asks, _ledger
+
+    rng = random.Random(5)
+    ledgers = {f"schema\x1eold{i}": _ledger(rng, f"schema\x1eold{i}") for i in range(4)}
+    long = "schema\x1eold-long"
+    ledgers[long] = [
+        LedgerEntry(long, f"k{i:04d}", float(i), orjson.dumps({"version": v}))
+        for i, v in enumerate(["old"] * 3 + [None] * 2 + ["new"] * 40)
+    ]
+    rows = [
+        {"ledger": e.ledger, "key": e.key, "at": e.at, "body": e.body.decode()}
+        for entries in ledgers.values()
+        for e in entries
+    ]
+    rows.append({"ledger": "incident\x1enumber", "key": "n1", "at": 0.0, "body": ""})
+    neo4j.Neo4jStore(url, reset_for_tests=True).close()
+    with GraphDatabase.driver(url) as driver, driver.session() as s:
+        # As stores written before kept them: no version, and no record of adding them.
+        s.run(
+            "UNWIND $rows AS row CREATE (l:LedgerEntry {ledger: row.ledger, key: row.key, "
+            "at: row.at, body: row.body})",
+            rows=rows,
+        ).consume()
+        s.run("MATCH (c:Counter {name: 'ledger_versions'}) DELETE c").consume()
+    monkeypatch.setattr(neo4j, "_LEDGER_PAGE", 7)  # pages end inside ledgers and between them
+    stores: list[neo4j.Neo4jStore] = []
+    starting = [
+        threading.Thread(target=lambda: stores.append(neo4j.Neo4jStore(url))) for _ in range(2)
+    ]
+    for thread in starting:  # two servers starting at once
+        thread.start()
+    for thread in starting:
+        thread.join()
+    assert len(stores) == 2
+    with GraphDatabase.driver(url) as driver, driver.session() as s:
+        missing = s.run("MATCH (l:LedgerEntry) WHERE l.version IS NULL RETURN count(l) AS n")
+        assert missing.single(strict=True)["n"] == 0
+        number = s.run("MATCH (l:LedgerEntry {key: 'n1'}) RETURN l.version AS v")
+        assert number.single(strict=True)["v"] == "null"
+    store = stores[0]
+    for name, entries in ledgers.items():
+        stored = sorted(entries, key=lambda e: (e.at, e.key))
+        for ask in _asks(rng, entries):
+            assert store.ledger_before({name: ask}) == {name: entry_before(stored, ask)}, ask
+    ask = LedgerAsk(100.0, "", "new")
+    assert store.ledger_before({long: ask}) == {long: ledgers[long][4]}  # the last without one
+    for opened in stores:
+        opened.close()
+
+
 @settings(
     max_examples=int(os.environ.get("LINEAGE_NEO4J_PROPERTY_EXAMPLES", "12")),
     deadline=None,
