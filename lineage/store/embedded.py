@@ -161,6 +161,17 @@ def _search_row(
     return (nid, kind, props.get("namespace"), name, space, text)
 
 
+#: A ledger entry's version, as ``ledger_by_version`` indexes it (the same expression,
+#: so that queries can use that index): NULL for none and for a body that is not JSON (an
+#: incident number's entry has none); an array or an object as a BLOB, which no text or
+#: number a query binds equals (as Python's ``!=`` says of a list and its JSON's text).
+_VERSION: Final = (
+    "CASE WHEN json_valid(CAST(body AS TEXT)) THEN CASE "
+    "WHEN json_type(CAST(body AS TEXT), '$.version') IN ('array', 'object') "
+    "THEN CAST(json_extract(CAST(body AS TEXT), '$.version') AS BLOB) "
+    "ELSE json_extract(CAST(body AS TEXT), '$.version') END END"
+)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY,
@@ -190,10 +201,7 @@ CREATE TABLE IF NOT EXISTS unresolved (run TEXT NOT NULL, body BLOB NOT NULL,
 CREATE TABLE IF NOT EXISTS ledger (ledger TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL,
     body BLOB NOT NULL, PRIMARY KEY (ledger, key)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ledger_by_time ON ledger(ledger, at, key);
-CREATE INDEX IF NOT EXISTS ledger_by_version ON ledger(ledger, CASE
-    WHEN json_valid(CAST(body AS TEXT)) THEN json_extract(CAST(body AS TEXT), '$.version') END,
-    at, key);
-"""
+""" + (f"CREATE INDEX IF NOT EXISTS ledger_by_version ON ledger(ledger, {_VERSION}, at, key);\n")
 
 
 #: Large properties that neither traversal nor the merge rules need are "cold": they stay
@@ -226,13 +234,6 @@ SELECT w.name, l.key, l.at, l.body FROM w JOIN ledger AS l
 ORDER BY 1, 3, 2
 """
 
-#: A ledger entry's version, as ``ledger_by_version`` indexes it (the same expression,
-#: so that queries can use that index); NULL for a body that is not JSON (an incident
-#: number's entry has none).
-_VERSION: Final = (
-    "CASE WHEN json_valid(CAST(body AS TEXT)) THEN json_extract(CAST(body AS TEXT), '$.version') "
-    "END"
-)
 #: The entries before an ask that :meth:`EmbeddedStore.ledger_before` looks at first, latest
 #: first, each with whether its version differs.
 _BEFORE_RECENT: Final = (

@@ -103,9 +103,10 @@ def test_a_long_run_of_one_version_is_passed_over_to_the_version_before_it(
 
 
 def test_versions_are_told_apart_as_python_tells_them_apart(store_factory: StoreFactory) -> None:
-    # 1, 1.0 and true are one version to Python; "1", 0 and none are others.
+    # 1, 1.0 and true are one version to Python; "1", 0 and none are others; a list is not
+    # the text of its JSON.
     name = "schema\x1emixed"
-    runs: list[Any] = [None, 1, 1.0, True, "1", 0, False, 2.5, None, 1]
+    runs: list[Any] = [None, 1, 1.0, True, "1", 0, False, 2.5, [1], "[1]", {"a": 1}, None, 1]
     entries = [
         LedgerEntry(name, f"k{i:04d}", float(i), orjson.dumps({"version": v}))
         for i, v in enumerate(v for v in runs for _ in range(20))
@@ -113,6 +114,6 @@ def test_versions_are_told_apart_as_python_tells_them_apart(store_factory: Store
     store = store_factory()
     _write(store, entries, random.Random(3))
     for entry in entries[::3]:
-        for version in [None, 1, 1.0, True, "1", 0, -0.0, False, 2.5, "none"]:
+        for version in [None, 1, 1.0, True, "1", 0, -0.0, False, 2.5, "none", [1], "[1]"]:
             ask = LedgerAsk(entry.at, entry.key, version)
             assert store.ledger_before({name: ask}) == {name: entry_before(entries, ask)}, ask
