@@ -446,6 +446,14 @@ class VisibleStore:
             for name, entries in found.items()
         }
 
+    def ledger_stored(self, keys: Mapping[str, Collection[str]]) -> set[tuple[str, str]]:
+        found = self.base.ledger_stored(keys)
+        subjects = {name: name.rpartition("\x1e")[2] for name, _ in found if "\x1e" in name}
+        visible = self._visible(subjects.values())
+        return {
+            (name, key) for name, key in found if name not in subjects or subjects[name] in visible
+        }
+
     def ledger_before(self, asks: Mapping[str, LedgerAsk]) -> dict[str, LedgerEntry | None]:
         found = self.base.ledger_before(asks)
         subjects = {name: name.rpartition("\x1e")[2] for name in found if "\x1e" in name}

@@ -430,6 +430,10 @@ def incident_mutations(
         name, entry, body = _ledger_entries(o)
         bodies[entry.key] = body
         batch.setdefault(name, {})[entry.key] = entry
+    # Entries stored already (a replayed event) change nothing: leaving them out before the
+    # windows are chosen keeps a replay of old events from reading each ledger from then on.
+    for name, key in store.ledger_stored(batch):
+        del batch[name][key]
     units = {(o.subject, o.kind, _unit_check(o.kind, o.check)) for o in observations}
     return _recompute(store, units, batch, auto_resolve=auto_resolve, bodies=bodies)
 

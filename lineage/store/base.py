@@ -242,6 +242,10 @@ class GraphStore(Protocol):
         Every name asked for is in the answer (an empty list for an empty ledger).
         """
 
+    def ledger_stored(self, keys: Mapping[str, Collection[str]]) -> set[tuple[str, str]]:
+        """Which of these entries (ledger name -> entry keys) the store holds, as
+        (ledger, key) pairs: a lookup by key, whatever the ledgers' length."""
+
     def ledger_before(self, asks: Mapping[str, LedgerAsk]) -> dict[str, LedgerEntry | None]:
         """For each named ledger, the entry :func:`entry_before` finds in it for its ask:
         the latest before the ask's time and key under another ``version``, else the

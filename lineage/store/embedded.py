@@ -234,6 +234,11 @@ SELECT w.name, l.key, l.at, l.body FROM w JOIN ledger AS l
 ORDER BY 1, 3, 2
 """
 
+#: Which of the entries ``w`` the ledger holds, each looked up by its key.
+_LEDGER_STORED: Final = """
+WITH w(name, key) AS (VALUES {values})
+SELECT w.name, w.key FROM w JOIN ledger AS l ON l.ledger = w.name AND l.key = w.key
+"""
 #: The entries before an ask that :meth:`EmbeddedStore.ledger_before` looks at first, latest
 #: first, each with whether its version differs.
 _BEFORE_RECENT: Final = (
@@ -1370,6 +1375,21 @@ class EmbeddedStore(MemoryState):
                 ).fetchall()
                 for name, key, t, body in rows:
                     found[name].append(LedgerEntry(name, key, t, bytes(body)))
+        return found
+
+    def ledger_stored(self, keys: Mapping[str, Collection[str]]) -> set[tuple[str, str]]:
+        wanted = [(name, key) for name, named in keys.items() for key in named]
+        found: set[tuple[str, str]] = set()
+        with self._lock:
+            for start in range(0, len(wanted), _LEDGER_CHUNK):
+                chunk = wanted[start : start + _LEDGER_CHUNK]
+                values = ", ".join(["(?, ?)"] * len(chunk))
+                found.update(
+                    self._db.execute(
+                        _LEDGER_STORED.format(values=values),
+                        [value for pair in chunk for value in pair],
+                    )
+                )
         return found
 
     def ledger_before(self, asks: Mapping[str, LedgerAsk]) -> dict[str, LedgerEntry | None]:

@@ -280,6 +280,12 @@ LEDGER_VERSION_SET: Final = (
     "USING INDEX SEEK l:LedgerEntry(ledger, key) "
     "WHERE l.version IS NULL SET l.version = row.version"
 )
+#: Which of the entries ``$rows`` (ledger, key) are stored, each sought by its key.
+LEDGER_STORED: Final = (
+    "UNWIND $rows AS row MATCH (l:LedgerEntry {ledger: row.ledger, key: row.key}) "
+    "USING INDEX SEEK l:LedgerEntry(ledger, key) "
+    "RETURN l.ledger AS ledger, l.key AS key"
+)
 #: Every statement a ledger read may run (for plan checks).
 LEDGER_READS: Final = (
     LEDGER_FROM,
@@ -288,6 +294,7 @@ LEDGER_READS: Final = (
     LEDGER_NEXT_VERSION,
     LEDGER_EARLIEST,
     LEDGER_PAGE,
+    LEDGER_STORED,
 )
 #: How many of the latest entries before an ask are read before the versions are.
 _RECENT: Final = 16
@@ -1142,6 +1149,17 @@ class Neo4jStore:
         for entries in found.values():
             entries.sort(key=lambda e: (e.at, e.key))
         return found
+
+    def ledger_stored(self, keys: Mapping[str, Collection[str]]) -> set[tuple[str, str]]:
+        rows = [{"ledger": name, "key": key} for name, named in keys.items() for key in named]
+        if not rows:
+            return set()
+
+        def work(tx: ManagedTransaction) -> set[tuple[str, str]]:
+            found = tx.run(LEDGER_STORED, rows=rows).data()
+            return {(row["ledger"], row["key"]) for row in found}
+
+        return self._execute(READ_ACCESS, work)
 
     def ledger_before(self, asks: Mapping[str, LedgerAsk]) -> dict[str, LedgerEntry | None]:
         """:func:`entry_before` through the indexes, in one transaction: the latest few
