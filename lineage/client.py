@@ -82,8 +82,8 @@ def retry_seconds() -> float:
         ) from exc
 
 
-def _backoff(idempotent: bool) -> Callable[[Exception], bool | float]:
-    def hook(exc: Exception) -> bool | float:
+def _backoff(idempotent: bool) -> Callable[[BaseException], bool | float]:
+    def hook(exc: BaseException) -> bool | float:
         if isinstance(exc, _TryAgain):
             wait = exc.response.headers.get("Retry-After", "")
             return min(float(wait), RETRY_WAIT_MAX) if wait.isdigit() else True
