@@ -435,33 +435,27 @@ class VisibleStore:
         named = event_namespaces(event)
         return bool(named) and named <= self.namespaces
 
+    def _hidden_ledgers(self, names: Iterable[str]) -> set[str]:
+        """The ledgers among ``names`` whose subject this view does not show. A subject's
+        ledger is named '<kind>\x1e<subject id>'; others (incident numbers) name no node."""
+        subjects = {name: name.rpartition("\x1e")[2] for name in names if "\x1e" in name}
+        visible = self._visible(subjects.values())
+        return {name for name, subject in subjects.items() if subject not in visible}
+
     def ledger(self, since: Mapping[str, float | None]) -> dict[str, list[LedgerEntry]]:
         found = self.base.ledger(since)
-        # A subject's ledger is named '<kind>\x1e<subject id>'; others (incident numbers)
-        # name no node.
-        subjects = {name: name.rpartition("\x1e")[2] for name in found if "\x1e" in name}
-        visible = self._visible(subjects.values())
-        return {
-            name: (entries if name not in subjects or subjects[name] in visible else [])
-            for name, entries in found.items()
-        }
+        hidden = self._hidden_ledgers(found)
+        return {name: ([] if name in hidden else entries) for name, entries in found.items()}
 
     def ledger_stored(self, keys: Mapping[str, Collection[str]]) -> set[tuple[str, str]]:
         found = self.base.ledger_stored(keys)
-        subjects = {name: name.rpartition("\x1e")[2] for name, _ in found if "\x1e" in name}
-        visible = self._visible(subjects.values())
-        return {
-            (name, key) for name, key in found if name not in subjects or subjects[name] in visible
-        }
+        hidden = self._hidden_ledgers({name for name, _ in found})
+        return {(name, key) for name, key in found if name not in hidden}
 
     def ledger_before(self, asks: Mapping[str, LedgerAsk]) -> dict[str, LedgerEntry | None]:
         found = self.base.ledger_before(asks)
-        subjects = {name: name.rpartition("\x1e")[2] for name in found if "\x1e" in name}
-        visible = self._visible(subjects.values())
-        return {
-            name: (entry if name not in subjects or subjects[name] in visible else None)
-            for name, entry in found.items()
-        }
+        hidden = self._hidden_ledgers(found)
+        return {name: (None if name in hidden else entry) for name, entry in found.items()}
 
     def export(self) -> tuple[list[Node], list[Edge]]:
         nodes, edges = self.base.export()
